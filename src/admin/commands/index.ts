@@ -1,0 +1,17 @@
+// The list of admin commands. Each module exports a factory taking `setExit`, so a command can
+// report a non-zero status (e.g. `check` denies, `doctor` finds a problem) without calling exit.
+
+import type { CommandModule } from 'yargs';
+import { checkCommand } from './check.js';
+import { authorizedKeysCommand } from './authorized-keys.js';
+
+export type SetExit = (code: number) => void;
+export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
+
+const factories: CommandFactory[] = [
+  authorizedKeysCommand,
+];
+
+export function commands(setExit: SetExit): CommandModule<object, never>[] {
+  return factories.map((factory) => factory(setExit));
+}

@@ -1,0 +1,50 @@
+// The admin CLI: yargs wiring only. Each command lives in its own module under commands/ and calls
+// one function; this file maps errors to exit codes and is the only place that does.
+
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { EXIT, isGateError } from '../shared/errors.js';
+import { commands } from './commands/index.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  const parser: Argv = yargs(argv)
+    .scriptName('zonegate')
+    .usage('$0 <command> [options]\n\nPush DNS zones to secondaries with rsync over SSH, safely.')
+    .strict()
+    .demandCommand(1, 'Name a command; see `zonegate --help`.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error ?? new UsageFailure(message);
+    });
+  for (const command of commands(setExit)) parser.command(command as CommandModule);
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    // `zonegate check` keeps DESIGN's exit table, where 2 is a usage error.
+    const code = reportFailure(error);
+    return code === EXIT.usage && argv[0] === 'check' ? 2 : code;
+  }
+  return exitCode;
+}
+
+class UsageFailure extends Error {}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof UsageFailure) {
+    process.stderr.write(`zonegate: ${error.message}\nTry 'zonegate --help'.\n`);
+    return EXIT.usage;
+  }
+  if (isGateError(error)) {
+    process.stderr.write(`zonegate: ${error.message}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`zonegate: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.internal;
+}

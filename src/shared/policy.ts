@@ -1,0 +1,280 @@
+// The policy: the one config file that the gate and the admin CLI share. loadPolicy() reads it once,
+// in an entry point; validatePolicy() copies only known fields and throws a ConfigError that names
+// the file, the line and column, and the JSON path of what is wrong.
+
+import { readFileSync, fstatSync, openSync, closeSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { childPath, JsoncSyntaxError, parseJsonc, type JsonValue, type Position } from './jsonc.js';
+import { validateAddressList } from './addresses.js';
+import { validatePublicKey } from './public-key.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/zonegate/zonegate.conf';
+
+export type Direction = 'upload' | 'download';
+export type SandboxMode = 'required' | 'auto' | 'off';
+
+/** One allow rule of a key: which way, under which root, which trees, deletes or not. */
+export interface Rule {
+  /** upload = the client sends and the secondary receives; download = the client receives. */
+  direction: Direction;
+  /** Absolute directory that confines everything the rule allows (rsync's cwd and sandbox). */
+  root: string;
+  /** picomatch patterns, relative to root, naming the trees the client may touch. */
+  paths: string[];
+  /** Whether --delete*, --remove-source-files and friends are allowed. */
+  delete: boolean;
+}
+
+export interface KeyPolicy {
+  name: string;
+  /** The whole public key line: type, base64 body, optional comment. */
+  publicKey: string;
+  /** Client addresses and CIDRs allowed (rendered as from=, re-checked by the gate). */
+  from: string[];
+  /** Optional expiry as YYYYMMDD or YYYYMMDDHHMM[SS], rendered as expiry-time=. */
+  expiry?: string;
+  rules: Rule[];
+}
+
+export interface GateSettings {
+  rsync: string;
+  bwrap: string;
+  log: string;
+  sandbox: SandboxMode;
+}
+
+/** A secondary that this host (a primary) pushes to. */
+export interface Target {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file for this primary→secondary pair. */
+  identity: string;
+  /** known_hosts file holding the target's pinned host key. */
+  knownHosts: string;
+  /** Local directory whose contents are pushed. */
+  source: string;
+  /** Remote destination path, as the gate's rule on the target expects it. */
+  destination: string;
+  /** Whether files gone from the source are deleted on the target (the rule must allow it). */
+  delete: boolean;
+}
+
+export interface Policy {
+  /** The file it was read from, for messages. */
+  source: string;
+  gate: GateSettings;
+  keys: Map<string, KeyPolicy>;
+  targets: Map<string, Target>;
+}
+
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Characters allowed in paths that end up inside command="…" or in argv we build: refuse, never escape. */
+export const SAFE_PATH_PATTERN = /^\/[A-Za-z0-9._+@%=:,/-]*$/;
+
+const GATE_DEFAULTS: GateSettings = {
+  rsync: '/usr/bin/rsync',
+  bwrap: '/usr/bin/bwrap',
+  log: '/var/log/zonegate/gate.log',
+  sandbox: 'auto',
+};
+
+/** Reads and validates the policy file, refusing one that others could have written. */
+export function loadPolicy(file: string): Policy {
+  let text: string;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError('config-unreadable', `${file}: not a regular file`);
+    // A config writable by others lets them grant themselves access: refuse it, like sshd does.
+    if ((stat.mode & 0o022) !== 0) {
+      throw new ConfigError('config-unsafe', `${file}: writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod go-w it`);
+    }
+    const uid = process.getuid?.() ?? 0;
+    if (stat.uid !== 0 && stat.uid !== uid) {
+      throw new ConfigError('config-unsafe', `${file}: owned by uid ${String(stat.uid)}, not root or the running user`);
+    }
+    text = readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const reason = code === 'ENOENT' ? 'config-missing' : 'config-unreadable';
+    throw new ConfigError(reason, `${file}: cannot read config (${code})`, { cause: error });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return parsePolicy(text, file);
+}
+
+/** Parses policy text; `source` only labels messages. */
+export function parsePolicy(text: string, source: string): Policy {
+  let parsed;
+  try {
+    parsed = parseJsonc(text);
+  } catch (error) {
+    if (error instanceof JsoncSyntaxError) {
+      throw new ConfigError('config-syntax', `${source}:${where(error.position)}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  return validatePolicy(parsed.value, source, parsed.positions);
+}
+
+class Validator {
+  constructor(
+    private readonly source: string,
+    private readonly positions: Map<string, Position>,
+  ) {}
+
+  fail(path: string, message: string): never {
+    const position = this.positions.get(path);
+    const prefix = position ? `${this.source}:${where(position)}` : this.source;
+    throw new ConfigError('config-invalid', `${prefix}: ${path === '' ? '(top level)' : path}: ${message}`, { details: { path } });
+  }
+
+  object(value: JsonValue | undefined, path: string, known: readonly string[]): Record<string, JsonValue> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, 'must be an object');
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) this.fail(childPath(path, key), `unknown setting (known here: ${known.join(', ')})`);
+    }
+    return value;
+  }
+
+  /** An object whose property names are chosen by the admin (key names, target names). */
+  map(value: JsonValue | undefined, path: string): Record<string, JsonValue> {
+    if (value === undefined) return {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, 'must be an object');
+    return value;
+  }
+
+  string(value: JsonValue | undefined, path: string): string {
+    if (typeof value !== 'string' || value === '') this.fail(path, 'must be a non-empty string');
+    return value;
+  }
+
+  boolean(value: JsonValue | undefined, path: string, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') this.fail(path, 'must be true or false');
+    return value;
+  }
+
+  stringList(value: JsonValue | undefined, path: string): string[] {
+    if (!Array.isArray(value) || value.length === 0) this.fail(path, 'must be a non-empty list of strings');
+    return value.map((item, index) => this.string(item, childPath(path, index)));
+  }
+
+  absolutePath(value: JsonValue | undefined, path: string, fallback?: string): string {
+    if (value === undefined && fallback !== undefined) return fallback;
+    const text = this.string(value, path);
+    if (!SAFE_PATH_PATTERN.test(text)) this.fail(path, `must be an absolute path of letters, digits and ._+@%=:,/- only: ${JSON.stringify(text)}`);
+    if (text !== '/' && (text.endsWith('/') || text.split('/').some((part, i) => i > 0 && (part === '' || part === '.' || part === '..')))) {
+      this.fail(path, `must be a normalized absolute path (no trailing /, //, . or ..): ${JSON.stringify(text)}`);
+    }
+    return text;
+  }
+
+  oneOf<T extends string>(value: JsonValue | undefined, path: string, choices: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) this.fail(path, `must be one of ${choices.join(', ')}`);
+    return value as T;
+  }
+}
+
+export function validatePolicy(value: JsonValue, source: string, positions: Map<string, Position> = new Map()): Policy {
+  const v = new Validator(source, positions);
+  const top = v.object(value, '', ['gate', 'keys', 'targets']);
+  const gateRaw = top['gate'] === undefined ? {} : v.object(top['gate'], 'gate', ['rsync', 'bwrap', 'log', 'sandbox']);
+  const gate: GateSettings = {
+    rsync: v.absolutePath(gateRaw['rsync'], 'gate.rsync', GATE_DEFAULTS.rsync),
+    bwrap: v.absolutePath(gateRaw['bwrap'], 'gate.bwrap', GATE_DEFAULTS.bwrap),
+    log: v.absolutePath(gateRaw['log'], 'gate.log', GATE_DEFAULTS.log),
+    sandbox: v.oneOf(gateRaw['sandbox'], 'gate.sandbox', ['required', 'auto', 'off'] as const, GATE_DEFAULTS.sandbox),
+  };
+  const keys = new Map<string, KeyPolicy>();
+  const keysRaw = v.map(top['keys'], 'keys');
+  for (const [name, raw] of Object.entries(keysRaw)) {
+    keys.set(name, validateKey(v, name, raw));
+  }
+  const targets = new Map<string, Target>();
+  const targetsRaw = v.map(top['targets'], 'targets');
+  for (const [name, raw] of Object.entries(targetsRaw)) {
+    targets.set(name, validateTarget(v, name, raw));
+  }
+  return { source, gate, keys, targets };
+}
+
+function validateTarget(v: Validator, name: string, raw: JsonValue): Target {
+  const path = childPath('targets', name);
+  if (!KEY_NAME_PATTERN.test(name)) v.fail(path, 'target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
+  const known = ['host', 'port', 'user', 'identity', 'knownHosts', 'source', 'destination', 'delete'] as const;
+  const target = v.object(raw, path, known);
+  const host = v.string(target['host'], `${path}.host`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(host)) v.fail(`${path}.host`, 'must be a host name or IP address (letters, digits, . : -)');
+  const port = target['port'] ?? 22;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) v.fail(`${path}.port`, 'must be a port number 1–65535');
+  const user = v.string(target['user'], `${path}.user`);
+  if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(user)) v.fail(`${path}.user`, 'must be a plain login name (a-z, 0-9, _ . -)');
+  const destination = v.string(target['destination'], `${path}.destination`);
+  if (!/^[A-Za-z0-9._+@%=:,/-]+$/.test(destination) || destination.split('/').includes('..')) {
+    v.fail(`${path}.destination`, 'must be a path of letters, digits and ._+@%=:,/- without ..');
+  }
+  return {
+    name,
+    host,
+    port,
+    user,
+    identity: v.absolutePath(target['identity'], `${path}.identity`),
+    knownHosts: v.absolutePath(target['knownHosts'], `${path}.knownHosts`),
+    source: v.absolutePath(target['source'], `${path}.source`),
+    destination,
+    delete: v.boolean(target['delete'], `${path}.delete`, false),
+  };
+}
+
+function validateKey(v: Validator, name: string, raw: JsonValue): KeyPolicy {
+  const path = childPath('keys', name);
+  if (!KEY_NAME_PATTERN.test(name)) v.fail(path, 'key names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
+  const key = v.object(raw, path, ['publicKey', 'from', 'expiry', 'rules']);
+  const publicKey = v.string(key['publicKey'], `${path}.publicKey`);
+  const keyProblem = validatePublicKey(publicKey);
+  if (keyProblem !== undefined) v.fail(`${path}.publicKey`, keyProblem);
+  const from = v.stringList(key['from'], `${path}.from`);
+  const fromProblem = validateAddressList(from);
+  if (fromProblem !== undefined) v.fail(childPath(`${path}.from`, fromProblem.index), fromProblem.message);
+  const rulesRaw = key['rules'];
+  if (!Array.isArray(rulesRaw) || rulesRaw.length === 0) v.fail(`${path}.rules`, 'must be a non-empty list of rules');
+  const result: KeyPolicy = { name, publicKey, from, rules: rulesRaw.map((rule, index) => validateRule(v, rule, childPath(`${path}.rules`, index))) };
+  if (key['expiry'] !== undefined) {
+    const expiry = v.string(key['expiry'], `${path}.expiry`);
+    if (!/^\d{8}(\d{4}(\d{2})?)?$/.test(expiry)) v.fail(`${path}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS (as sshd expiry-time= takes it)');
+    result.expiry = expiry;
+  }
+  return result;
+}
+
+function validateRule(v: Validator, raw: JsonValue, path: string): Rule {
+  const rule = v.object(raw, path, ['direction', 'root', 'paths', 'delete']);
+  if (rule['direction'] === undefined) v.fail(`${path}.direction`, 'is required: upload or download');
+  const direction = v.oneOf(rule['direction'], `${path}.direction`, ['upload', 'download'] as const, 'upload');
+  const root = v.absolutePath(rule['root'], `${path}.root`);
+  if (root === '/') v.fail(`${path}.root`, 'must not be / (a key confined to / is not confined)');
+  const paths = v.stringList(rule['paths'], `${path}.paths`);
+  paths.forEach((pattern, index) => {
+    const problem = patternProblem(pattern);
+    if (problem !== undefined) v.fail(childPath(`${path}.paths`, index), problem);
+  });
+  return { direction, root, paths, delete: v.boolean(rule['delete'], `${path}.delete`, false) };
+}
+
+function patternProblem(pattern: string): string | undefined {
+  if (pattern.startsWith('/')) return `patterns are relative to the rule's root, without a leading /: ${JSON.stringify(pattern)}`;
+  if (pattern.split('/').some((part) => part === '..' || part === '')) return `patterns must not contain .. or empty segments: ${JSON.stringify(pattern)}`;
+  if (/[\0-\x1f\x7f]/.test(pattern)) return 'patterns must not contain control characters';
+  return undefined;
+}
+
+function where(position: Position): string {
+  return `${String(position.line)}:${String(position.column)}`;
+}

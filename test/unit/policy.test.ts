@@ -1,0 +1,114 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPolicy, parsePolicy } from '../../src/shared/policy.js';
+import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { outcome } from '../helpers/outcome.js';
+
+const KEY = fakeEd25519PublicKey();
+
+function config(key: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ keys: { ns1: { publicKey: KEY, from: ['192.0.2.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['external/**'] }], ...key } }, ...extra }, null, 2);
+}
+
+function messageOf(text: string): string {
+  try {
+    parsePolicy(text, 'zonegate.conf');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'accepted';
+}
+
+describe('parsePolicy', () => {
+  it('reads a commented config with trailing commas and fills defaults', () => {
+    const text = `// the secondary ns2
+{
+  /* where the gate logs */
+  "gate": { "log": "/var/log/zonegate/gate.log", },
+  "keys": {
+    "ns1": {
+      "publicKey": "${KEY}",
+      "from": ["192.0.2.1", "2001:db8::/64"],
+      "rules": [{ "direction": "upload", "root": "/srv/zones", "paths": ["external/**"], "delete": true }],
+    },
+  },
+}`;
+    const policy = parsePolicy(text, 'zonegate.conf');
+    expect(policy.gate).toEqual({ rsync: '/usr/bin/rsync', bwrap: '/usr/bin/bwrap', log: '/var/log/zonegate/gate.log', sandbox: 'auto' });
+    expect(policy.keys.get('ns1')?.rules[0]).toEqual({ direction: 'upload', root: '/srv/zones', paths: ['external/**'], delete: true });
+    expect(policy.keys.get('ns1')?.from).toEqual(['192.0.2.1', '2001:db8::/64']);
+  });
+
+  it.each([
+    ['a syntax error', '{\n  "keys": {\n    "ns1": [1 2]\n  }\n}', /^zonegate\.conf:3:15: expected ',' or '\]'/],
+    ['an unknown top-level setting', '{ "gates": {} }', /zonegate\.conf:1:3: gates: unknown setting/],
+    ['a duplicate key', '{ "keys": {}, "keys": {} }', /zonegate\.conf:1:15: duplicate property "keys"/],
+    ['an unterminated comment', '{ /* x ', /unterminated \/\* comment/],
+    ['single quotes', "{ 'keys': {} }", /expected a quoted property name/],
+  ])('names the place of %s', (_name, text, expected) => {
+    expect(messageOf(text)).toMatch(expected);
+  });
+
+  it.each([
+    ['a hostname in from', { from: ['ns1.example.com'] }, /keys\.ns1\.from\[0\]: "ns1\.example\.com" is not an IP address or CIDR; hostnames are refused/],
+    ['a bad CIDR', { from: ['192.0.2.0/33'] }, /keys\.ns1\.from\[0\]: .*prefix length/],
+    ['an empty from list', { from: [] }, /keys\.ns1\.from: must be a non-empty list/],
+    ['a malformed public key', { publicKey: 'ssh-ed25519 AAAAnotakey' }, /keys\.ns1\.publicKey: the base64 body is not a ssh-ed25519 key/],
+    ['a DSA key', { publicKey: 'ssh-dss AAAAB3NzaC1kc3M= x' }, /unsupported key type "ssh-dss"/],
+    ['a relative root', { rules: [{ direction: 'upload', root: 'srv/zones', paths: ['**'] }] }, /keys\.ns1\.rules\[0\]\.root: must be an absolute path/],
+    ['root /', { rules: [{ direction: 'upload', root: '/', paths: ['**'] }] }, /must not be \//],
+    ['a root with ..', { rules: [{ direction: 'upload', root: '/srv/../etc', paths: ['**'] }] }, /normalized absolute path/],
+    ['a quote in a root', { rules: [{ direction: 'upload', root: '/srv/"x', paths: ['**'] }] }, /absolute path of letters/],
+    ['a pattern with ..', { rules: [{ direction: 'upload', root: '/srv', paths: ['a/../b'] }] }, /rules\[0\]\.paths\[0\]: patterns must not contain \.\./],
+    ['an absolute pattern', { rules: [{ direction: 'upload', root: '/srv', paths: ['/etc/**'] }] }, /relative to the rule's root/],
+    ['no direction', { rules: [{ root: '/srv', paths: ['**'] }] }, /rules\[0\]\.direction: is required/],
+    ['a bad direction', { rules: [{ direction: 'both', root: '/srv', paths: ['**'] }] }, /must be one of upload, download/],
+    ['an unknown rule field', { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], deletes: true }] }, /rules\[0\]\.deletes: unknown setting/],
+    ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
+    ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
+  ])('refuses %s and names the field', (_name, key, expected) => {
+    const text = config(key);
+    expect(messageOf(text)).toMatch(expected);
+    expect(outcome(() => parsePolicy(text, 'x')).kind).toBe('refused');
+  });
+
+  it('refuses a key name with a quote or newline', () => {
+    expect(messageOf(JSON.stringify({ keys: { 'a"b': {} } }))).toMatch(/key names are/);
+    expect(messageOf(JSON.stringify({ keys: { 'a\nb': {} } }))).toMatch(/key names are/);
+  });
+
+  it('refuses a bad sandbox mode', () => {
+    expect(messageOf(config({}, { gate: { sandbox: 'maybe' } }))).toMatch(/gate\.sandbox: must be one of required, auto, off/);
+  });
+});
+
+describe('loadPolicy', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-policy-'));
+
+  it('loads a file', () => {
+    const file = join(dir, 'ok.conf');
+    writeFileSync(file, config({}), { mode: 0o600 });
+    expect(loadPolicy(file).keys.size).toBe(1);
+  });
+
+  it.each([
+    // attack: a group-writable config lets another account grant itself a key.
+    ['group-writable', 0o664, 'config-unsafe'],
+    ['world-writable', 0o646, 'config-unsafe'],
+  ])('refuses a %s config', (name, mode, reason) => {
+    const file = join(dir, `${name}.conf`);
+    writeFileSync(file, config({}));
+    chmodSync(file, mode);
+    expect(outcome(() => loadPolicy(file))).toMatchObject({ kind: 'refused', reason, exitCode: 78 });
+  });
+
+  it('says config-missing for a missing file', () => {
+    expect(outcome(() => loadPolicy(join(dir, 'nope.conf')))).toMatchObject({ kind: 'refused', reason: 'config-missing', exitCode: 78 });
+  });
+
+  it('refuses a directory', () => {
+    expect(outcome(() => loadPolicy(dir))).toMatchObject({ kind: 'refused', exitCode: 78 });
+  });
+});
