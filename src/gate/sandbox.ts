@@ -63,12 +63,16 @@ function systemMounts(rsyncPath: string): string[] {
   return args;
 }
 
+const ROOT_CAPABILITIES = ['--cap-drop', 'ALL', ...['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID'].flatMap((cap) => ['--cap-add', cap])];
+
 /** The bwrap argv (without argv0) that runs rsync inside the sandbox. */
 export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean): string[] {
   const isRoot = process.getuid?.() === 0;
   return [
-    // As root, a user namespace would unmap every other uid and break -o/-g; root needs no userns.
-    ...(isRoot ? [] : ['--unshare-user']),
+    // As root, a user namespace would unmap every other uid and break -o/-g, so root gets no userns
+    // but keeps only the capabilities a receiver needs: no CAP_SYS_ADMIN or CAP_MKNOD to mount or
+    // create a block device and reach the host's disks from inside.
+    ...(isRoot ? ROOT_CAPABILITIES : ['--unshare-user']),
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-net',

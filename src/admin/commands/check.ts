@@ -3,27 +3,27 @@
 // would change, 1 when something would; 2 for usage or config errors in every mode.
 
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from 'yargs';
 import { isGateError, UsageError } from '../../shared/errors.js';
 import { DEFAULT_CONFIG_PATH, loadPolicy, type Policy } from '../../shared/policy.js';
 import { checkRequest, renderCheckText } from '../check.js';
 import { renderReplayText, replayLog } from '../replay.js';
+import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
 
 interface CheckArgs {
   config: string;
-  key?: string;
-  client?: string;
+  key: string | undefined;
+  client: string | undefined;
   json: boolean;
   batch: boolean;
-  replay?: string;
-  request?: string[];
+  replay: string | undefined;
+  request: string[] | undefined;
 }
 
 export const CHECK_USAGE_EXIT = 2;
 
 export const checkCommand: CommandFactory = (setExit) =>
-  ({
+  defineCommand<CheckArgs>({
     command: 'check [request..]',
     describe: 'Explain whether the gate would allow a request (runs nothing)',
     builder: (yargs) =>
@@ -43,7 +43,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     handler: (args: CheckArgs) => {
       setExit(runCheck(args));
     },
-  }) as CommandModule<object, never>;
+  });
 
 function runCheck(args: CheckArgs): number {
   try {

@@ -4,12 +4,15 @@
 import type { CommandModule } from 'yargs';
 import { checkCommand } from './check.js';
 import { authorizedKeysCommand } from './authorized-keys.js';
+import { keygenCommand } from './keygen.js';
 
 export type SetExit = (code: number) => void;
 export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
 
 const factories: CommandFactory[] = [
+  checkCommand,
   authorizedKeysCommand,
+  keygenCommand,
 ];
 
 export function commands(setExit: SetExit): CommandModule<object, never>[] {

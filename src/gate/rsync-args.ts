@@ -1,0 +1,171 @@
+// Tokens of `rsync --server [--sender] -<cluster>[e<caps>] [--long[=value] …] [--] . PATH…` ->
+// RsyncRequest, and back to the argv the gate hands the real rsync. Every word must be understood
+// (rsync-options.ts, rsync-short-options.ts); the rebuilt argv is ours, not the client's, with
+// `--` before `.` because rsync obeys options that appear after the paths.
+import { DeniedError, RequestError } from '../shared/errors.js';
+import { LONG_OPTIONS, type OptionKind } from './rsync-options.js';
+import { CAPABILITIES_RE, SHORT_OPTIONS, SHORT_WITH_VALUE } from './rsync-short-options.js';
+
+export interface RsyncLongOption {
+  name: string;
+  value: string | undefined;
+}
+
+export interface RsyncRequest {
+  direction: 'upload' | 'download';
+  shortFlags: string;
+  capabilities: string | undefined;
+  longOptions: RsyncLongOption[];
+  paths: string[];
+  deletes: boolean;
+  pathOptions: RsyncLongOption[];
+}
+
+type Direction = RsyncRequest['direction'];
+type Draft = Omit<RsyncRequest, 'paths'>;
+
+function bad(reason: string, message: string, option?: string): never {
+  throw new RequestError(reason, message, option === undefined ? undefined : { details: { option } });
+}
+
+function refused(option: string, why: string): never {
+  throw new DeniedError('option-refused', `option ${option} is not allowed: ${why}`, { details: { option } });
+}
+
+function accept(draft: Draft, option: string, kind: OptionKind, only: Direction | undefined, why?: string): void {
+  if (kind === 'refuse') refused(option, why ?? 'refused');
+  // The real client never sends it this way round: someone is typing the server argv by hand.
+  if (only !== undefined && only !== draft.direction) {
+    bad('option-wrong-direction', `option ${option} is not valid for a ${draft.direction}`, option);
+  }
+  if (kind === 'delete') draft.deletes = true;
+}
+
+/** Lexical confinement of a directory rsync resolves relative to the destination. */
+function confineOptionPath(option: string, value: string): void {
+  const segments = value.split('/');
+  if (value.startsWith('/') || segments.includes('..')) {
+    throw new DeniedError('path-option-outside', `option ${option} points outside the destination tree`, {
+      details: { option },
+    });
+  }
+  const inner = value.endsWith('/') ? segments.slice(0, -1) : segments;
+  if (inner.some((segment) => segment === '' || segment === '.')) {
+    bad('bad-value', `option ${option} needs a normalized relative path`, option);
+  }
+}
+
+/** Parses the long option at tokens[index]; returns the index of the last word it used. */
+function parseLong(tokens: readonly string[], index: number, draft: Draft): number {
+  const body = (tokens[index] ?? '').slice(2);
+  const eq = body.indexOf('=');
+  const name = eq < 0 ? body : body.slice(0, eq);
+  let value = eq < 0 ? undefined : body.slice(eq + 1);
+  const option = `--${name}`;
+  const entry = LONG_OPTIONS.get(name);
+  if (entry === undefined) bad('unknown-option', `unknown option ${option}`, option);
+  accept(draft, option, entry.kind, entry.only, entry.why);
+  if (entry.value === undefined) {
+    if (value !== undefined) bad('unexpected-value', `option ${option} takes no value`, option);
+  } else {
+    if (value === undefined) {
+      const next = entry.split ? tokens[index + 1] : undefined;
+      if (next === undefined) bad('missing-value', `option ${option} needs a value`, option);
+      value = next;
+      index += 1;
+    }
+    if (!entry.value.test(value)) bad('bad-value', `option ${option} has an invalid value`, option);
+    if (entry.kind === 'path') confineOptionPath(option, value);
+  }
+  const parsed = { name, value };
+  draft.longOptions.push(parsed);
+  if (entry.kind === 'path') draft.pathOptions.push(parsed);
+  return index;
+}
+
+/** Parses a short cluster such as `-vlogDtpre.iLsfxCIvu` or `-B2048`. */
+function parseCluster(token: string, draft: Draft): void {
+  const letters = Array.from(token.slice(1));
+  if (letters.length === 0) bad('bad-cluster', 'a lone "-" is not an option');
+  for (const [at, letter] of letters.entries()) {
+    const rest = letters.slice(at + 1).join('');
+    if (letter === 'e') {
+      // popt gives -e the rest of the word; empty, it would swallow the next word instead.
+      if (draft.capabilities !== undefined) bad('bad-cluster', 'capabilities given twice');
+      if (!CAPABILITIES_RE.test(rest)) bad('bad-capabilities', 'malformed protocol capabilities after -e');
+      draft.capabilities = rest;
+      return;
+    }
+    const longName = SHORT_WITH_VALUE.get(letter);
+    if (longName !== undefined) {
+      const entry = LONG_OPTIONS.get(longName);
+      if (entry?.value === undefined) return bad('unknown-option', `unknown option -${letter}`, `-${letter}`);
+      accept(draft, `-${letter}`, entry.kind, entry.only, entry.why);
+      if (rest === '') bad('missing-value', `option -${letter} needs a value`, `-${letter}`);
+      if (!entry.value.test(rest)) bad('bad-value', `option -${letter} has an invalid value`, `-${letter}`);
+      draft.longOptions.push({ name: longName, value: rest });
+      return;
+    }
+    const entry = SHORT_OPTIONS.get(letter);
+    if (entry === undefined) bad('unknown-option', `unknown option -${letter}`, `-${letter}`);
+    accept(draft, `-${letter}`, entry.kind, entry.only, entry.why);
+    draft.shortFlags += letter;
+  }
+}
+
+function checkPaths(paths: readonly string[], direction: Direction): void {
+  if (paths.length === 0) bad('no-paths', 'no path given after "."');
+  if (direction === 'upload' && paths.length > 1) bad('too-many-paths', 'an upload takes exactly one destination');
+  for (const path of paths) {
+    if (path === '') bad('empty-path', 'empty path');
+    // rsync would obey it as an option; a real client sends "./-name" for such a file.
+    if (path.startsWith('-')) bad('option-after-dot', `option-like word ${JSON.stringify(path)} after the paths`);
+  }
+}
+
+export function parseRsyncServerArgs(tokens: readonly string[]): RsyncRequest {
+  if (tokens[0] !== 'rsync') bad('not-rsync', 'only "rsync --server" may run here');
+  if (tokens[1] !== '--server') bad('not-server', 'only "rsync --server" may run here');
+  const download = tokens[2] === '--sender';
+  const draft: Draft = {
+    direction: download ? 'download' : 'upload',
+    shortFlags: '',
+    capabilities: undefined,
+    longOptions: [],
+    deletes: false,
+    pathOptions: [],
+  };
+  let index = download ? 3 : 2;
+  for (; index < tokens.length; index += 1) {
+    const token = tokens[index] ?? '';
+    if (token === '.') break;
+    if (token === '--') {
+      index += 1;
+      break;
+    }
+    if (token === '--server' || token === '--sender') bad('misplaced-option', `${token} must come first`, token);
+    if (token.startsWith('--')) index = parseLong(tokens, index, draft);
+    else if (token.startsWith('-')) parseCluster(token, draft);
+    else break;
+  }
+  if (tokens[index] !== '.') bad('missing-dot', 'expected "." before the paths');
+  const paths = tokens.slice(index + 1);
+  checkPaths(paths, draft.direction);
+  return { ...draft, paths };
+}
+
+export function buildRsyncArgv(request: RsyncRequest, paths: readonly string[], hardening: readonly string[]): string[] {
+  const argv = ['--server'];
+  if (request.direction === 'download') argv.push('--sender');
+  const cluster = request.shortFlags + (request.capabilities === undefined ? '' : `e${request.capabilities}`);
+  if (cluster !== '') argv.push(`-${cluster}`);
+  for (const { name, value } of request.longOptions) argv.push(value === undefined ? `--${name}` : `--${name}=${value}`);
+  for (const option of hardening) {
+    // Programming error, not client input: the gate's own options must be plain long options.
+    if (!/^--[A-Za-z0-9]/.test(option)) throw new Error(`hardening option ${JSON.stringify(option)} is not a long option`);
+    argv.push(option);
+  }
+  checkPaths(paths, request.direction);
+  argv.push('--', '.', ...paths);
+  return argv;
+}

@@ -1,0 +1,93 @@
+// Helpers for integration tests that run the built gate as sshd would.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fakeEd25519PublicKey } from './keys.js';
+
+export const PROJECT = resolve(import.meta.dirname, '../..');
+export const GATE = join(PROJECT, 'bin/gate.cjs');
+export const ADMIN = join(PROJECT, 'bin/admin.js');
+export const FAKE_SSH = join(PROJECT, 'test/fixtures/fake-ssh');
+export const FAKE_RSYNC = join(PROJECT, 'test/fixtures/fake-rsync');
+
+/** Fails loudly, with the install line, when a real program the tests need is missing. */
+export function requireProgram(path: string, debianPackage: string): void {
+  const result = spawnSync('sh', ['-c', `command -v ${path}`]);
+  if (result.status !== 0) throw new Error(`${path} is missing: apt-get install -y ${debianPackage} (or run bash scripts/setup.sh)`);
+}
+
+export interface GateWorld {
+  dir: string;
+  root: string;
+  config: string;
+  log: string;
+  readLog(): Record<string, unknown>[];
+}
+
+export interface WorldOptions {
+  rsync?: string;
+  sandbox?: 'required' | 'auto' | 'off';
+  rules?: unknown[];
+  from?: string[];
+}
+
+/** A temp dir with a zone root, a config for key "ns1" and an audit log path. */
+export function makeWorld(options: WorldOptions = {}): GateWorld {
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-it-'));
+  const root = join(dir, 'zones');
+  mkdirSync(join(root, 'external'), { recursive: true });
+  mkdirSync(join(root, 'internal'), { recursive: true });
+  const log = join(dir, 'gate.log');
+  const config = join(dir, 'zonegate.conf');
+  const rules = options.rules ?? [
+    { direction: 'upload', root, paths: ['external/**'], delete: true },
+    { direction: 'download', root, paths: ['external/**'] },
+  ];
+  const policy = {
+    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
+    keys: { ns1: { publicKey: fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
+  };
+  writeFileSync(config, `// written by the test\n${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
+  return {
+    dir,
+    root,
+    config,
+    log,
+    readLog: () => {
+      try {
+        return readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+export interface GateRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the gate once the way sshd would: bare environment, the command in SSH_ORIGINAL_COMMAND. */
+export function runGateProcess(world: GateWorld, command: string | undefined, extra: { key?: string; client?: string; env?: Record<string, string> } = {}): GateRun {
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', SSH_CONNECTION: `${extra.client ?? '127.0.0.1'} 50000 127.0.0.1 22`, ...extra.env };
+  if (command !== undefined) env['SSH_ORIGINAL_COMMAND'] = command;
+  const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', extra.key ?? 'ns1'], { env, encoding: 'utf8', input: '' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the real rsync client through fake-ssh and the gate. */
+export function rsyncThroughGate(world: GateWorld, args: string[], extra: { key?: string; client?: string } = {}): GateRun {
+  const env = {
+    PATH: '/usr/bin:/bin',
+    ZONEGATE_TEST_NODE: process.execPath,
+    ZONEGATE_TEST_GATE: GATE,
+    ZONEGATE_TEST_CONFIG: world.config,
+    ZONEGATE_TEST_KEY: extra.key ?? 'ns1',
+    ZONEGATE_TEST_CLIENT: extra.client ?? '127.0.0.1',
+  };
+  const result = spawnSync('rsync', ['-e', FAKE_SSH, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,51 @@
+// The gate starts on every SSH connection: its module graph must never pull in yargs or execa,
+// which each roughly double Node's start-up. Two checks: the unbundled ESM graph under a resolve
+// hook that throws on them, and the bundle's list of bundled packages.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT } from '../helpers/gate.js';
+
+describe('gate import graph', () => {
+  it('never resolves yargs or execa when the gate runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zonegate-hook-'));
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `export async function resolve(specifier, context, next) {
+  if (/^(yargs|execa)(\\/|$)/.test(specifier)) throw new Error('forbidden import in the gate: ' + specifier);
+  return next(specifier, context);
+}\n`,
+    );
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
+    // The unbundled entry, so every import goes through the hook; no command: it refuses and exits 77.
+    const result = spawnSync(process.execPath, ['--import', register, join(PROJECT, 'dist/gate/entry.js'), '--key', 'x', '--config', '/nonexistent'], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin' },
+    });
+    expect(result.stderr).not.toMatch(/forbidden import/);
+    expect(result.status).toBe(78);
+  });
+
+  it('the hook itself catches a forbidden import (so the test above can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zonegate-hook-'));
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(hooks, `export async function resolve(s, c, n) { if (/^yargs/.test(s)) throw new Error('forbidden import in the gate: ' + s); return n(s, c); }\n`);
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
+    const result = spawnSync(process.execPath, ['--import', register, join(PROJECT, 'dist/admin/main.js')], { encoding: 'utf8', cwd: PROJECT });
+    expect(result.stderr).toMatch(/forbidden import in the gate: yargs/);
+  });
+
+  it('bundles only picomatch and pino (and pino\'s own dependencies)', () => {
+    const bundle = readFileSync(join(PROJECT, 'dist/gate.cjs'), 'utf8');
+    const packages = new Set([...bundle.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1]));
+    expect(packages.size).toBeGreaterThan(0);
+    expect([...packages].filter((name) => /yargs|execa/.test(name ?? ''))).toEqual([]);
+    expect(packages.has('picomatch')).toBe(true);
+    expect(packages.has('pino')).toBe(true);
+  });
+});

@@ -1,0 +1,100 @@
+// The built gate as sshd runs it, with test/fixtures/fake-rsync in place of rsync so the rebuilt
+// argv, cwd and environment can be asserted exactly.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAKE_RSYNC, GATE, makeWorld, runGateProcess } from '../helpers/gate.js';
+
+const UPLOAD = 'rsync --server -logDtpre.iLsfxCIvu . external/';
+
+function lastRecord(world: ReturnType<typeof makeWorld>): Record<string, unknown> {
+  const records = world.readLog();
+  return records[records.length - 1] ?? {};
+}
+
+describe('gate process (fake rsync)', () => {
+  it('rebuilds the argv with -- before . and hardening, a bare env, cwd the pinned root', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+    const run = runGateProcess(world, UPLOAD, { env: { LANG: 'xx', LC_CTYPE: 'xx', RSYNC_PARTIAL_DIR: '/tmp', HOME: '/root' } });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const seen = JSON.parse(run.stdout) as { argv: string[]; cwd: string; env: Record<string, string> };
+    expect(seen.argv).toEqual(['--server', '-logDtpre.iLsfxCIvu', `--confine-root=${world.root}`, '--drop-D', '--munge-links', '--', '.', 'external/']);
+    expect(seen.cwd).toBe(world.root);
+    // attack: client-influenced variables (LANG/LC_* via sshd's AcceptEnv, RSYNC_*) reaching rsync; and no HOME.
+    expect(Object.keys(seen.env).filter((name) => !name.startsWith('npm_')).sort()).toEqual(['LC_ALL', 'PATH']);
+    const records = world.readLog();
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ event: 'decision', verdict: 'allow', key: 'ns1', client: '127.0.0.1', command: UPLOAD, rule: { index: 0 }, paths: ['external'] });
+    expect(records[0]?.['fingerprint']).toMatch(/^SHA256:/);
+    expect(records[1]).toMatchObject({ event: 'finished', status: 0, ref: records[0]?.['ref'] });
+  });
+
+  it('runs rsync inside the sandbox when it is required', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'required' });
+    const run = runGateProcess(world, 'rsync --server --sender -logDtpre.iLsfxCIvu . external/');
+    expect(run.status).toBe(0);
+    const seen = JSON.parse(run.stdout) as { argv: string[]; cwd: string };
+    expect(seen.cwd).toBe('/zonegate/tree');
+    expect(seen.argv).toEqual(['--server', '--sender', '-logDtpre.iLsfxCIvu', '--confine-root=/zonegate/tree', '--', '.', 'external/']);
+    expect(lastRecord(world)).toMatchObject({ event: 'finished', status: 0 });
+  });
+
+  it.each([
+    // attack: an interactive login to get a shell.
+    ['no command', undefined, {}, 77, 'no-command'],
+    // attack: running something other than rsync.
+    ['another program', 'sh -c id', {}, 65, 'not-rsync'],
+    // attack: shell injection after a valid rsync command.
+    ['a shell metacharacter', `${UPLOAD};id`, {}, 65, 'shell-metachar'],
+    // attack: a path outside the tree.
+    ['a path outside the tree', 'rsync --server -logDtpre.iLsfxCIvu . /etc/', {}, 77, 'path-outside-root'],
+    // attack: a key name that is not configured.
+    ['an unknown key', UPLOAD, { key: 'nobody' }, 77, 'unknown-key'],
+    // attack: a stolen key used from another address.
+    ['a client outside from', UPLOAD, { client: '192.0.2.66' }, 77, 'client-not-allowed'],
+  ] as const)('refuses %s with one stderr line, a log record and exit $2', (_name, command, extra, status, reason) => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+    const run = runGateProcess(world, command, extra);
+    expect(run.status).toBe(status);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^zonegate: denied: [^\n]+ \(ref [0-9a-f]{6}\)\n$/);
+    expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason })]);
+  });
+
+  it('refuses with exit 78 when the config is invalid, and runs nothing', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC });
+    writeFileSync(world.config, '{ "keys": { "ns1": 1 } }', { mode: 0o600 });
+    const run = runGateProcess(world, UPLOAD);
+    expect(run.status).toBe(78);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^zonegate: denied: the secondary's zonegate configuration is unusable.*not logged/);
+  });
+
+  it('refuses with exit 77 when the audit log cannot be written, and runs nothing', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+    mkdirSync(world.log);
+    const run = runGateProcess(world, UPLOAD);
+    expect(run.status).toBe(77);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/cannot open the audit log .*not logged/);
+  });
+
+  it('exits 69 when rsync cannot be started', () => {
+    const world = makeWorld({ rsync: join('/nonexistent', 'rsync'), sandbox: 'off' });
+    const run = runGateProcess(world, UPLOAD);
+    expect(run.status).toBe(69);
+    expect(lastRecord(world)).toMatchObject({ verdict: 'deny', reason: 'rsync-missing' });
+  });
+
+  it('refuses with 78 when its own argv (the authorized_keys command=) is wrong', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC });
+    const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--keyy', 'ns1'], {
+      env: { SSH_ORIGINAL_COMMAND: UPLOAD, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(78);
+    expect(result.stdout).toBe('');
+  });
+});
