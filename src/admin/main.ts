@@ -14,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('zonegate')
     .usage('$0 <command> [options]\n\nPush DNS zones to secondaries with rsync over SSH, safely.')
     .strict()
+    // Words after `--` (a command line for `check`) stay verbatim in argv['--'].
+    .parserConfiguration({ 'populate--': true })
     .demandCommand(1, 'Name a command; see `zonegate --help`.')
     .recommendCommands()
     .help()

@@ -30,6 +30,7 @@ export interface WorldOptions {
   sandbox?: 'required' | 'auto' | 'off';
   rules?: unknown[];
   from?: string[];
+  publicKey?: string;
 }
 
 /** A temp dir with a zone root, a config for key "ns1" and an audit log path. */
@@ -46,7 +47,7 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
   ];
   const policy = {
     gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
-    keys: { ns1: { publicKey: fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
+    keys: { ns1: { publicKey: options.publicKey ?? fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
   };
   writeFileSync(config, `// written by the test\n${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
   return {

