@@ -136,7 +136,7 @@ case_ upload false control-char -a src/ 'h:zones/new
 line/'
 case_ upload false control-char -a src/ 'h:zones/tab	bed/'
 case_ upload false too-many-paths -a --old-args src/ 'h:zones/ex ample/'
-case_ upload false option-after-dot -a --old-args src/ 'h:-x'
+case_ upload false ok -a --old-args src/ 'h:-x'
 case_ download false option-refused -aL h:zones/ dst/
 case_ download false option-refused -ak h:zones/ dst/
 case_ download false option-refused -a --copy-unsafe-links h:zones/ dst/

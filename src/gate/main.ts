@@ -3,18 +3,15 @@
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path/posix';
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT, GateError, isGateError } from '../shared/errors.js';
 import { openGateLog, type AuditLog } from '../shared/log.js';
 import { DEFAULT_CONFIG_PATH, loadPolicy, type Policy } from '../shared/policy.js';
 import { splitPublicKey } from '../shared/public-key.js';
-import { confineToRealTree, pinRoot, type PinnedRoot } from './confine.js';
+import { pinRoot } from './confine.js';
 import { evaluate, type Evaluation } from './evaluate.js';
-import { buildRsyncArgv } from './rsync-args.js';
-import { hardeningOptions, probeRsyncCapabilities } from './rsync-capabilities.js';
-import { SANDBOX_ROOT_FD, SANDBOX_TREE, sandboxArgv, shouldSandbox } from './sandbox.js';
-import { spawnRsync, type SpawnPlan } from './spawn-rsync.js';
+import { prepareRun, runPrepared } from './run-rsync.js';
+import { serveZoneSetUpload } from './serve-zoneset.js';
 
 /** The only environment variables the gate reads; sshd sets them, the client cannot. */
 export interface GateEnv {
@@ -72,30 +69,17 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   // The gate always knows its client: sshd sets SSH_CONNECTION. Without it, refuse.
   const client = connection.client ?? '(unknown)';
   const evaluation = evaluate(policy, { keyName: connection.keyName, client, command: connection.command });
-  const pinned = pinRoot(evaluation.decision.rule.root);
-  confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
-  const caps = probeRsyncCapabilities(policy.gate.rsync);
-  const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
-  const direction = evaluation.request.direction;
-  const hardening = hardeningOptions(caps, direction, sandboxed ? SANDBOX_TREE : pinned.realRoot);
-  const rsyncArgs = buildRsyncArgv(evaluation.request, evaluation.decision.paths.map((path) => path.operand), hardening);
-  const plan = spawnPlan(policy, pinned, rsyncArgs, sandboxed, direction === 'upload');
-  audit.logger.info({ event: 'decision', verdict: 'allow', ...describe(connection, evaluation), sandbox: sandboxed, argv: rsyncArgs });
-  const status = await spawnRsync(plan);
+  const { rule } = evaluation.decision;
+  if (rule.zoneSet && evaluation.request.direction === 'upload') {
+    return serveZoneSetUpload(policy, audit, { ...describe(connection, evaluation), ref: connection.ref, key: connection.keyName, client }, evaluation, rule.zoneSet);
+  }
+  // Downloads from a zone set read the live release.
+  const pinned = pinRoot(rule.zoneSet ? `${rule.root}/current` : rule.root);
+  const run = prepareRun(policy, evaluation, pinned);
+  audit.logger.info({ event: 'decision', verdict: 'allow', ...describe(connection, evaluation), sandbox: run.sandboxed, argv: run.argv });
+  const status = await runPrepared(run, pinned);
   audit.logger.info({ event: 'finished', ref: connection.ref, key: connection.keyName, client, status, durationMs: elapsedMs(connection) });
   return status;
-}
-
-/** Values of path options, as root-relative paths, so they get the same real-filesystem check. */
-function optionPaths(evaluation: Evaluation): string[] {
-  const base = evaluation.request.direction === 'upload' ? (evaluation.decision.paths[0]?.relative ?? '') : '';
-  return evaluation.request.pathOptions.map((option) => join(base || '.', option.value ?? '.').replace(/^\.$/, ''));
-}
-
-function spawnPlan(policy: Policy, pinned: PinnedRoot, rsyncArgs: string[], sandboxed: boolean, writable: boolean): SpawnPlan {
-  if (!sandboxed) return { file: policy.gate.rsync, args: rsyncArgs, cwd: `/proc/${String(process.pid)}/fd/${String(pinned.fd)}`, extraFds: [] };
-  // bwrap gets the pinned root as its fd 3 and bind-mounts exactly that directory.
-  return { file: policy.gate.bwrap, args: sandboxArgv(policy.gate.rsync, rsyncArgs, writable), cwd: '/', extraFds: [pinned.fd] };
 }
 
 function describe(connection: Connection, evaluation: Evaluation): Record<string, unknown> {
@@ -154,6 +138,6 @@ function fingerprint(publicKey: string): string | undefined {
   return `SHA256:${createHash('sha256').update(Buffer.from(parts.body, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
-function elapsedMs(connection: Connection): number {
+export function elapsedMs(connection: { started: bigint }): number {
   return Math.round(Number(process.hrtime.bigint() - connection.started) / 1e5) / 10;
 }

@@ -24,8 +24,14 @@ export interface RsyncRequest {
 type Direction = RsyncRequest['direction'];
 type Draft = Omit<RsyncRequest, 'paths'>;
 
+/** Client words end up in messages and logs: keep them short. */
+function clip(word: string): string {
+  const chars = Array.from(word); // never split a surrogate pair
+  return chars.length > 64 ? `${chars.slice(0, 64).join('')}…` : word;
+}
+
 function bad(reason: string, message: string, option?: string): never {
-  throw new RequestError(reason, message, option === undefined ? undefined : { details: { option } });
+  throw new RequestError(reason, message, option === undefined ? undefined : { details: { option: clip(option) } });
 }
 
 function refused(option: string, why: string): never {
@@ -63,7 +69,7 @@ function parseLong(tokens: readonly string[], index: number, draft: Draft): numb
   let value = eq < 0 ? undefined : body.slice(eq + 1);
   const option = `--${name}`;
   const entry = LONG_OPTIONS.get(name);
-  if (entry === undefined) bad('unknown-option', `unknown option ${option}`, option);
+  if (entry === undefined) bad('unknown-option', `unknown option ${clip(option)}`, option);
   accept(draft, option, entry.kind, entry.only, entry.why);
   if (entry.value === undefined) {
     if (value !== undefined) bad('unexpected-value', `option ${option} takes no value`, option);
@@ -88,8 +94,10 @@ function parseCluster(token: string, draft: Draft): void {
   const letters = Array.from(token.slice(1));
   if (letters.length === 0) bad('bad-cluster', 'a lone "-" is not an option');
   for (const [at, letter] of letters.entries()) {
-    const rest = letters.slice(at + 1).join('');
+    // Only computed where needed: slicing on every letter would be quadratic in a 64 KiB cluster.
+    const restOf = (): string => letters.slice(at + 1).join('');
     if (letter === 'e') {
+      const rest = restOf();
       // popt gives -e the rest of the word; empty, it would swallow the next word instead.
       if (draft.capabilities !== undefined) bad('bad-cluster', 'capabilities given twice');
       if (!CAPABILITIES_RE.test(rest)) bad('bad-capabilities', 'malformed protocol capabilities after -e');
@@ -98,6 +106,7 @@ function parseCluster(token: string, draft: Draft): void {
     }
     const longName = SHORT_WITH_VALUE.get(letter);
     if (longName !== undefined) {
+      const rest = restOf();
       const entry = LONG_OPTIONS.get(longName);
       if (entry?.value === undefined) return bad('unknown-option', `unknown option -${letter}`, `-${letter}`);
       accept(draft, `-${letter}`, entry.kind, entry.only, entry.why);
@@ -119,7 +128,7 @@ function checkPaths(paths: readonly string[], direction: Direction): void {
   for (const path of paths) {
     if (path === '') bad('empty-path', 'empty path');
     // rsync would obey it as an option; a real client sends "./-name" for such a file.
-    if (path.startsWith('-')) bad('option-after-dot', `option-like word ${JSON.stringify(path)} after the paths`);
+    if (path.startsWith('-')) bad('option-after-dot', `option-like word ${JSON.stringify(clip(path))} after the paths`);
   }
 }
 
@@ -154,15 +163,21 @@ export function parseRsyncServerArgs(tokens: readonly string[]): RsyncRequest {
   return { ...draft, paths };
 }
 
-export function buildRsyncArgv(request: RsyncRequest, paths: readonly string[], hardening: readonly string[]): string[] {
+export function buildRsyncArgv(
+  request: RsyncRequest,
+  paths: readonly string[],
+  hardening: readonly string[],
+): string[] {
   const argv = ['--server'];
   if (request.direction === 'download') argv.push('--sender');
   const cluster = request.shortFlags + (request.capabilities === undefined ? '' : `e${request.capabilities}`);
   if (cluster !== '') argv.push(`-${cluster}`);
-  for (const { name, value } of request.longOptions) argv.push(value === undefined ? `--${name}` : `--${name}=${value}`);
+  for (const { name, value } of request.longOptions)
+    argv.push(value === undefined ? `--${name}` : `--${name}=${value}`);
   for (const option of hardening) {
     // Programming error, not client input: the gate's own options must be plain long options.
-    if (!/^--[A-Za-z0-9]/.test(option)) throw new Error(`hardening option ${JSON.stringify(option)} is not a long option`);
+    if (!/^--[A-Za-z0-9]/.test(option))
+      throw new Error(`hardening option ${JSON.stringify(option)} is not a long option`);
     argv.push(option);
   }
   checkPaths(paths, request.direction);

@@ -83,7 +83,7 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   ['groupmap', valued(/^[A-Za-z0-9_.*?:,@+-]{1,512}$/, 'upload')],
   ['suffix', valued(/^[A-Za-z0-9._~+,=@%-]{0,32}$/)], // no '/': a backup name stays beside its file
   ['skip-compress', valued(/^[A-Za-z0-9/*?[\]]{1,512}$/, 'download')],
-  ['info', valued(/^[A-Za-z0-9,]{1,256}$/)], // message selection only
+  ['info', refuse('never sent by the client (it selects messages itself); like --debug, not taken from a peer')],
   // --- deletes ---
   ['delete', del('upload')],
   ['del', del('upload')],

@@ -51,6 +51,30 @@ export class ConfigError extends GateError {
   readonly exitCode = EXIT.config;
 }
 
+/** Exit codes of zone-set pushes that rsync itself completed (DESIGN §2); 80–89, beside rsync's 0–35. */
+export const ZONE_EXIT = {
+  'zone-invalid': 80,
+  'serial-not-increased': 81,
+  'too-many-deletions': 82,
+  'zoneset-busy': 83,
+  'reload-failed': 84,
+  'staging-failed': 85,
+  'not-a-zone-file': 86,
+  'promote-failed': 87,
+  'option-refused-zoneset': 88,
+} as const;
+
+export type ZoneSetReason = keyof typeof ZONE_EXIT;
+
+/** A zone-set push refused after or around the transfer; the live zones are left as they were. */
+export class ZoneSetError extends GateError {
+  readonly exitCode: number;
+  constructor(reason: ZoneSetReason, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(reason, message, options);
+    this.exitCode = ZONE_EXIT[reason];
+  }
+}
+
 export function isGateError(error: unknown): error is GateError {
   return error instanceof GateError;
 }

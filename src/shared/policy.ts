@@ -23,6 +23,30 @@ export interface Rule {
   paths: string[];
   /** Whether --delete*, --remove-source-files and friends are allowed. */
   delete: boolean;
+  /** When set, the root is a zone set: uploads are staged, validated and promoted (zone-set.ts). */
+  zoneSet?: ZoneSetSettings;
+}
+
+/** How a zone set's uploads are validated, promoted and reloaded (DESIGN §2). */
+export interface ZoneSetSettings {
+  /** Name used by `zonegate rollback/releases` and in logs; defaults to the root's last component. */
+  name: string;
+  /** File-name pattern with one {zone} placeholder, e.g. "db.{zone}" or "{zone}.zone". */
+  zoneFile: string;
+  /** BIND view the zones are in, for `rndc reload ZONE IN VIEW`. */
+  view: string | undefined;
+  /** Zone checker command (argv prefix); the zone name and file are appended. Empty: no check. */
+  checker: string[];
+  /** Reload command (argv prefix): ["/usr/sbin/rndc", …] gets `reload ZONE [IN VIEW]`/`reconfig`; empty: no reload. */
+  rndc: string[];
+  /** Where to ask for the served serial after a reload; undefined: no verification. */
+  verify: { server: string; port: number; source: string | undefined } | undefined;
+  /** How many previous releases to keep for rollback. */
+  keep: number;
+  /** Largest share (0–1) of the zones one push may delete. */
+  maxDeleteShare: number;
+  /** How long a push waits for another push to the same zone set before it is refused as busy. */
+  lockWaitSeconds: number;
 }
 
 export interface KeyPolicy {
@@ -255,7 +279,7 @@ function validateKey(v: Validator, name: string, raw: JsonValue): KeyPolicy {
 }
 
 function validateRule(v: Validator, raw: JsonValue, path: string): Rule {
-  const rule = v.object(raw, path, ['direction', 'root', 'paths', 'delete']);
+  const rule = v.object(raw, path, ['direction', 'root', 'paths', 'delete', 'zoneSet']);
   if (rule['direction'] === undefined) v.fail(`${path}.direction`, 'is required: upload or download');
   const direction = v.oneOf(rule['direction'], `${path}.direction`, ['upload', 'download'] as const, 'upload');
   const root = v.absolutePath(rule['root'], `${path}.root`);
@@ -265,7 +289,67 @@ function validateRule(v: Validator, raw: JsonValue, path: string): Rule {
     const problem = patternProblem(pattern);
     if (problem !== undefined) v.fail(childPath(`${path}.paths`, index), problem);
   });
-  return { direction, root, paths, delete: v.boolean(rule['delete'], `${path}.delete`, false) };
+  const result: Rule = { direction, root, paths, delete: v.boolean(rule['delete'], `${path}.delete`, false) };
+  if (rule['zoneSet'] !== undefined) result.zoneSet = validateZoneSet(v, rule['zoneSet'], `${path}.zoneSet`, root);
+  return result;
+}
+
+const DEFAULT_CHECKER = ['/usr/bin/named-checkzone', '-k', 'fail', '-m', 'fail', '-M', 'fail', '-S', 'fail', '-n', 'fail', '-i', 'local'];
+
+function validateZoneSet(v: Validator, raw: JsonValue, path: string, root: string): ZoneSetSettings {
+  const known = ['name', 'zoneFile', 'view', 'checker', 'rndc', 'verify', 'keep', 'maxDeleteShare', 'lockWaitSeconds'] as const;
+  const set = v.object(raw, path, known);
+  const name = set['name'] === undefined ? (root.split('/').pop() ?? '') : v.string(set['name'], `${path}.name`);
+  if (!KEY_NAME_PATTERN.test(name)) v.fail(`${path}.name`, 'zone set names are 1–64 letters, digits, dot, underscore or dash');
+  const zoneFile = set['zoneFile'] === undefined ? 'db.{zone}' : v.string(set['zoneFile'], `${path}.zoneFile`);
+  if (zoneFile.split('{zone}').length !== 2 || zoneFile.includes('/') || !/^[A-Za-z0-9._{}-]+$/.test(zoneFile)) {
+    v.fail(`${path}.zoneFile`, 'must be a file name with exactly one {zone} placeholder, e.g. "db.{zone}"');
+  }
+  const view = set['view'] === undefined ? undefined : v.string(set['view'], `${path}.view`);
+  if (view !== undefined && !/^[A-Za-z0-9._-]+$/.test(view)) v.fail(`${path}.view`, 'must be a plain view name');
+  return {
+    name,
+    zoneFile,
+    view,
+    checker: commandList(v, set['checker'], `${path}.checker`, DEFAULT_CHECKER),
+    rndc: commandList(v, set['rndc'], `${path}.rndc`, ['/usr/sbin/rndc']),
+    verify: validateVerify(v, set['verify'], `${path}.verify`),
+    keep: integerIn(v, set['keep'], `${path}.keep`, 5, 1, 1000),
+    maxDeleteShare: numberIn(v, set['maxDeleteShare'], `${path}.maxDeleteShare`, 0.5, 0, 1),
+    lockWaitSeconds: integerIn(v, set['lockWaitSeconds'], `${path}.lockWaitSeconds`, 60, 0, 3600),
+  };
+}
+
+/** A command as an argv list whose first word is absolute; `false` or [] switches the step off. */
+function commandList(v: Validator, value: JsonValue | undefined, path: string, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  if (value === false) return [];
+  if (!Array.isArray(value)) v.fail(path, 'must be a command as a list of words (first an absolute path), or false');
+  const words = value.map((item, index) => v.string(item, childPath(path, index)));
+  if (words.length > 0) v.absolutePath(words[0], childPath(path, 0));
+  return words;
+}
+
+function validateVerify(v: Validator, value: JsonValue | undefined, path: string): ZoneSetSettings['verify'] {
+  if (value === false) return undefined;
+  const raw = value === undefined ? {} : v.object(value, path, ['server', 'port', 'source']);
+  const server = raw['server'] === undefined ? '127.0.0.1' : v.string(raw['server'], `${path}.server`);
+  if (!/^[0-9a-fA-F.:]+$/.test(server)) v.fail(`${path}.server`, 'must be an IP address');
+  const source = raw['source'] === undefined ? undefined : v.string(raw['source'], `${path}.source`);
+  if (source !== undefined && !/^[0-9a-fA-F.:]+$/.test(source)) v.fail(`${path}.source`, 'must be an IP address');
+  return { server, port: integerIn(v, raw['port'], `${path}.port`, 53, 1, 65535), source };
+}
+
+function integerIn(v: Validator, value: JsonValue | undefined, path: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) v.fail(path, `must be a whole number from ${String(min)} to ${String(max)}`);
+  return value;
+}
+
+function numberIn(v: Validator, value: JsonValue | undefined, path: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || value < min || value > max) v.fail(path, `must be a number from ${String(min)} to ${String(max)}`);
+  return value;
 }
 
 function patternProblem(pattern: string): string | undefined {

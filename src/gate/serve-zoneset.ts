@@ -1,0 +1,57 @@
+// An upload into a zone set: rsync runs into a staged copy of the live release (never into the
+// live files); only after rsync succeeded is the push validated, promoted and reloaded. Whatever
+// fails, the client is told in a few lines what happened and that the live zones were kept.
+
+import type { AuditLog } from '../shared/log.js';
+import { ZoneSetError } from '../shared/errors.js';
+import type { Policy, ZoneSetSettings } from '../shared/policy.js';
+import { pinRoot } from './confine.js';
+import type { Evaluation } from './evaluate.js';
+import { prepareRun, runPrepared } from './run-rsync.js';
+import { completeZoneSetPush, prepareZoneSetPush } from './zoneset/pipeline.js';
+
+/** Options that write into the destination file's own inode, which staging shares with the live file. */
+const LIVE_INODE_WRITERS = new Set(['inplace', 'append', 'append-verify', 'write-devices']);
+
+export interface ConnectionFields extends Record<string, unknown> {
+  ref: string;
+  key: string;
+  client: string;
+}
+
+function say(lines: readonly string[]): void {
+  process.stderr.write(lines.map((line) => `${line}\n`).join(''));
+}
+
+export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields: ConnectionFields, evaluation: Evaluation, settings: ZoneSetSettings): Promise<number> {
+  const started = process.hrtime.bigint();
+  const durationMs = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
+  const writer = evaluation.request.longOptions.find((option) => LIVE_INODE_WRITERS.has(option.name));
+  // attack/accident: --inplace would write through the hard link into the file named is serving.
+  if (writer) throw new ZoneSetError('option-refused-zoneset', `option --${writer.name} is refused for zone sets: it would write into the live zone files`);
+  const push = prepareZoneSetPush(evaluation.decision.rule.root, settings);
+  const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
+  try {
+    const pinned = pinRoot(push.stagingDir);
+    const run = prepareRun(policy, evaluation, pinned);
+    audit.logger.info({ event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, sandbox: run.sandboxed, argv: run.argv });
+    const rsyncStatus = await runPrepared(run, pinned);
+    if (rsyncStatus !== 0) {
+      say([`zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`]);
+      audit.logger.warn({ ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
+      return rsyncStatus;
+    }
+    const outcome = await completeZoneSetPush(push);
+    say(outcome.report);
+    audit.logger.info({ ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
+    return outcome.status;
+  } catch (error) {
+    if (!(error instanceof ZoneSetError)) throw error;
+    say([`zonegate: zone set ${settings.name}: push refused: ${error.message}`, `zonegate: the live zones were left as they were (ref ${fields.ref})`]);
+    audit.logger.error({ ...finished, status: error.exitCode, outcome: 'refused', reason: error.reason, message: error.message, ...error.details, durationMs: durationMs() });
+    return error.exitCode;
+  } finally {
+    push.finish();
+  }
+}
+

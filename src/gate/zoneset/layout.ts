@@ -1,0 +1,86 @@
+// Where a zone set keeps things, all under the rule's root so every rename stays on one filesystem:
+//   current -> releases/<id>   the live zone files (named.conf points at current/<file>)
+//   releases/<id>/             this and previous releases, kept for rollback
+//   .staging/<id>/             a push being received; never served, removed when not promoted
+//   .zonegate/                 lock, state.json, named-zones.conf
+
+import { existsSync, fsyncSync, closeSync, openSync, mkdirSync, readlinkSync, renameSync, symlinkSync, rmSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export interface ZoneSetLayout {
+  root: string;
+  current: string;
+  releases: string;
+  staging: string;
+  meta: string;
+  lockFile: string;
+  stateFile: string;
+  namedInclude: string;
+}
+
+export function layoutOf(root: string): ZoneSetLayout {
+  const meta = join(root, '.zonegate');
+  return {
+    root,
+    current: join(root, 'current'),
+    releases: join(root, 'releases'),
+    staging: join(root, '.staging'),
+    meta,
+    lockFile: join(meta, 'lock'),
+    stateFile: join(meta, 'state.json'),
+    namedInclude: join(meta, 'named-zones.conf'),
+  };
+}
+
+/** Sortable, unique release ids: UTC time to the millisecond plus a few random hex digits. */
+export function newReleaseId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Creates the directories, and an empty first release when the zone set is new. */
+export function ensureLayout(layout: ZoneSetLayout): void {
+  for (const dir of [layout.releases, layout.staging, layout.meta]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!existsSync(layout.current)) {
+    const id = newReleaseId();
+    mkdirSync(join(layout.releases, id), { mode: 0o755 });
+    pointCurrentAt(layout, id);
+  }
+}
+
+export function currentReleaseId(layout: ZoneSetLayout): string {
+  return readlinkSync(layout.current).replace(/^releases\//, '');
+}
+
+export function releaseDir(layout: ZoneSetLayout, id: string): string {
+  return join(layout.releases, id);
+}
+
+export function listReleases(layout: ZoneSetLayout): string[] {
+  return readdirSync(layout.releases).sort();
+}
+
+/** The commit point: one rename swaps the whole zone set to another release. */
+export function pointCurrentAt(layout: ZoneSetLayout, id: string): void {
+  const temp = `${layout.current}.${randomBytes(4).toString('hex')}.tmp`;
+  symlinkSync(`releases/${id}`, temp);
+  renameSync(temp, layout.current);
+  syncDir(layout.root);
+}
+
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes what a killed push left in .staging; called under the lock, so nothing else uses it. */
+export function removeLeftoverStaging(layout: ZoneSetLayout): string[] {
+  const leftovers = readdirSync(layout.staging);
+  for (const entry of leftovers) rmSync(join(layout.staging, entry), { recursive: true, force: true });
+  return leftovers;
+}

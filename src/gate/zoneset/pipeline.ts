@@ -1,0 +1,128 @@
+// A push into a zone set, around the rsync run: lock, clean up, stage; then, only if rsync
+// succeeded, diff, validate, promote, reload and verify, rolling back when the server does not take
+// the new zones. The live tree changes in exactly one place (pointCurrentAt) and only after every
+// check passed.
+
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ZoneSetError, isGateError } from '../../shared/errors.js';
+import type { ZoneSetSettings } from '../../shared/policy.js';
+import { diffReleases, hasChanges, type ZoneSetChanges } from './diff.js';
+import { currentReleaseId, ensureLayout, layoutOf, newReleaseId, pointCurrentAt, releaseDir, removeLeftoverStaging, type ZoneSetLayout } from './layout.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { promote, renderNamedInclude, republish } from './promote.js';
+import { reloadZones, verifySerials } from './reload.js';
+import { stageFromRelease } from './stage.js';
+import { prepareFile, readState, type ZoneSetState } from './state.js';
+import { checkDeleteShare, validateZones } from './validate.js';
+
+export interface ZoneSetPush {
+  settings: ZoneSetSettings;
+  layout: ZoneSetLayout;
+  liveId: string;
+  stagingId: string;
+  stagingDir: string;
+  leftovers: string[];
+  finish(): void;
+}
+
+export interface ZoneSetOutcome {
+  status: number;
+  /** Lines for the client's stderr. */
+  report: string[];
+  /** Fields for the audit log. */
+  record: Record<string, unknown>;
+}
+
+/** Takes the lock and stages the live release; the caller runs rsync into `stagingDir`. */
+export function prepareZoneSetPush(root: string, settings: ZoneSetSettings): ZoneSetPush {
+  const layout = layoutOf(root);
+  let lock: HeldLock | undefined;
+  try {
+    ensureLayout(layout);
+    lock = acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+    const leftovers = removeLeftoverStaging(layout);
+    const liveId = currentReleaseId(layout);
+    const stagingId = newReleaseId();
+    const stagingDir = join(layout.staging, stagingId);
+    stageFromRelease(releaseDir(layout, liveId), stagingDir);
+    const held = lock;
+    return {
+      settings,
+      layout,
+      liveId,
+      stagingId,
+      stagingDir,
+      leftovers,
+      finish: () => {
+        rmSync(stagingDir, { recursive: true, force: true });
+        held.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    if (isGateError(error)) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, { cause: error });
+  }
+}
+
+function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
+  return { added: changes.added.map((z) => z.zone), changed: changes.changed.map((z) => z.zone), removed: changes.removed.map((z) => z.zone) };
+}
+
+/** Everything after a successful rsync run; throws ZoneSetError when the push is refused. */
+export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOutcome> {
+  const { settings, layout } = push;
+  const name = settings.name;
+  const liveDir = releaseDir(layout, push.liveId);
+  const changes = diffReleases(liveDir, push.stagingDir, settings.zoneFile);
+  const summary = describeChanges(changes);
+  if (!hasChanges(changes)) {
+    return { status: 0, report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`], record: { zoneSet: name, outcome: 'unchanged', ...summary } };
+  }
+  checkDeleteShare(changes, settings);
+  const state = readState(layout.stateFile);
+  const serials = await validateZones(settings, push.stagingDir, liveDir, changes, state.serials);
+  const promotion = promote(layout, settings, { id: push.stagingId, dir: push.stagingDir }, changes, serials, state);
+  const plan = { reload: changes.changed.map((z) => z.zone), reconfig: changes.added.length + changes.removed.length > 0 };
+  try {
+    const commands = await reloadZones(settings, plan);
+    const stale = await verifySerials(settings, serials);
+    if (stale.length > 0) throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
+    const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
+    const report = [
+      `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
+      ...(serialText.length > 0 ? [`zonegate: serials: ${serialText.join(', ')}`] : []),
+      ...(commands.length > 0 ? [`zonegate: ${commands.length > 6 ? `${String(commands.length)} rndc commands` : `rndc ${commands.join('; rndc ')}`}${settings.verify ? ', new serials verified' : ''}`] : []),
+    ];
+    return { status: 0, report, record: { zoneSet: name, outcome: 'promoted', release: promotion.release, previous: promotion.previous, serials, reload: commands, ...summary } };
+  } catch (error) {
+    const rolledBack = await rollBack(layout, settings, promotion.previous, plan, state);
+    const message = isGateError(error) ? error.message : String(error);
+    throw new ZoneSetError('reload-failed', `${message}; rolled back to release ${rolledBack}`, { cause: error, details: { zoneSet: name, rolledBackTo: rolledBack, ...summary } });
+  }
+}
+
+/** Puts the previous release back live as fresh copies, and reloads what the failed push touched. */
+export async function rollBack(
+  layout: ZoneSetLayout,
+  settings: ZoneSetSettings,
+  toId: string,
+  plan: { reload: string[]; reconfig: boolean },
+  state: ZoneSetState,
+): Promise<string> {
+  const id = newReleaseId();
+  republish(layout, toId, id);
+  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout) }, null, 2)}\n`);
+  const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile));
+  pointCurrentAt(layout, id);
+  commitState();
+  commitInclude();
+  try {
+    await reloadZones(settings, plan);
+  } catch {
+    // Best effort: the files are back; the report already says the push failed.
+  }
+  return id;
+}

@@ -1,0 +1,102 @@
+// Promotion, all or nothing: the staged tree becomes a release and one symlink rename makes it
+// live. Everything that can fail for lack of space (the state file, the named include) is written
+// before that rename; after it only renames follow.
+
+import { copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { ZoneSetError } from '../../shared/errors.js';
+import type { ZoneSetSettings } from '../../shared/policy.js';
+import type { ZoneSetChanges } from './diff.js';
+import { zoneOfFile } from './diff.js';
+import { currentReleaseId, listReleases, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
+import { prepareFile, type ZoneSetState } from './state.js';
+
+/** named.conf fragment with one zone stanza per file of the release; include it inside the view. */
+export function renderNamedInclude(layout: ZoneSetLayout, files: readonly string[], pattern: string): string {
+  const lines = [`// Written by zonegate for the zone set in ${layout.root}; include it from named.conf. Do not edit.`];
+  for (const file of [...files].sort()) {
+    const zone = zoneOfFile(file, pattern);
+    if (zone !== undefined) lines.push(`zone "${zone}" { type primary; file "${join(layout.current, file)}"; };`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface Promotion {
+  release: string;
+  previous: string;
+  state: ZoneSetState;
+}
+
+export function promote(
+  layout: ZoneSetLayout,
+  settings: ZoneSetSettings,
+  staged: { id: string; dir: string },
+  changes: ZoneSetChanges,
+  serials: Record<string, number>,
+  state: ZoneSetState,
+): Promotion {
+  const previous = currentReleaseId(layout);
+  const target = releaseDir(layout, staged.id);
+  try {
+    // named skips a zone file whose mtime is not newer than what it loaded: changed files get "now".
+    const now = new Date();
+    for (const zone of [...changes.changed, ...changes.added]) utimesSync(join(staged.dir, zone.file), now, now);
+    const nextSerials = { ...state.serials, ...serials };
+    for (const zone of changes.removed) delete nextSerials[zone.zone];
+    const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: now.toISOString(), serials: nextSerials };
+    const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next, null, 2)}\n`);
+    const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile));
+    renameSync(staged.dir, target);
+    pointCurrentAt(layout, staged.id);
+    commitState();
+    commitInclude();
+    pruneReleases(layout, settings.keep, [staged.id, previous]);
+    return { release: staged.id, previous, state: next };
+  } catch (error) {
+    if (currentReleaseId(layout) !== staged.id) rmSync(target, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
+  }
+}
+
+/** Keeps the newest `keep` releases plus the ones named in `always`. */
+export function pruneReleases(layout: ZoneSetLayout, keep: number, always: readonly string[]): void {
+  const releases = listReleases(layout);
+  const doomed = releases.slice(0, Math.max(0, releases.length - keep)).filter((id) => !always.includes(id));
+  for (const id of doomed) rmSync(releaseDir(layout, id), { recursive: true, force: true });
+}
+
+/**
+ * Publishes an older release again as a new one: files that differ from the live release are fresh
+ * copies with a fresh mtime (named would ignore the old inodes), the rest are hard links.
+ */
+export function republish(layout: ZoneSetLayout, sourceId: string, newId: string): string[] {
+  const source = releaseDir(layout, sourceId);
+  const live = releaseDir(layout, currentReleaseId(layout));
+  const target = releaseDir(layout, newId);
+  mkdirSync(target, { mode: 0o755 });
+  const liveFiles = new Set(readdirSync(live));
+  const fresh: string[] = [];
+  const now = new Date();
+  for (const file of readdirSync(source)) {
+    const same = liveFiles.has(file) && sameInode(join(source, file), join(live, file));
+    if (same) {
+      linkSync(join(source, file), join(target, file));
+    } else {
+      copyFileSync(join(source, file), join(target, file));
+      utimesSync(join(target, file), now, now);
+      fresh.push(file);
+    }
+  }
+  return fresh;
+}
+
+function sameInode(a: string, b: string): boolean {
+  try {
+    const left = lstatSync(a);
+    const right = lstatSync(b);
+    return left.ino === right.ino && left.dev === right.dev;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,62 @@
+// Reload only what changed, then check that the server really serves it: rndc exits 0 even when
+// named rejects a zone and keeps serving the old one, so the served SOA serial is the proof.
+
+import { ZoneSetError } from '../../shared/errors.js';
+import type { ZoneSetSettings } from '../../shared/policy.js';
+import { mapLimited, runCommand } from './run-command.js';
+
+export const DIG = '/usr/bin/dig';
+
+export interface ReloadPlan {
+  /** Zones whose files changed: `rndc reload ZONE [IN VIEW]`. */
+  reload: string[];
+  /** Zones were added or removed: `rndc reconfig` (named reads the include file again). */
+  reconfig: boolean;
+}
+
+/** Runs the reload commands; returns the commands run, for the report. */
+export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan): Promise<string[]> {
+  if (settings.rndc.length === 0) return [];
+  const done: string[] = [];
+  if (plan.reconfig) {
+    await runRndc(settings, ['reconfig']);
+    done.push('reconfig');
+  }
+  await mapLimited(plan.reload, 4, async (zone) => {
+    const args = settings.view === undefined ? ['reload', zone] : ['reload', zone, 'IN', settings.view];
+    await runRndc(settings, args);
+    done.push(`reload ${args.slice(1).join(' ')}`);
+  });
+  return done;
+}
+
+async function runRndc(settings: ZoneSetSettings, args: string[]): Promise<void> {
+  const result = await runCommand([...settings.rndc, ...args], 20_000);
+  if (result.status !== 0) {
+    throw new ZoneSetError('reload-failed', `rndc ${args.join(' ')} failed: ${result.output.trim().split('\n').join('; ') || (result.error ?? `exit ${String(result.status)}`)}`);
+  }
+}
+
+/** Asks the server for a zone's SOA serial; undefined when it does not answer one. */
+export async function servedSerial(settings: ZoneSetSettings, zone: string): Promise<number | undefined> {
+  const verify = settings.verify;
+  if (!verify) return undefined;
+  const args = [DIG, '+short', '+norecurse', '+time=1', '+tries=1', '-p', String(verify.port), ...(verify.source ? ['-b', verify.source] : []), `@${verify.server}`, zone, 'SOA'];
+  const result = await runCommand(args, 5000);
+  const serial = result.output.trim().split(/\s+/)[2];
+  return serial !== undefined && /^\d+$/.test(serial) ? Number(serial) : undefined;
+}
+
+/** Polls until every zone serves its expected serial; returns the zones that never did. */
+export async function verifySerials(settings: ZoneSetSettings, expected: Record<string, number>, timeoutMs = 10_000): Promise<string[]> {
+  if (!settings.verify || settings.rndc.length === 0) return [];
+  const deadline = Date.now() + timeoutMs;
+  let waiting = Object.keys(expected);
+  while (waiting.length > 0) {
+    const served = await mapLimited(waiting, 8, (zone) => servedSerial(settings, zone));
+    waiting = waiting.filter((zone, index) => served[index] !== expected[zone]);
+    if (waiting.length === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return waiting;
+}

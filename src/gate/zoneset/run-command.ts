@@ -1,0 +1,46 @@
+// Runs a helper program (checker, rndc, dig) with an argv array, no shell, a fixed environment and
+// a time limit, collecting its output. Used only after rsync has finished, so the gate's stdout
+// (the protocol stream) is never touched: output is piped.
+
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  status: number | null;
+  output: string;
+  error: string | undefined;
+}
+
+const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+
+export function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const [file, ...args] = argv;
+    if (file === undefined) {
+      resolve({ status: null, output: '', error: 'empty command' });
+      return;
+    }
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, timeout: timeoutMs });
+    let output = '';
+    const collect = (chunk: Buffer): void => {
+      if (output.length < 64 * 1024) output += chunk.toString('utf8');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ status: null, output, error: error.code ?? error.message }));
+    child.once('close', (status, signal) => resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` }));
+  });
+}
+
+/** Runs tasks with at most `limit` at once, keeping the order of results. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,33 @@
+// The zone set's state file: which release is live, the serials zonegate last saw go live, and
+// when the last good push happened (monitoring reads it: `zonegate status`). Written atomically.
+
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+export interface ZoneSetState {
+  release: string | undefined;
+  previous: string | undefined;
+  lastGoodPush: string | undefined;
+  serials: Record<string, number>;
+}
+
+export function readState(file: string): ZoneSetState {
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<ZoneSetState>;
+    return {
+      release: typeof raw.release === 'string' ? raw.release : undefined,
+      previous: typeof raw.previous === 'string' ? raw.previous : undefined,
+      lastGoodPush: typeof raw.lastGoodPush === 'string' ? raw.lastGoodPush : undefined,
+      serials: raw.serials !== null && typeof raw.serials === 'object' ? raw.serials : {},
+    };
+  } catch {
+    return { release: undefined, previous: undefined, lastGoodPush: undefined, serials: {} };
+  }
+}
+
+/** Writes a temp file beside `file` and returns a function that renames it into place. */
+export function prepareFile(file: string, content: string): () => void {
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temp, content, { mode: 0o644 });
+  return () => renameSync(temp, file);
+}
