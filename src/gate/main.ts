@@ -28,7 +28,22 @@ interface Connection {
   started: bigint;
 }
 
-export function parseGateArgv(argv: string[]): { key: string; config: string } {
+export const GATE_USAGE = `Usage: zonegate-gate --key NAME [--config FILE]
+
+The SSH forced command of zonegate. sshd runs it instead of what the client asked for, with the
+request in SSH_ORIGINAL_COMMAND; it allows only the rsync that key NAME's rules allow, logs every
+decision to the audit log and runs rsync without a shell. Put it in authorized_keys with
+\`zonegate authorized-keys\`; try a request with \`zonegate check\`.
+
+  --key NAME     the key's name under "keys" in the config
+  --config FILE  the config (default ${DEFAULT_CONFIG_PATH})
+
+Exit: rsync's status; 65 malformed request; 69 rsync could not start; 77 refused by policy;
+78 config unusable; 80-88 zone-set push refused (see the README); 128+n rsync killed by signal n.
+`;
+
+export function parseGateArgv(argv: string[]): { key: string; config: string } | 'help' {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) return 'help';
   try {
     const { values } = parseArgs({
       args: argv,
@@ -54,6 +69,10 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
   let audit: AuditLog | undefined;
   try {
     const args = parseGateArgv(argv);
+    if (args === 'help') {
+      process.stdout.write(GATE_USAGE);
+      return EXIT.ok;
+    }
     connection.keyName = args.key;
     const policy = loadPolicy(args.config);
     audit = openGateLog(policy.gate.log);

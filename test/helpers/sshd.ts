@@ -8,12 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
+import { run, type RunResult } from './admin-cli.js';
 import { requireTool } from './tools.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH = '/usr/bin/ssh';
 export const SSH_KEYGEN = '/usr/bin/ssh-keygen';
+export const RSYNC = '/usr/bin/rsync';
 
 export interface KeyPair {
   privateKey: string;
@@ -32,7 +34,9 @@ export interface Sshd {
   log(): string;
   /** Options that make ssh talk to this server with `key`, host key pinned, never prompting. */
   sshOptions(key: string): string[];
-  ssh(key: string, args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<Result>;
+  ssh(key: string, args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<RunResult>;
+  /** rsync over ssh to this server with the same pinned options (args: rsync's options and paths). */
+  rsync(key: string, args: string[]): Promise<RunResult>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +80,7 @@ function waitForListening(child: ChildProcess, output: () => string, timeoutMs: 
 export async function startSshd(): Promise<Sshd> {
   requireTool(SSHD, 'openssh-server');
   requireTool(SSH, 'openssh-client');
+  requireTool(RSYNC, 'rsync');
   // sshd insists on its privilege-separation directory even with -D; creating it is what the
   // openssh-server package's service unit does too.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -138,8 +143,9 @@ export async function startSshd(): Promise<Sshd> {
     knownHosts,
     log: () => stderr,
     sshOptions,
-    ssh: (key, args, options = {}) =>
-      execa(SSH, [...sshOptions(key), ...args], { reject: false, env: options.env ?? {}, input: options.input ?? '', timeout: 15_000 }),
+    ssh: (key, args, options = {}) => run(SSH, [...sshOptions(key), ...args], { ...options, timeout: 15_000 }),
+    // rsync splits -e on whitespace; every option value here is a temp path without spaces.
+    rsync: (key, args) => run(RSYNC, ['-e', [SSH, ...sshOptions(key)].join(' '), ...args], { timeout: 15_000 }),
     stop: async () => {
       if (child.exitCode === null && child.pid !== undefined) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

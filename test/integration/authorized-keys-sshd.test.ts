@@ -2,7 +2,7 @@
 // command (no restrict, no from=) runs beside ours, so each refusal is shown to come from our line.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../helpers/sshd.js';
@@ -15,6 +15,7 @@ const ECHO_GATE = `${ROOT}/test/fixtures/echo-gate.cjs`;
 let sshd: Sshd;
 let ours: KeyPair;
 let control: KeyPair;
+let expired: KeyPair;
 let config: string;
 const target = (): string => `${sshd.user}@127.0.0.1`;
 const parse = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
@@ -23,9 +24,13 @@ beforeAll(async () => {
   sshd = await startSshd();
   ours = await makeKeyPair(sshd.dir, 'ours');
   control = await makeKeyPair(sshd.dir, 'control');
+  expired = await makeKeyPair(sshd.dir, 'expired');
   config = join(sshd.dir, 'zonegate.conf');
   const policy = {
-    keys: { primary1: { publicKey: ours.line, from: ['127.0.0.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }] } },
+    keys: {
+      primary1: { publicKey: ours.line, from: ['127.0.0.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }] },
+      old: { publicKey: expired.line, from: ['127.0.0.1'], expiry: '20200101', rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }] },
+    },
   };
   writeFileSync(config, JSON.stringify(policy), { mode: 0o600 });
   // The library, not the CLI: this suite is about what sshd does with the line (the CLI has its own).
@@ -54,6 +59,24 @@ describe('rendered authorized_keys under a real sshd', () => {
     const allowed = await sshd.ssh(control.privateKey, ['-b', '127.0.0.2', target(), 'true']);
     expect(allowed.exitCode).toBe(0);
     expect(String(parse(allowed.stdout)['connection'])).toMatch(/^127\.0\.0\.2 /);
+  });
+
+  // Attack: a retired key (its laptop was lost) keeps working because nobody removed the line.
+  it('refuses a key past its expiry-time', async () => {
+    const result = await sshd.ssh(expired.privateKey, [target(), 'true']);
+    expect(result.exitCode).toBe(255);
+    expect(result.stdout).toBe('');
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toContain('expiry-time="20200101"');
+    // Control: the same line with a future date lets the key in, so the date is what refused it.
+    const original = readFileSync(sshd.authorizedKeys, 'utf8');
+    try {
+      writeFileSync(sshd.authorizedKeys, original.replace('expiry-time="20200101"', 'expiry-time="20991231"'));
+      const later = await sshd.ssh(expired.privateKey, [target(), 'true']);
+      expect(later.exitCode).toBe(0);
+      expect(parse(later.stdout)['argv']).toEqual(['--config', config, '--key', 'old']);
+    } finally {
+      writeFileSync(sshd.authorizedKeys, original);
+    }
   });
 
   // Attack: an interactive shell through a pty instead of the gate's rsync.

@@ -3,21 +3,26 @@
 
 import type { CommandModule } from 'yargs';
 import { checkCommand } from './check.js';
+import { releasesCommand, rollbackCommand } from './zoneset.js';
 import { authorizedKeysCommand } from './authorized-keys.js';
 import { keygenCommand } from './keygen.js';
 import { initCommand } from './init.js';
 import { cronCommand, systemdCommand } from './push-jobs.js';
+import { doctorCommand } from './doctor.js';
 
 export type SetExit = (code: number) => void;
 export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
 
 const factories: CommandFactory[] = [
   checkCommand,
+  releasesCommand,
+  rollbackCommand,
   authorizedKeysCommand,
   keygenCommand,
   initCommand,
   cronCommand,
   systemdCommand,
+  doctorCommand,
 ];
 
 export function commands(setExit: SetExit): CommandModule<object, never>[] {

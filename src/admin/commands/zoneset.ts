@@ -1,0 +1,61 @@
+// `zonegate releases ZONESET` and `zonegate rollback ZONESET [--to RELEASE]`.
+
+import { DEFAULT_CONFIG_PATH, loadPolicy } from '../../shared/policy.js';
+import { describeReleases, findZoneSet, renderReleases, rollbackZoneSet } from '../zoneset-admin.js';
+import { defineCommand } from './define.js';
+import type { CommandFactory } from './index.js';
+
+interface ReleasesArgs {
+  zoneset: string;
+  config: string;
+  json: boolean;
+}
+
+export const releasesCommand: CommandFactory = () =>
+  defineCommand<ReleasesArgs>({
+    command: 'releases <zoneset>',
+    describe: "List a zone set's releases (newest first; * is live) and its last good push",
+    builder: (yargs) =>
+      yargs
+        .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
+        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+        .example('$0 releases external', 'list the releases of zone set "external"'),
+    handler: (args) => {
+      const ref = findZoneSet(loadPolicy(args.config), args.zoneset);
+      const info = describeReleases(ref);
+      process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : renderReleases(args.zoneset, info));
+    },
+  });
+
+interface RollbackArgs extends ReleasesArgs {
+  to: string | undefined;
+}
+
+export const rollbackCommand: CommandFactory = (setExit) =>
+  defineCommand<RollbackArgs>({
+    command: 'rollback <zoneset>',
+    describe: 'Make an earlier release live again (as fresh copies, so named reloads them) and reload what differs',
+    builder: (yargs) =>
+      yargs
+        .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
+        .option('to', { type: 'string', describe: 'release id (see `zonegate releases`); default: the one before the live release' })
+        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+        .example('$0 rollback external', 'go back one release')
+        .example('$0 rollback external --to 20261123T101500123Z-3f9c', 'go back to a given release')
+        .epilog('Exit: 0 rolled back and verified; 84 rolled back but the server does not serve the expected serials.'),
+    handler: async (args) => {
+      const result = await rollbackZoneSet(findZoneSet(loadPolicy(args.config), args.zoneset), args.to);
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } else {
+        process.stdout.write(`zone set ${args.zoneset}: release ${result.to} is live again as ${result.published} (was ${result.from})\n`);
+        if (result.reloaded.length > 0) process.stdout.write(`rndc ${result.reloaded.join('; rndc ')}\n`);
+      }
+      if (result.stale.length > 0) {
+        process.stderr.write(`zonegate: the server does not serve the rolled-back serial of ${result.stale.join(', ')}\n`);
+        setExit(84);
+      }
+    },
+  });

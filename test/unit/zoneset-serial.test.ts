@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { readSoaSerial, serialIncreased } from '../../src/gate/zoneset/serial.js';
+
+describe('serialIncreased (RFC 1982)', () => {
+  it.each([
+    [1, 2, true],
+    [2026112301, 2026112302, true],
+    [2, 2, false],
+    [3, 2, false],
+    // Wrapping: 4294967295 + 1 = 0 is an increase.
+    [4294967295, 0, true],
+    [4294967295, 5, true],
+    // Exactly 2^31 apart is undefined in RFC 1982; refuse it.
+    [0, 2147483648, false],
+    [0, 2147483647, true],
+    [2147483648, 0, false],
+    [10, 4294967290, false],
+  ])('%i -> %i: %s', (a, b, expected) => {
+    expect(serialIncreased(a, b)).toBe(expected);
+  });
+});
+
+describe('readSoaSerial', () => {
+  it.each([
+    ['@ IN SOA ns1 host 42 1 2 3 4', 42],
+    ['$TTL 300\n; SOA 99 in a comment\n@ 300 IN SOA ns1.example. host.example. (\n  2026112301 ; serial\n  3600 600 86400 300 )', 2026112301],
+    ['example.com. SOA ns1 host ( 7\n 1 2 3 4 )', 7],
+    ['@ IN SOA ns1 host notanumber 1 2 3 4', undefined],
+    ['www IN A 192.0.2.1', undefined],
+    ['@ IN SOA ns1 host 99999999999 1 2 3 4', undefined],
+  ])('%j -> %s', (text, expected) => {
+    expect(readSoaSerial(text)).toBe(expected);
+  });
+});
