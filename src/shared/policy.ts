@@ -40,7 +40,7 @@ export interface ZoneSetSettings {
   /** Reload command (argv prefix): ["/usr/sbin/rndc", …] gets `reload ZONE [IN VIEW]`/`reconfig`; empty: no reload. */
   rndc: string[];
   /** Where to ask for the served serial after a reload; undefined: no verification. */
-  verify: { server: string; port: number; source: string | undefined } | undefined;
+  verify: { server: string; port: number; source: string | undefined; timeoutSeconds: number } | undefined;
   /** How many previous releases to keep for rollback. */
   keep: number;
   /** Largest share (0–1) of the zones one push may delete. */
@@ -83,7 +83,69 @@ export interface Target {
   destination: string;
   /** Whether files gone from the source are deleted on the target (the rule must allow it). */
   delete: boolean;
+  /** Zone file name pattern ("db.{zone}"): when set, changed zones are checked locally before sending. */
+  zoneFile?: string | undefined;
+  /** Extra rsync options, each from PUSH_RSYNC_OPTIONS (e.g. "--bwlimit=500"). */
+  rsyncOptions?: string[];
+  /** Overall limit for one attempt (ssh + rsync + the gate's validation); the process tree is killed after it. */
+  timeoutSeconds?: number;
+  /** Extra attempts after a transient failure (ssh connection lost, zone set busy, rsync timeout). */
+  retries?: number;
 }
+
+/** The push runner's settings (`zonegate push`, DESIGN §4); every field has a default. */
+export interface PushSettings {
+  /** Status file, validation manifests and the lock live here. */
+  stateDir: string;
+  /** One log per run, aged out by count and age. */
+  logDir: string;
+  /** Lock file taken with flock(1) -n; defaults to <stateDir>/push.lock. */
+  lockFile: string | undefined;
+  concurrency: number;
+  keepLogs: number;
+  keepLogDays: number;
+  /** Local zone checker (argv prefix); zone name and file are appended. Empty: serials only. */
+  checker: string[];
+  /** Backoff before retry n (seconds; the last value repeats), jittered by up to +25 %. */
+  backoffSeconds: number[];
+  /** Command run on failure and on a repeated skip (argv; outcome in ZONEGATE_* variables and on stdin). */
+  hook: string[];
+  /** healthchecks-style URL: <url>/start, <url> on success, <url>/fail on failure. */
+  pingUrl: string | undefined;
+  /** Mail the run log here on failure (sendmail -t). */
+  mailTo: string | undefined;
+  sendmail: string;
+  /** Alert once this many runs in a row were skipped because the previous one still held the lock. */
+  skipAlertAfter: number;
+}
+
+/** rsync options a target may add; everything else is refused (the gate refuses more anyway). */
+export const PUSH_RSYNC_OPTIONS: readonly RegExp[] = [
+  /^--bwlimit=\d+[kKmM]?$/,
+  /^--timeout=\d+$/,
+  /^--contimeout=\d+$/,
+  /^--checksum$/,
+  /^--compress$/,
+  /^--delay-updates$/,
+  /^--exclude=[A-Za-z0-9._*?{}\[\]-]+$/,
+  /^--chmod=[ugoaDF=+,rwxX0-7-]+$/,
+];
+
+export const PUSH_DEFAULTS: PushSettings = {
+  stateDir: '/var/lib/zonegate',
+  logDir: '/var/log/zonegate/push',
+  lockFile: undefined,
+  concurrency: 4,
+  keepLogs: 30,
+  keepLogDays: 30,
+  checker: ['/usr/bin/named-checkzone', '-q', '-k', 'fail', '-i', 'local'],
+  backoffSeconds: [5, 15],
+  hook: [],
+  pingUrl: undefined,
+  mailTo: undefined,
+  sendmail: '/usr/sbin/sendmail',
+  skipAlertAfter: 3,
+};
 
 export interface Policy {
   /** The file it was read from, for messages. */
@@ -91,6 +153,8 @@ export interface Policy {
   gate: GateSettings;
   keys: Map<string, KeyPolicy>;
   targets: Map<string, Target>;
+  /** The push runner's settings; validatePolicy always fills it (PUSH_DEFAULTS). */
+  push?: PushSettings;
 }
 
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -208,7 +272,7 @@ class Validator {
 
 export function validatePolicy(value: JsonValue, source: string, positions: Map<string, Position> = new Map()): Policy {
   const v = new Validator(source, positions);
-  const top = v.object(value, '', ['gate', 'keys', 'targets']);
+  const top = v.object(value, '', ['gate', 'keys', 'targets', 'push']);
   const gateRaw = top['gate'] === undefined ? {} : v.object(top['gate'], 'gate', ['rsync', 'bwrap', 'log', 'sandbox']);
   const gate: GateSettings = {
     rsync: v.absolutePath(gateRaw['rsync'], 'gate.rsync', GATE_DEFAULTS.rsync),
@@ -226,13 +290,45 @@ export function validatePolicy(value: JsonValue, source: string, positions: Map<
   for (const [name, raw] of Object.entries(targetsRaw)) {
     targets.set(name, validateTarget(v, name, raw));
   }
-  return { source, gate, keys, targets };
+  return { source, gate, keys, targets, push: validatePush(v, top['push']) };
+}
+
+function validatePush(v: Validator, raw: JsonValue | undefined): PushSettings {
+  if (raw === undefined) return PUSH_DEFAULTS;
+  const known = ['stateDir', 'logDir', 'lockFile', 'concurrency', 'keepLogs', 'keepLogDays', 'checker', 'backoffSeconds', 'hook', 'pingUrl', 'mailTo', 'sendmail', 'skipAlertAfter'] as const;
+  const push = v.object(raw, 'push', known);
+  const d = PUSH_DEFAULTS;
+  const backoffRaw = push['backoffSeconds'];
+  let backoffSeconds = d.backoffSeconds;
+  if (backoffRaw !== undefined) {
+    if (!Array.isArray(backoffRaw) || backoffRaw.length === 0) v.fail('push.backoffSeconds', 'must be a non-empty list of seconds, e.g. [5, 15]');
+    backoffSeconds = backoffRaw.map((item, index) => integerIn(v, item, childPath('push.backoffSeconds', index), 0, 0, 3600));
+  }
+  const pingUrl = push['pingUrl'] === undefined ? undefined : v.string(push['pingUrl'], 'push.pingUrl');
+  if (pingUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(pingUrl)) v.fail('push.pingUrl', 'must be an http:// or https:// URL');
+  const mailTo = push['mailTo'] === undefined ? undefined : v.string(push['mailTo'], 'push.mailTo');
+  if (mailTo !== undefined && !/^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$/.test(mailTo)) v.fail('push.mailTo', 'must be one mail address (user or user@host)');
+  return {
+    stateDir: v.absolutePath(push['stateDir'], 'push.stateDir', d.stateDir),
+    logDir: v.absolutePath(push['logDir'], 'push.logDir', d.logDir),
+    lockFile: push['lockFile'] === undefined ? undefined : v.absolutePath(push['lockFile'], 'push.lockFile'),
+    concurrency: integerIn(v, push['concurrency'], 'push.concurrency', d.concurrency, 1, 64),
+    keepLogs: integerIn(v, push['keepLogs'], 'push.keepLogs', d.keepLogs, 1, 100000),
+    keepLogDays: integerIn(v, push['keepLogDays'], 'push.keepLogDays', d.keepLogDays, 1, 3650),
+    checker: commandList(v, push['checker'], 'push.checker', d.checker),
+    backoffSeconds,
+    hook: commandList(v, push['hook'], 'push.hook', d.hook),
+    pingUrl,
+    mailTo,
+    sendmail: v.absolutePath(push['sendmail'], 'push.sendmail', d.sendmail),
+    skipAlertAfter: integerIn(v, push['skipAlertAfter'], 'push.skipAlertAfter', d.skipAlertAfter, 1, 1000),
+  };
 }
 
 function validateTarget(v: Validator, name: string, raw: JsonValue): Target {
   const path = childPath('targets', name);
   if (!KEY_NAME_PATTERN.test(name)) v.fail(path, 'target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
-  const known = ['host', 'port', 'user', 'identity', 'knownHosts', 'source', 'destination', 'delete'] as const;
+  const known = ['host', 'port', 'user', 'identity', 'knownHosts', 'source', 'destination', 'delete', 'zoneFile', 'rsyncOptions', 'timeoutSeconds', 'retries'] as const;
   const target = v.object(raw, path, known);
   const host = v.string(target['host'], `${path}.host`);
   if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(host)) v.fail(`${path}.host`, 'must be a host name or IP address (letters, digits, . : -)');
@@ -254,7 +350,34 @@ function validateTarget(v: Validator, name: string, raw: JsonValue): Target {
     source: v.absolutePath(target['source'], `${path}.source`),
     destination,
     delete: v.boolean(target['delete'], `${path}.delete`, false),
+    zoneFile: validateTargetZoneFile(v, target['zoneFile'], `${path}.zoneFile`),
+    rsyncOptions: validateRsyncOptions(v, target['rsyncOptions'], `${path}.rsyncOptions`),
+    timeoutSeconds: integerIn(v, target['timeoutSeconds'], `${path}.timeoutSeconds`, 300, 1, 86400),
+    retries: integerIn(v, target['retries'], `${path}.retries`, 2, 0, 10),
   };
+}
+
+function validateTargetZoneFile(v: Validator, value: JsonValue | undefined, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  const zoneFile = v.string(value, path);
+  if (zoneFile.split('{zone}').length !== 2 || zoneFile.includes('/') || !/^[A-Za-z0-9._{}-]+$/.test(zoneFile)) {
+    v.fail(path, 'must be a file name with exactly one {zone} placeholder, e.g. "db.{zone}"');
+  }
+  return zoneFile;
+}
+
+function validateRsyncOptions(v: Validator, value: JsonValue | undefined, path: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) v.fail(path, 'must be a list of rsync options, e.g. ["--bwlimit=500"]');
+  return value.map((item, index) => {
+    const option = v.string(item, childPath(path, index));
+    // --inplace/--append would write into the secondary's live inode and the gate refuses them;
+    // -e/--rsh or --rsync-path would bypass the pinned ssh options: only a small allowlist passes.
+    if (!PUSH_RSYNC_OPTIONS.some((pattern) => pattern.test(option))) {
+      v.fail(childPath(path, index), `rsync option ${JSON.stringify(option)} is not allowed (allowed: --bwlimit=N, --timeout=N, --contimeout=N, --checksum, --compress, --delay-updates, --exclude=GLOB, --chmod=MODES)`);
+    }
+    return option;
+  });
 }
 
 function validateKey(v: Validator, name: string, raw: JsonValue): KeyPolicy {
@@ -332,12 +455,12 @@ function commandList(v: Validator, value: JsonValue | undefined, path: string, f
 
 function validateVerify(v: Validator, value: JsonValue | undefined, path: string): ZoneSetSettings['verify'] {
   if (value === false) return undefined;
-  const raw = value === undefined ? {} : v.object(value, path, ['server', 'port', 'source']);
+  const raw = value === undefined ? {} : v.object(value, path, ['server', 'port', 'source', 'timeoutSeconds']);
   const server = raw['server'] === undefined ? '127.0.0.1' : v.string(raw['server'], `${path}.server`);
   if (!/^[0-9a-fA-F.:]+$/.test(server)) v.fail(`${path}.server`, 'must be an IP address');
   const source = raw['source'] === undefined ? undefined : v.string(raw['source'], `${path}.source`);
   if (source !== undefined && !/^[0-9a-fA-F.:]+$/.test(source)) v.fail(`${path}.source`, 'must be an IP address');
-  return { server, port: integerIn(v, raw['port'], `${path}.port`, 53, 1, 65535), source };
+  return { server, port: integerIn(v, raw['port'], `${path}.port`, 53, 1, 65535), source, timeoutSeconds: integerIn(v, raw['timeoutSeconds'], `${path}.timeoutSeconds`, 10, 1, 600) };
 }
 
 function integerIn(v: Validator, value: JsonValue | undefined, path: string, fallback: number, min: number, max: number): number {

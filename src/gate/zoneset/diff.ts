@@ -1,7 +1,7 @@
 // What a push changed: staging against the live release it was copied from. Unchanged files are
 // still hard links to the live inode; rsync replaced every file it wrote with a new inode.
 
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../../shared/errors.js';
 
@@ -51,12 +51,23 @@ export function diffReleases(liveDir: string, stagingDir: string, pattern: strin
     zones.set(zone, file);
     const before = live.get(file);
     if (before === undefined) changes.added.push({ zone, file });
-    else if (before.ino !== stat.ino || before.dev !== stat.dev) changes.changed.push({ zone, file });
+    else if ((before.ino !== stat.ino || before.dev !== stat.dev) && !sameContent(join(liveDir, file), before, join(stagingDir, file), stat)) {
+      changes.changed.push({ zone, file });
+    }
   }
   for (const file of live.keys()) {
     if (!staged.has(file)) changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
   }
   return changes;
+}
+
+/**
+ * rsync rewrites a file whose mtime differs even when the bytes are the same (a `touch` on the
+ * primary, or the fresh mtime zonegate gave a promoted file): that is not a change to validate or
+ * reload.
+ */
+function sameContent(liveFile: string, liveStat: Stats, stagedFile: string, stagedStat: Stats): boolean {
+  return liveStat.size === stagedStat.size && readFileSync(liveFile).equals(readFileSync(stagedFile));
 }
 
 export function hasChanges(changes: ZoneSetChanges): boolean {

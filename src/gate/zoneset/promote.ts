@@ -38,9 +38,8 @@ export function promote(
   const previous = currentReleaseId(layout);
   const target = releaseDir(layout, staged.id);
   try {
-    // named skips a zone file whose mtime is not newer than what it loaded: changed files get "now".
     const now = new Date();
-    for (const zone of [...changes.changed, ...changes.added]) utimesSync(join(staged.dir, zone.file), now, now);
+    freshenMtimes(staged.dir, releaseDir(layout, previous), changes, now);
     const nextSerials = { ...state.serials, ...serials };
     for (const zone of changes.removed) delete nextSerials[zone.zone];
     const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: now.toISOString(), serials: nextSerials };
@@ -56,6 +55,22 @@ export function promote(
     if (currentReleaseId(layout) !== staged.id) rmSync(target, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
+  }
+}
+
+/**
+ * named skips a zone file whose mtime is not later than the file it loaded before. A changed file
+ * keeps the primary's mtime when that is later (so the next push's quick check still matches and
+ * nothing is sent again); otherwise it gets a fresh one.
+ */
+export function freshenMtimes(stagingDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): void {
+  for (const zone of changes.changed) {
+    const staged = lstatSync(join(stagingDir, zone.file));
+    const loaded = lstatSync(join(liveDir, zone.file));
+    if (staged.mtimeMs <= loaded.mtimeMs) {
+      const fresh = new Date(Math.max(now.getTime(), loaded.mtimeMs + 1000));
+      utimesSync(join(stagingDir, zone.file), fresh, fresh);
+    }
   }
 }
 

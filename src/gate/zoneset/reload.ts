@@ -48,9 +48,10 @@ export async function servedSerial(settings: ZoneSetSettings, zone: string): Pro
 }
 
 /** Polls until every zone serves its expected serial; returns the zones that never did. */
-export async function verifySerials(settings: ZoneSetSettings, expected: Record<string, number>, timeoutMs = 10_000): Promise<string[]> {
+export async function verifySerials(settings: ZoneSetSettings, expected: Record<string, number>): Promise<string[]> {
   if (!settings.verify || settings.rndc.length === 0) return [];
-  const deadline = Date.now() + timeoutMs;
+  // rndc reload only queues the load, so poll; a zone named rejected never shows up.
+  const deadline = Date.now() + settings.verify.timeoutSeconds * 1000;
   let waiting = Object.keys(expected);
   while (waiting.length > 0) {
     const served = await mapLimited(waiting, 8, (zone) => servedSerial(settings, zone));

@@ -1,0 +1,168 @@
+// Zone sets when things go wrong mid-push: the client killed mid-transfer, the gate itself killed
+// (leftover staging), the disk filling up during staging (a small tmpfs), and a zone named rejects
+// after promotion (rollback). Each time: live tree byte for byte as before, named's serial as before.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_SSH, GATE } from '../helpers/gate.js';
+import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { soaZone, startNamed, type Named } from '../helpers/named.js';
+
+let named: Named;
+let base: string;
+let config: string;
+let log: string;
+const roots: Record<string, string> = {};
+let clock = Math.floor(Date.now() / 1000) - 3600;
+
+function live(name: string): Record<string, string> {
+  const dir = join(roots[name] ?? '', 'current');
+  return Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+}
+
+function source(zones: Record<string, number | string>, big?: { zone: string; bytes: number }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-zones-'));
+  clock += 2;
+  for (const [zone, content] of Object.entries(zones)) {
+    writeFileSync(join(dir, `db.${zone}`), typeof content === 'number' ? soaZone(zone, content) : content);
+    utimesSync(join(dir, `db.${zone}`), clock, clock);
+  }
+  if (big) writeFileSync(join(dir, `db.${big.zone}`), `${soaZone(big.zone, 1)};${'x'.repeat(big.bytes)}\n`);
+  return dir;
+}
+
+function env(key: string): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', ZONEGATE_TEST_NODE: process.execPath, ZONEGATE_TEST_GATE: GATE, ZONEGATE_TEST_CONFIG: config, ZONEGATE_TEST_KEY: key };
+}
+
+function push(name: string, dir: string, extra: string[] = []): { status: number | null; stderr: string } {
+  const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', '--delete', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], { env: env(name), encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+function startPush(name: string, dir: string, extra: string[]): ChildProcess {
+  return spawn('rsync', ['-e', FAKE_SSH, '-rt', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], { env: env(name), stdio: 'ignore' });
+}
+
+function records(): Record<string, unknown>[] {
+  return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function staging(name: string): string[] {
+  const dir = join(roots[name] ?? '', '.staging');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+/** The gate process serving a zone set (its command line names the config and the key). */
+function gatePids(name: string): number[] {
+  const result = spawnSync('pgrep', ['-f', `gate.cjs --config ${config} --key ${name}$`], { encoding: 'utf8' });
+  return result.stdout.trim().split('\n').filter(Boolean).map(Number);
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'zonegate-zsf-'));
+  for (const name of ['kill', 'full', 'reject']) {
+    roots[name] = join(base, name);
+    mkdirSync(join(roots[name], '.zonegate'), { recursive: true });
+  }
+  // The disk-full zone set lives on a 3 MiB tmpfs, mounted for this test (we run as root).
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', roots['full'] ?? ''], { encoding: 'utf8' });
+  if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs for the disk-full test (needs root): ${mounted.stderr}`);
+  mkdirSync(join(roots['full'] ?? '', '.zonegate'), { recursive: true });
+  named = await startNamed({ zones: [], includeFiles: Object.values(roots).map((root) => ({ path: join(root, '.zonegate/named-zones.conf') })) });
+  log = join(base, 'gate.log');
+  config = join(base, 'zonegate.conf');
+  const keys: Record<string, unknown> = {};
+  for (const [index, name] of Object.keys(roots).entries()) {
+    const zoneSet: Record<string, unknown> = { name, rndc: ['/usr/sbin/rndc', ...named.rndcArgs], verify: { server: '127.0.0.1', port: named.port, timeoutSeconds: 2 } };
+    // A zone set without a checker: only named itself can reject a zone, after promotion.
+    if (name === 'reject') zoneSet['checker'] = false;
+    keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules: [{ direction: 'upload', root: roots[name], paths: ['**'], delete: true, zoneSet }] };
+  }
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+  for (const name of Object.keys(roots)) {
+    const first = push(name, source({ [`${name}.example`]: 1 }));
+    if (first.status !== 0) throw new Error(`first push to ${name} failed: ${first.stderr}`);
+  }
+});
+
+afterAll(async () => {
+  await named.stop();
+  spawnSync('umount', [roots['full'] ?? '']);
+});
+
+describe('zone sets under failure', () => {
+  it('the client killed mid-transfer: live untouched, staging removed, the next push works', async () => {
+    const before = live('kill');
+    const child = startPush('kill', source({ 'kill.example': 2 }, { zone: 'big.example', bytes: 4_000_000 }), ['--delete', '--bwlimit=200']);
+    await until(() => staging('kill').length > 0 && readdirSync(join(roots['kill'] ?? '', '.staging', staging('kill')[0] ?? '')).some((file) => file.startsWith('.')), 'a partial file in staging');
+    // attack/accident: the pushing side dies (SIGKILL the client) in the middle of the transfer.
+    child.kill('SIGKILL');
+    await exited(child);
+    await until(() => staging('kill').length === 0, 'the gate to remove its staging');
+    expect(live('kill')).toEqual(before);
+    expect(await named.serial('kill.example')).toBe(1);
+    expect(records().filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'finished').at(-1)).toMatchObject({ outcome: 'rsync-failed' });
+    const next = push('kill', source({ 'kill.example': 3 }));
+    expect(next.status).toBe(0);
+    expect(await named.serial('kill.example')).toBe(3);
+  });
+
+  it('the gate itself killed mid-transfer: the leftover staging is never promoted and the next push removes it', async () => {
+    const before = live('kill');
+    const child = startPush('kill', source({ 'kill.example': 4 }, { zone: 'big.example', bytes: 4_000_000 }), ['--delete', '--bwlimit=200']);
+    await until(() => staging('kill').length > 0 && gatePids('kill').length > 0, 'the gate to start staging');
+    const leftover = staging('kill')[0];
+    // attack/accident: the gate is killed (OOM killer, reboot): nothing runs its cleanup.
+    for (const pid of gatePids('kill')) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await exited(child);
+    expect(staging('kill')).toContain(leftover);
+    expect(live('kill')).toEqual(before);
+    expect(await named.serial('kill.example')).toBe(3);
+    const next = push('kill', source({ 'kill.example': 5 }));
+    expect(next.status).toBe(0);
+    expect(records().filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'decision').at(-1)).toMatchObject({ leftoversRemoved: [leftover] });
+    expect(staging('kill')).toEqual([]);
+    expect(await named.serial('kill.example')).toBe(5);
+  });
+
+  it('the disk fills up during staging: a clear error, live untouched, named unchanged', async () => {
+    const before = live('full');
+    // 4 MB does not fit on the 3 MiB tmpfs.
+    const result = push('full', source({ 'full.example': 2 }, { zone: 'huge.example', bytes: 4_000_000 }));
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/No space left on device/);
+    expect(result.stderr).toMatch(/zonegate: zone set full: rsync failed \(exit \d+\); nothing was promoted, the live zones are unchanged/);
+    expect(live('full')).toEqual(before);
+    expect(staging('full')).toEqual([]);
+    expect(await named.serial('full.example')).toBe(1);
+    // And once there is room again, a push goes through.
+    expect(push('full', source({ 'full.example': 2 })).status).toBe(0);
+    expect(await named.serial('full.example')).toBe(2);
+  });
+
+  it('named rejects a promoted zone: zonegate rolls back, says so, exit 84, the old serial is still served', async () => {
+    const before = live('reject');
+    const broken = `${soaZone('reject.example', 2)}www IN A 999.0.0.1\n`;
+    const result = push('reject', source({ 'reject.example': broken }));
+    expect(result.status).toBe(84);
+    expect(result.stderr).toMatch(/the server does not serve the new serial of reject\.example after the reload; rolled back to release \S+/);
+    expect(live('reject')).toEqual(before);
+    expect(await named.serial('reject.example')).toBe(1);
+  });
+});

@@ -1,0 +1,232 @@
+// Zone sets end to end with real parts: the real rsync client and server through the built gate
+// (fake-ssh transport), a real named on loopback with rndc, and dig for the served serials. Every
+// refusal compares the live tree byte for byte before and after, and asks named what it serves.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonegate } from '../helpers/admin-cli.js';
+import { FAKE_SSH, GATE } from '../helpers/gate.js';
+import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { soaZone, startNamed, type Named } from '../helpers/named.js';
+
+const VIEWS = { ext: '127.0.0.1', int: '127.0.0.2' } as const;
+type View = keyof typeof VIEWS;
+
+let named: Named;
+let base: string;
+let config: string;
+let log: string;
+const roots = {} as Record<View, string>;
+
+/** Live files of a zone set (through the current symlink), name -> contents. */
+function live(view: View): Record<string, string> {
+  const dir = join(roots[view], 'current');
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+}
+
+// Each source tree gets its own mtime, seconds apart: rsync's quick check compares whole seconds,
+// and an admin does not edit the same zone twice within one.
+let clock = Math.floor(Date.now() / 1000) - 3600;
+
+function source(zones: Record<string, number | string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-zones-'));
+  clock += 2;
+  for (const [zone, content] of Object.entries(zones)) {
+    writeFileSync(join(dir, `db.${zone}`), typeof content === 'number' ? soaZone(zone, content) : content);
+    utimesSync(join(dir, `db.${zone}`), clock, clock);
+  }
+  return dir;
+}
+
+interface Push {
+  status: number | null;
+  stderr: string;
+}
+
+function pushArgs(view: View, dir: string, extra: string[]): string[] {
+  return ['-e', FAKE_SSH, '-rt', ...extra, `${dir}/`, `secondary:${roots[view]}/`];
+}
+
+function pushEnv(key: string): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', ZONEGATE_TEST_NODE: process.execPath, ZONEGATE_TEST_GATE: GATE, ZONEGATE_TEST_CONFIG: config, ZONEGATE_TEST_KEY: key };
+}
+
+function push(view: View, dir: string, extra: string[] = ['--delete'], key = `${view}-primary`): Push {
+  const result = spawnSync('rsync', pushArgs(view, dir, extra), { env: pushEnv(key), encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+function pushAsync(view: View, dir: string, key: string): Promise<Push> {
+  return new Promise((resolve) => {
+    const child = spawn('rsync', pushArgs(view, dir, []), { env: pushEnv(key) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+function records(): Record<string, unknown>[] {
+  return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function lastFinished(): Record<string, unknown> {
+  return records().filter((record) => record['event'] === 'finished').at(-1) ?? {};
+}
+
+function zoneSetRule(view: View, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    direction: 'upload',
+    root: roots[view],
+    paths: ['**'],
+    delete: true,
+    zoneSet: {
+      name: view,
+      view,
+      rndc: ['/usr/sbin/rndc', ...named.rndcArgs],
+      verify: { server: '127.0.0.1', port: named.port, source: VIEWS[view] },
+      maxDeleteShare: 0.5,
+      lockWaitSeconds: 30,
+      ...extra,
+    },
+  };
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'zonegate-zs-'));
+  for (const view of Object.keys(VIEWS) as View[]) {
+    roots[view] = join(base, view);
+    mkdirSync(join(roots[view], '.zonegate'), { recursive: true });
+  }
+  named = await startNamed({
+    views: (Object.keys(VIEWS) as View[]).map((view) => ({ name: view, client: VIEWS[view] })),
+    zones: [],
+    includeFiles: (Object.keys(VIEWS) as View[]).map((view) => ({ view, path: join(roots[view], '.zonegate/named-zones.conf') })),
+  });
+  log = join(base, 'gate.log');
+  config = join(base, 'zonegate.conf');
+  const keys: Record<string, unknown> = {};
+  for (const [index, name] of ['ext-primary', 'ext-second-primary', 'int-primary'].entries()) {
+    const view = name.startsWith('int') ? 'int' : 'ext';
+    keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules: [zoneSetRule(view)] };
+  }
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+});
+
+afterAll(async () => {
+  await named.stop();
+});
+
+describe('zone sets with a real named', () => {
+  it('a first push adds the zones: reconfig, and named serves them', async () => {
+    const result = push('ext', source({ 'a.example': 1, 'b.example': 1, 'c.example': 1, 'd.example': 1 }));
+    expect(result.stderr).toMatch(/zonegate: zone set ext: release \S+ is live: 0 changed, 4 added, 0 removed/);
+    expect(result.status).toBe(0);
+    expect(await named.serial('a.example', { view: 'ext' })).toBe(1);
+    expect(lastFinished()).toMatchObject({ outcome: 'promoted', added: ['a.example', 'b.example', 'c.example', 'd.example'], reload: ['reconfig'] });
+  });
+
+  it('a push of changed zones reloads only those, with the view named, and named serves the new serials', async () => {
+    const since = named.log().length;
+    const result = push('ext', source({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 }));
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('2 changed, 0 added, 0 removed');
+    expect(result.stderr).toMatch(/new serials verified/);
+    expect(lastFinished()).toMatchObject({ changed: ['a.example', 'c.example'], reload: expect.arrayContaining(['reload a.example IN ext', 'reload c.example IN ext']) });
+    expect((lastFinished()['reload'] as string[]).length).toBe(2);
+    expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
+    expect(await named.serial('c.example', { view: 'ext' })).toBe(5);
+    expect(named.log().slice(since)).not.toMatch(/zone b\.example\/IN\/ext: loaded/);
+  });
+
+  it('refuses a broken zone: the client sees named-checkzone, named keeps the old serial, live is untouched', async () => {
+    const before = live('ext');
+    const broken = `${soaZone('a.example', 3)}www IN A 999.0.0.1\n`;
+    const result = push('ext', source({ 'a.example': broken, 'b.example': 1, 'c.example': 5, 'd.example': 1 }));
+    expect(result.status).toBe(80);
+    expect(result.stderr).toMatch(/zone set ext: push refused: zone a\.example \(db\.a\.example\) is invalid: .*bad dotted quad/);
+    expect(result.stderr).toContain('the live zones were left as they were');
+    expect(live('ext')).toEqual(before);
+    expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
+  });
+
+  it.each([
+    ['the same serial', 2],
+    ['a backwards serial', 1],
+  ])('refuses %s with exit 81', async (_name, serial) => {
+    const before = live('ext');
+    const changed = soaZone('a.example', serial).replace('192.0.2', '198.51.100');
+    const result = push('ext', source({ 'a.example': changed, 'b.example': 1, 'c.example': 5, 'd.example': 1 }));
+    expect(result.status).toBe(81);
+    expect(result.stderr).toMatch(/zone a\.example: serial \d+ is not greater than the live 2/);
+    expect(live('ext')).toEqual(before);
+    expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
+  });
+
+  it('refuses a push that would delete most zones (an empty source)', async () => {
+    const before = live('ext');
+    // attack/accident: the primary's zone directory is empty or unmounted; --delete would wipe us.
+    const result = push('ext', source({ 'a.example': 2 }));
+    expect(result.status).toBe(82);
+    expect(result.stderr).toMatch(/would delete 3 of 4 zones \(75%, limit 50%\)/);
+    expect(live('ext')).toEqual(before);
+    expect(await named.serial('d.example', { view: 'ext' })).toBe(1);
+  });
+
+  it('refuses a $INCLUDE that would read files outside the zone set', async () => {
+    // attack: $INCLUDE /etc/shadow, to have the checker echo its lines back in an error message.
+    const evil = `${soaZone('a.example', 9)}$INCLUDE /etc/shadow\n`;
+    const result = push('ext', source({ 'a.example': evil, 'b.example': 1, 'c.example': 5, 'd.example': 1 }));
+    expect(result.status).toBe(80);
+    expect(result.stderr).toContain('uses $INCLUDE');
+    expect(result.stderr).not.toMatch(/root:/);
+  });
+
+  it('refuses --inplace, which would write through the hard links into live files', async () => {
+    const before = live('ext');
+    const result = push('ext', source({ 'a.example': 7, 'b.example': 1, 'c.example': 5, 'd.example': 1 }), ['--inplace']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('--inplace is refused for zone sets');
+    expect(live('ext')).toEqual(before);
+  });
+
+  it('views: the same zone in two zone sets is reloaded in its own view only', async () => {
+    expect(push('int', source({ 'a.example': 100 })).status).toBe(0);
+    expect(await named.serial('a.example', { view: 'int' })).toBe(100);
+    const result = push('int', source({ 'a.example': 101 }));
+    expect(result.status).toBe(0);
+    expect(lastFinished()).toMatchObject({ zoneSet: 'int', reload: ['reload a.example IN int'] });
+    expect(await named.serial('a.example', { view: 'int' })).toBe(101);
+    expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
+  });
+
+  it('two primaries pushing at once: one waits for the other, no interleaving, both land', async () => {
+    // Each primary pushes only its own zone, without --delete, so either order is valid.
+    const first = source({ 'b.example': 20 });
+    const second = source({ 'd.example': 40 });
+    const [ra, rb] = await Promise.all([pushAsync('ext', first, 'ext-primary'), pushAsync('ext', second, 'ext-second-primary')]);
+    expect([ra.status, rb.status]).toEqual([0, 0]);
+    const promoted = records().filter((record) => record['event'] === 'finished' && record['outcome'] === 'promoted').slice(-2);
+    // Sequential: the later push was staged from the release the earlier one made live.
+    expect(promoted[1]?.['previous']).toBe(promoted[0]?.['release']);
+    expect(await named.serial('b.example', { view: 'ext' })).toBe(20);
+    expect(await named.serial('d.example', { view: 'ext' })).toBe(40);
+    expect(Object.keys(live('ext')).sort()).toEqual(['db.a.example', 'db.b.example', 'db.c.example', 'db.d.example']);
+  });
+
+  it('rollback: named serves the older serial again', async () => {
+    const releases = await zonegate(['releases', 'ext', '--config', config, '--json']);
+    expect(releases.exitCode).toBe(0);
+    const before = (JSON.parse(releases.stdout) as { releases: { id: string; live: boolean }[] }).releases;
+    expect(before.filter((release) => release.live)).toHaveLength(1);
+    const result = await zonegate(['rollback', 'ext', '--config', config]);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/zone set ext: release \S+ is live again as \S+/);
+    // The release before the last one: one of the two concurrent pushes is undone.
+    const served = [await named.serial('b.example', { view: 'ext' }), await named.serial('d.example', { view: 'ext' })];
+    expect(served.filter((serial, index) => serial === [20, 40][index])).toHaveLength(1);
+  });
+});
