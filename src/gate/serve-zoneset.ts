@@ -8,7 +8,7 @@ import type { Policy, ZoneSetSettings } from '../shared/policy.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
-import { completeZoneSetPush, prepareZoneSetPush } from './zoneset/pipeline.js';
+import { completeZoneSetPush, finishPendingReload, prepareZoneSetPush } from './zoneset/pipeline.js';
 
 /** Options that write into the destination file's own inode, which staging shares with the live file. */
 const LIVE_INODE_WRITERS = new Set(['inplace', 'append', 'append-verify', 'write-devices']);
@@ -32,9 +32,11 @@ export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields
   const push = prepareZoneSetPush(evaluation.decision.rule.root, settings);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
   try {
+    const recovered = await finishPendingReload(push);
+    if (recovered !== undefined) say([recovered]);
     const pinned = pinRoot(push.stagingDir);
     const run = prepareRun(policy, evaluation, pinned);
-    audit.logger.info({ event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, sandbox: run.sandboxed, argv: run.argv });
+    audit.logger.info({ event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, recovered, sandbox: run.sandboxed, argv: run.argv });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {
       say([`zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`]);

@@ -2,13 +2,14 @@
 // (leftover staging), the disk filling up during staging (a small tmpfs), and a zone named rejects
 // after promotion (rollback). Each time: live tree byte for byte as before, named's serial as before.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_SSH, GATE } from '../helpers/gate.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { soaZone, startNamed, type Named } from '../helpers/named.js';
+import { makeKeyPair, startSshd } from '../helpers/sshd.js';
 
 let named: Named;
 let base: string;
@@ -75,7 +76,7 @@ function gatePids(name: string): number[] {
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'zonegate-zsf-'));
-  for (const name of ['kill', 'full', 'reject']) {
+  for (const name of ['kill', 'full', 'reject', 'crash']) {
     roots[name] = join(base, name);
     mkdirSync(join(roots[name], '.zonegate'), { recursive: true });
   }
@@ -91,6 +92,12 @@ beforeAll(async () => {
     const zoneSet: Record<string, unknown> = { name, rndc: ['/usr/sbin/rndc', ...named.rndcArgs], verify: { server: '127.0.0.1', port: named.port, timeoutSeconds: 2 } };
     // A zone set without a checker: only named itself can reject a zone, after promotion.
     if (name === 'reject') zoneSet['checker'] = false;
+    // An rndc that hangs while a flag file exists: the window between promotion and reload.
+    if (name === 'crash') {
+      const wrapper = join(base, 'slow-rndc');
+      writeFileSync(wrapper, `#!/bin/sh\n[ -e ${join(base, 'hang')} ] && sleep 60\nexec /usr/sbin/rndc "$@"\n`, { mode: 0o755 });
+      zoneSet['rndc'] = [wrapper, ...named.rndcArgs];
+    }
     keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules: [{ direction: 'upload', root: roots[name], paths: ['**'], delete: true, zoneSet }] };
   }
   writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
@@ -164,5 +171,51 @@ describe('zone sets under failure', () => {
     expect(result.stderr).toMatch(/the server does not serve the new serial of reject\.example after the reload; rolled back to release \S+/);
     expect(live('reject')).toEqual(before);
     expect(await named.serial('reject.example')).toBe(1);
+  });
+
+  it('the gate killed after promotion but before the reload: the next push finishes the reload', async () => {
+    writeFileSync(join(base, 'hang'), '');
+    const child = startPush('crash', source({ 'crash.example': 2 }), ['--delete']);
+    await until(() => readFileSync(join(roots['crash'] ?? '', '.zonegate/state.json'), 'utf8').includes('"pending"') && readFileSync(join(roots['crash'] ?? '', 'current/db.crash.example'), 'utf8').includes(' 2 3600'), 'the promotion');
+    // attack/accident: the gate dies while rndc runs (the release is live, named still serves 1).
+    for (const pid of gatePids('crash')) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await exited(child);
+    spawnSync('pkill', ['-f', join(base, 'slow-rndc')]);
+    expect(await named.serial('crash.example')).toBe(1);
+    rmSync(join(base, 'hang'));
+    // A push that changes nothing still finishes the owed reload.
+    const next = push('crash', source({ 'crash.example': 2 }));
+    expect(next.stderr).toContain('finished the reload an interrupted push left pending (crash.example)');
+    expect(next.status).toBe(0);
+    expect(await named.serial('crash.example')).toBe(2);
+    expect(readFileSync(join(roots['crash'] ?? '', '.zonegate/state.json'), 'utf8')).not.toContain('"pending"');
+  });
+
+  it('through a real sshd: SIGKILL the ssh client mid-transfer, live untouched, the next push works', async () => {
+    const sshd = await startSshd();
+    try {
+      const key = await makeKeyPair(sshd.dir, 'primary');
+      writeFileSync(sshd.authorizedKeys, `restrict,from="127.0.0.1",command="${process.execPath} ${GATE} --config ${config} --key kill" ${key.line}\n`);
+      const rsh = ['ssh', ...sshd.sshOptions(key.privateKey)].join(' ');
+      const target = `${sshd.user}@127.0.0.1:${roots['kill'] ?? ''}/`;
+      const before = live('kill');
+      const child = spawn('rsync', ['-e', rsh, '-rt', '--bwlimit=200', `${source({ 'kill.example': 6 }, { zone: 'big.example', bytes: 4_000_000 })}/`, target], { stdio: 'ignore' });
+      await until(() => staging('kill').some((id) => readdirSync(join(roots['kill'] ?? '', '.staging', id)).some((file) => file.startsWith('.'))), 'a partial file in staging');
+      // attack/accident: the ssh connection dies (SIGKILL the ssh process, not rsync).
+      const ssh = spawnSync('pgrep', ['-P', String(child.pid), '-x', 'ssh'], { encoding: 'utf8' }).stdout.trim();
+      expect(ssh).toMatch(/^\d+$/);
+      process.kill(Number(ssh), 'SIGKILL');
+      await exited(child);
+      await until(() => staging('kill').length === 0, 'the gate to remove its staging');
+      expect(live('kill')).toEqual(before);
+      expect(await named.serial('kill.example')).toBe(5);
+      const next = spawnSync('rsync', ['-e', rsh, '-rt', `${source({ 'kill.example': 7 })}/`, target], { encoding: 'utf8' });
+      expect(next.stderr).toMatch(/zone set kill: release \S+ is live: 1 changed/);
+      expect(next.status).toBe(0);
+      expect(await named.serial('kill.example')).toBe(7);
+    } finally {
+      await sshd.stop();
+    }
   });
 });

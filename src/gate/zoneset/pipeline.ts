@@ -13,7 +13,7 @@ import { acquireLock, type HeldLock } from './lock.js';
 import { promote, renderNamedInclude, republish } from './promote.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { stageFromRelease } from './stage.js';
-import { prepareFile, readState, type ZoneSetState } from './state.js';
+import { prepareFile, readState, writeState, type ZoneSetState } from './state.js';
 import { checkDeleteShare, validateZones } from './validate.js';
 
 export interface ZoneSetPush {
@@ -85,11 +85,12 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   const state = readState(layout.stateFile);
   const serials = await validateZones(settings, push.stagingDir, liveDir, changes, state.serials);
   const promotion = promote(layout, settings, { id: push.stagingId, dir: push.stagingDir }, changes, serials, state);
-  const plan = { reload: changes.changed.map((z) => z.zone), reconfig: changes.added.length + changes.removed.length > 0 };
+  const plan = promotion.state.pending ?? { reload: [], reconfig: false };
   try {
     const commands = await reloadZones(settings, plan);
     const stale = await verifySerials(settings, serials);
     if (stale.length > 0) throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
+    writeState(layout.stateFile, { ...promotion.state, lastGoodPush: new Date().toISOString(), pending: undefined });
     const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
     const report = [
       `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
@@ -104,6 +105,26 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   }
 }
 
+/**
+ * Finishes the reload of a promotion whose gate died between making the release live and
+ * reloading named. Returns a line for the client, or undefined when nothing was pending.
+ */
+export async function finishPendingReload(push: ZoneSetPush): Promise<string | undefined> {
+  const { layout, settings } = push;
+  const state = readState(layout.stateFile);
+  if (!state.pending || state.release !== push.liveId) return undefined;
+  const expected = Object.fromEntries(state.pending.reload.flatMap((zone) => (state.serials[zone] === undefined ? [] : [[zone, state.serials[zone]]])));
+  try {
+    await reloadZones(settings, state.pending);
+    const stale = await verifySerials(settings, expected);
+    if (stale.length > 0) return `zonegate: zone set ${settings.name}: an interrupted push left ${stale.join(', ')} unreloaded, and they still are not served`;
+  } catch (error) {
+    return `zonegate: zone set ${settings.name}: finishing an interrupted reload failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  writeState(layout.stateFile, { ...state, lastGoodPush: new Date().toISOString(), pending: undefined });
+  return `zonegate: zone set ${settings.name}: finished the reload an interrupted push left pending (${[...state.pending.reload, ...(state.pending.reconfig ? ['reconfig'] : [])].join(', ')})`;
+}
+
 /** Puts the previous release back live as fresh copies, and reloads what the failed push touched. */
 export async function rollBack(
   layout: ZoneSetLayout,
@@ -114,7 +135,7 @@ export async function rollBack(
 ): Promise<string> {
   const id = newReleaseId();
   republish(layout, toId, id);
-  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout) }, null, 2)}\n`);
+  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined }, null, 2)}\n`);
   const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile));
   pointCurrentAt(layout, id);
   commitState();

@@ -42,7 +42,8 @@ export function promote(
     freshenMtimes(staged.dir, releaseDir(layout, previous), changes, now);
     const nextSerials = { ...state.serials, ...serials };
     for (const zone of changes.removed) delete nextSerials[zone.zone];
-    const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: now.toISOString(), serials: nextSerials };
+    const pending = { reload: changes.changed.map((zone) => zone.zone), reconfig: changes.added.length + changes.removed.length > 0 };
+    const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: state.lastGoodPush, serials: nextSerials, pending };
     const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next, null, 2)}\n`);
     const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile));
     renameSync(staged.dir, target);

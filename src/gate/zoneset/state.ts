@@ -9,6 +9,11 @@ export interface ZoneSetState {
   previous: string | undefined;
   lastGoodPush: string | undefined;
   serials: Record<string, number>;
+  /**
+   * The reload a promotion still owes named. Written before the release goes live and cleared
+   * after the reload was verified, so a gate killed in between is finished by the next push.
+   */
+  pending?: { reload: string[]; reconfig: boolean } | undefined;
 }
 
 export function readState(file: string): ZoneSetState {
@@ -19,10 +24,15 @@ export function readState(file: string): ZoneSetState {
       previous: typeof raw.previous === 'string' ? raw.previous : undefined,
       lastGoodPush: typeof raw.lastGoodPush === 'string' ? raw.lastGoodPush : undefined,
       serials: raw.serials !== null && typeof raw.serials === 'object' ? raw.serials : {},
+      pending: raw.pending !== null && typeof raw.pending === 'object' && Array.isArray(raw.pending.reload) ? raw.pending : undefined,
     };
   } catch {
     return { release: undefined, previous: undefined, lastGoodPush: undefined, serials: {} };
   }
+}
+
+export function writeState(file: string, state: ZoneSetState): void {
+  prepareFile(file, `${JSON.stringify(state, null, 2)}\n`)();
 }
 
 /** Writes a temp file beside `file` and returns a function that renames it into place. */
