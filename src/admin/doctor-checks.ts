@@ -118,3 +118,25 @@ export function renderChecklist(items: readonly CheckItem[]): string {
   lines.push('', `${String(counts('fail'))} problem(s), ${String(counts('warn'))} warning(s)`);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * sshd passes client-chosen environment variables through AcceptEnv and PermitUserEnvironment,
+ * before the forced command starts: NODE_OPTIONS=--require … would run code inside node before the
+ * gate's first line. Judged from `sshd -T` output (lower-case keywords, one per line).
+ */
+export function judgeSshdEnvironment(sshdT: string | undefined): CheckItem {
+  const title = 'sshd passes no client environment to node';
+  if (sshdT === undefined) return item('warn', title, 'could not run `sshd -T` to read the effective sshd configuration', 'run doctor as root on the secondary');
+  const lines = sshdT.split('\n').map((line) => line.trim());
+  const permit = lines.find((line) => line.startsWith('permituserenvironment '))?.split(/\s+/)[1] ?? 'no';
+  if (permit !== 'no') {
+    return item('fail', title, `PermitUserEnvironment ${permit}: ~/.ssh/environment or environment= could set NODE_OPTIONS`, 'set PermitUserEnvironment no in sshd_config');
+  }
+  const accepted = lines.filter((line) => line.startsWith('acceptenv ')).flatMap((line) => line.split(/\s+/).slice(1));
+  // sshd patterns: * and ? wildcards.
+  const dangerous = accepted.filter((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test('NODE_OPTIONS'));
+  if (dangerous.length > 0) {
+    return item('fail', title, `AcceptEnv ${dangerous.join(' ')} lets a client set NODE_OPTIONS`, 'narrow AcceptEnv (the Debian default LANG LC_* is safe)');
+  }
+  return item('ok', title, accepted.length > 0 ? `AcceptEnv ${accepted.join(' ')}` : 'AcceptEnv empty');
+}

@@ -107,9 +107,16 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
   items.push(judge.judgeRsync(rsync, version.exitCode === 0 ? version.stdout : undefined));
   const secondary = policy !== undefined && policy.keys.size > 0;
   const primary = policy !== undefined && policy.targets.size > 0;
-  // The config has no zone-set rules yet: a secondary with keys is assumed to serve zones.
-  items.push(judge.judgeProgram('named-checkzone', await which('named-checkzone'), secondary, 'bind9-utils', 'zone sets are validated before they go live'));
-  items.push(judge.judgeProgram('rndc', await which('rndc'), secondary, 'bind9', 'zone sets are reloaded after a push'));
+  // Zone sets name their checker and reload programs by absolute path: those must exist.
+  const zoneSetRules = policy === undefined ? [] : [...policy.keys.values()].flatMap((key) => key.rules.flatMap((rule) => (rule.zoneSet ? [rule.zoneSet] : [])));
+  const programs = new Map<string, { pkg: string; why: string }>();
+  for (const zoneSet of zoneSetRules) {
+    if (zoneSet.checker[0] !== undefined) programs.set(zoneSet.checker[0], { pkg: 'bind9-utils', why: `zone set ${zoneSet.name} validates zones with it` });
+    if (zoneSet.rndc[0] !== undefined) programs.set(zoneSet.rndc[0], { pkg: 'bind9', why: `zone set ${zoneSet.name} reloads zones with it` });
+    if (zoneSet.verify !== undefined && zoneSet.rndc.length > 0) programs.set('/usr/bin/dig', { pkg: 'bind9-dnsutils', why: `zone set ${zoneSet.name} checks the served serials with it` });
+  }
+  for (const [program, need] of programs) items.push(judge.judgeProgram(program, (await exists(program)) ? program : undefined, true, need.pkg, need.why));
+  if (zoneSetRules.length > 0) items.push(judge.judgeProgram('flock', await which('flock'), true, 'util-linux', 'pushes to a zone set take its lock with flock(1)'));
   items.push(judge.judgeProgram('ssh', await which('ssh'), primary, 'openssh-client', 'this host pushes to targets'));
   items.push(judge.judgeProgram('flock', await which('flock'), primary, 'util-linux', 'the push job locks against overlapping runs'));
   // The login account matters where keys log in (a secondary): sshd runs the gate through its shell.
@@ -130,6 +137,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       })),
     );
     items.push(judge.judgeSandbox(policy.gate.sandbox, await sandboxProblem(policy.gate.bwrap, who)));
+    const sshdT = await execa('sshd', ['-T'], { reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    items.push(judge.judgeSshdEnvironment(sshdT.exitCode === 0 ? sshdT.stdout : undefined));
     items.push(await logItem(policy, who));
   }
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));

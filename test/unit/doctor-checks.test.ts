@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAccount, judgeRsync, judgeSandbox, judgeStrictModes, rcFilesFor, renderChecklist } from '../../src/admin/doctor-checks.js';
+import { judgeAccount, judgeRsync, judgeSandbox, judgeSshdEnvironment, judgeStrictModes, rcFilesFor, renderChecklist } from '../../src/admin/doctor-checks.js';
 
 describe('judgeRsync', () => {
   it.each([
@@ -87,5 +87,24 @@ describe('renderChecklist', () => {
       1 problem(s), 0 warning(s)
       "
     `);
+  });
+});
+
+describe('judgeSshdEnvironment', () => {
+  it.each([
+    ['permituserenvironment no\nacceptenv LANG\nacceptenv LC_*', 'ok'],
+    ['permituserenvironment no', 'ok'],
+    // attack: NODE_OPTIONS=--require /tmp/x.js sent by the client runs code before the gate.
+    ['permituserenvironment no\nacceptenv *', 'fail'],
+    ['permituserenvironment no\nacceptenv NODE_*', 'fail'],
+    ['permituserenvironment no\nacceptenv NODE_OPTION?', 'fail'],
+    ['permituserenvironment yes\nacceptenv LANG', 'fail'],
+    ['permituserenvironment NODE_OPTIONS', 'fail'],
+  ])('%j -> %s', (text, status) => {
+    expect(judgeSshdEnvironment(text).status).toBe(status);
+  });
+
+  it('warns when sshd -T could not run', () => {
+    expect(judgeSshdEnvironment(undefined).status).toBe('warn');
   });
 });
