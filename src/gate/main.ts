@@ -2,13 +2,13 @@
 // pieces, writes the audit log, and is the only place that catches everything: every failure
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT, GateError, isGateError } from '../shared/errors.js';
-import { openGateLog, type AuditLog } from '../shared/log.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, loadPolicy, type Policy } from '../shared/policy.js';
 import { splitPublicKey } from '../shared/public-key.js';
 import { pinRoot } from './confine.js';
+import { randomHex } from './random-hex.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -60,7 +60,7 @@ export function parseGateArgv(argv: string[]): { key: string; config: string } |
 
 export async function runGate(argv: string[], env: GateEnv): Promise<number> {
   const connection: Connection = {
-    ref: randomBytes(3).toString('hex'),
+    ref: randomHex(6),
     keyName: '',
     client: (env.SSH_CONNECTION ?? env.SSH_CLIENT)?.split(' ')[0],
     command: env.SSH_ORIGINAL_COMMAND,
@@ -75,7 +75,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     }
     connection.keyName = args.key;
     const policy = loadPolicy(args.config);
-    audit = openGateLog(policy.gate.log);
+    audit = openAuditLog(policy.gate.log);
     return await serve(policy, audit, connection);
   } catch (error) {
     return refuse(error, connection, audit);
@@ -90,23 +90,23 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   const evaluation = evaluate(policy, { keyName: connection.keyName, client, command: connection.command });
   const { rule } = evaluation.decision;
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
-    return serveZoneSetUpload(policy, audit, { ...describe(connection, evaluation), ref: connection.ref, key: connection.keyName, client }, evaluation, rule.zoneSet);
+    return serveZoneSetUpload(policy, audit, { ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)), ref: connection.ref, key: connection.keyName, client }, evaluation, rule.zoneSet);
   }
   // Downloads from a zone set read the live release.
   const pinned = pinRoot(rule.zoneSet ? `${rule.root}/current` : rule.root);
-  const run = prepareRun(policy, evaluation, pinned);
-  audit.logger.info({ event: 'decision', verdict: 'allow', ...describe(connection, evaluation), sandbox: run.sandboxed, argv: run.argv });
+  const run = await prepareRun(policy, evaluation, pinned);
+  audit.write('info', { event: 'decision', verdict: 'allow', ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)), sandbox: run.sandboxed, argv: run.argv });
   const status = await runPrepared(run, pinned);
-  audit.logger.info({ event: 'finished', ref: connection.ref, key: connection.keyName, client, status, durationMs: elapsedMs(connection) });
+  audit.write('info', { event: 'finished', ref: connection.ref, key: connection.keyName, client, status, durationMs: elapsedMs(connection) });
   return status;
 }
 
-function describe(connection: Connection, evaluation: Evaluation): Record<string, unknown> {
+function describe(connection: Connection, evaluation: Evaluation, keyFingerprint: string | undefined): Record<string, unknown> {
   const { decision, request, key } = evaluation;
   return {
     ref: connection.ref,
     key: key.name,
-    fingerprint: fingerprint(key.publicKey),
+    fingerprint: keyFingerprint,
     client: connection.client,
     command: connection.command,
     direction: request.direction,
@@ -133,7 +133,7 @@ function refuse(error: unknown, connection: Connection, audit: AuditLog | undefi
   };
   let logged = false;
   try {
-    audit?.logger.error(record);
+    audit?.write('error', record);
     logged = audit !== undefined;
   } catch {
     logged = false;
@@ -151,9 +151,11 @@ function clientMessage(known: GateError | undefined, error: unknown): string {
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-function fingerprint(publicKey: string): string | undefined {
+/** SHA256:… as ssh-keygen -l prints it; node:crypto is loaded only here, on the allow path. */
+async function fingerprint(publicKey: string): Promise<string | undefined> {
   const parts = splitPublicKey(publicKey);
   if (!parts) return undefined;
+  const { createHash } = await import('node:crypto');
   return `SHA256:${createHash('sha256').update(Buffer.from(parts.body, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 

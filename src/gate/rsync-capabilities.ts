@@ -1,8 +1,11 @@
 // Which server-side hardening options the installed rsync understands. Older rsyncs refuse unknown
-// options, so the gate adds only what `rsync --help` lists; the probe costs a few milliseconds.
+// options, so the gate adds only what `rsync --help` lists. The probe (~3 ms) is cached in a file
+// beside the audit log, keyed by the rsync binary's identity (device, inode, size, mtime), so an
+// upgraded rsync is probed again.
 
-import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { SpawnError } from '../shared/errors.js';
+import { randomHex } from './random-hex.js';
 
 export interface RsyncCapabilities {
   confineRoot: boolean;
@@ -10,7 +13,8 @@ export interface RsyncCapabilities {
   mungeLinks: boolean;
 }
 
-export function probeRsyncCapabilities(rsyncPath: string): RsyncCapabilities {
+export async function probeRsyncCapabilities(rsyncPath: string): Promise<RsyncCapabilities> {
+  const { spawnSync } = await import('node:child_process');
   const result = spawnSync(rsyncPath, ['--help'], { encoding: 'utf8', env: {}, timeout: 5000 });
   if (result.error || typeof result.stdout !== 'string' || result.stdout === '') {
     throw new SpawnError('rsync-missing', `cannot run ${rsyncPath} (${(result.error as NodeJS.ErrnoException | undefined)?.code ?? `status ${String(result.status)}`})`);
@@ -21,6 +25,43 @@ export function probeRsyncCapabilities(rsyncPath: string): RsyncCapabilities {
     dropD: help.includes('--drop-D'),
     mungeLinks: help.includes('--munge-links'),
   };
+}
+
+function identity(rsyncPath: string): string | undefined {
+  try {
+    const stat = statSync(rsyncPath);
+    return `${rsyncPath}:${String(stat.dev)}:${String(stat.ino)}:${String(stat.size)}:${String(stat.mtimeMs)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function isCapabilities(value: unknown): value is RsyncCapabilities {
+  if (value === null || typeof value !== 'object') return false;
+  const record = value as Record<string, unknown>;
+  return typeof record['confineRoot'] === 'boolean' && typeof record['dropD'] === 'boolean' && typeof record['mungeLinks'] === 'boolean';
+}
+
+/** probeRsyncCapabilities through a cache file; a missing or stale cache just means a probe. */
+export async function cachedRsyncCapabilities(rsyncPath: string, cacheFile: string): Promise<RsyncCapabilities> {
+  const id = identity(rsyncPath);
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { id?: unknown; caps?: unknown };
+    if (id !== undefined && cached.id === id && isCapabilities(cached.caps)) return cached.caps;
+  } catch {
+    // No usable cache: probe below.
+  }
+  const caps = await probeRsyncCapabilities(rsyncPath);
+  if (id !== undefined) {
+    try {
+      const temp = `${cacheFile}.${randomHex(8)}.tmp`;
+      writeFileSync(temp, `${JSON.stringify({ id, caps })}\n`, { mode: 0o600 });
+      renameSync(temp, cacheFile);
+    } catch {
+      // Caching is an optimisation only.
+    }
+  }
+  return caps;
 }
 
 /** The options the gate appends to every server argv it rebuilds. */

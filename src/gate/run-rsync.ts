@@ -2,12 +2,12 @@
 // installed rsync supports, the sandbox when the host allows it, then rsync itself.
 
 import { closeSync } from 'node:fs';
-import { join } from 'node:path/posix';
+import { dirname, join } from 'node:path/posix';
 import type { Policy } from '../shared/policy.js';
 import { confineToRealTree, type PinnedRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { buildRsyncArgv } from './rsync-args.js';
-import { hardeningOptions, probeRsyncCapabilities } from './rsync-capabilities.js';
+import { cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
 import { sandboxArgv, SANDBOX_TREE, shouldSandbox } from './sandbox.js';
 import { spawnRsync, type SpawnPlan } from './spawn-rsync.js';
 
@@ -23,9 +23,9 @@ function optionPaths(evaluation: Evaluation): string[] {
   return evaluation.request.pathOptions.map((option) => join(base || '.', option.value ?? '.').replace(/^\.$/, ''));
 }
 
-export function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot): PreparedRun {
+export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot): Promise<PreparedRun> {
   confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
-  const caps = probeRsyncCapabilities(policy.gate.rsync);
+  const caps = await cachedRsyncCapabilities(policy.gate.rsync, join(dirname(policy.gate.log), '.rsync-capabilities.json'));
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
   const direction = evaluation.request.direction;
   const hardening = hardeningOptions(caps, direction, sandboxed ? SANDBOX_TREE : pinned.realRoot);

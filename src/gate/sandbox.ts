@@ -80,13 +80,15 @@ export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], wri
     '--unshare-cgroup-try',
     '--die-with-parent',
     '--new-session',
-    ...systemMounts(rsyncPath),
+    // The fresh /proc, /dev and /tmp first: bwrap mounts in order, so a later bind (an rsync
+    // installed under /tmp, say) stays visible on top of them.
     '--proc',
     '/proc',
     '--dev',
     '/dev',
     '--tmpfs',
     '/tmp',
+    ...systemMounts(rsyncPath),
     writable ? '--bind-fd' : '--ro-bind-fd',
     String(SANDBOX_ROOT_FD),
     SANDBOX_TREE,

@@ -2,7 +2,7 @@
 // live files); only after rsync succeeded is the push validated, promoted and reloaded. Whatever
 // fails, the client is told in a few lines what happened and that the live zones were kept.
 
-import type { AuditLog } from '../shared/log.js';
+import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
 import { pinRoot } from './confine.js';
@@ -29,28 +29,28 @@ export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields
   const writer = evaluation.request.longOptions.find((option) => LIVE_INODE_WRITERS.has(option.name));
   // attack/accident: --inplace would write through the hard link into the file named is serving.
   if (writer) throw new ZoneSetError('option-refused-zoneset', `option --${writer.name} is refused for zone sets: it would write into the live zone files`);
-  const push = prepareZoneSetPush(evaluation.decision.rule.root, settings);
+  const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
   try {
     const recovered = await finishPendingReload(push);
     if (recovered !== undefined) say([recovered]);
     const pinned = pinRoot(push.stagingDir);
-    const run = prepareRun(policy, evaluation, pinned);
-    audit.logger.info({ event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, recovered, sandbox: run.sandboxed, argv: run.argv });
+    const run = await prepareRun(policy, evaluation, pinned);
+    audit.write('info', { event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, recovered, sandbox: run.sandboxed, argv: run.argv });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {
       say([`zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`]);
-      audit.logger.warn({ ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
+      audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
       return rsyncStatus;
     }
     const outcome = await completeZoneSetPush(push);
     say(outcome.report);
-    audit.logger.info({ ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
+    audit.write('info', { ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
     return outcome.status;
   } catch (error) {
     if (!(error instanceof ZoneSetError)) throw error;
     say([`zonegate: zone set ${settings.name}: push refused: ${error.message}`, `zonegate: the live zones were left as they were (ref ${fields.ref})`]);
-    audit.logger.error({ ...finished, status: error.exitCode, outcome: 'refused', reason: error.reason, message: error.message, ...error.details, durationMs: durationMs() });
+    audit.write('error', { ...finished, status: error.exitCode, outcome: 'refused', reason: error.reason, message: error.message, ...error.details, durationMs: durationMs() });
     return error.exitCode;
   } finally {
     push.finish();

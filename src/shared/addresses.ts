@@ -2,7 +2,7 @@
 // the connecting address against it. Hostname patterns are refused on purpose: sshd would then match
 // on reverse DNS, which whoever controls the client's PTR records can choose.
 
-import { BlockList, isIP } from 'node:net';
+import { inPrefix, parseIp, unmapIPv4 } from './ip.js';
 
 export interface AddressProblem {
   index: number;
@@ -10,25 +10,23 @@ export interface AddressProblem {
 }
 
 interface ParsedEntry {
-  address: string;
-  family: 'ipv4' | 'ipv6';
-  prefix: number | undefined;
+  bytes: number[];
+  prefix: number;
 }
 
 function parseEntry(entry: string): ParsedEntry | string {
   const [address = '', prefixText, ...rest] = entry.split('/');
-  const version = isIP(address);
-  if (rest.length > 0 || version === 0) {
+  const bytes = parseIp(address);
+  if (rest.length > 0 || bytes === undefined) {
     if (/[a-z]/i.test(address) && !address.includes(':')) {
       return `${JSON.stringify(entry)} is not an IP address or CIDR; hostnames are refused because sshd would trust reverse DNS for them`;
     }
     return `${JSON.stringify(entry)} is not an IPv4/IPv6 address or CIDR`;
   }
-  const family = version === 4 ? 'ipv4' : 'ipv6';
-  if (prefixText === undefined) return { address, family, prefix: undefined };
-  const max = version === 4 ? 32 : 128;
+  const max = bytes.length * 8;
+  if (prefixText === undefined) return { bytes, prefix: max };
   if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return `${JSON.stringify(entry)}: prefix length must be 0–${String(max)}`;
-  return { address, family, prefix: Number(prefixText) };
+  return { bytes, prefix: Number(prefixText) };
 }
 
 /** The first bad entry of a from list, or undefined when all are addresses or CIDRs. */
@@ -42,17 +40,12 @@ export function validateAddressList(entries: readonly string[]): AddressProblem 
 
 /** Whether a client address (as sshd reports it in SSH_CONNECTION) is inside the from list. */
 export function isClientAllowed(client: string, entries: readonly string[]): boolean {
+  const parsed = parseIp(client);
+  if (parsed === undefined) return false;
   // sshd on a dual-stack socket may report IPv4 clients as IPv4-mapped IPv6.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(client);
-  const address = mapped?.[1] ?? client;
-  const version = isIP(address);
-  if (version === 0) return false;
-  const list = new BlockList();
-  for (const entry of entries) {
-    const parsed = parseEntry(entry);
-    if (typeof parsed === 'string') return false;
-    if (parsed.prefix === undefined) list.addAddress(parsed.address, parsed.family);
-    else list.addSubnet(parsed.address, parsed.prefix, parsed.family);
-  }
-  return list.check(address, version === 4 ? 'ipv4' : 'ipv6');
+  const address = unmapIPv4(parsed);
+  return entries.some((entry) => {
+    const network = parseEntry(entry);
+    return typeof network !== 'string' && inPrefix(address, network.bytes, network.prefix);
+  });
 }

@@ -1,7 +1,7 @@
 // The built gate as sshd runs it, with test/fixtures/fake-rsync in place of rsync so the rebuilt
 // argv, cwd and environment can be asserted exactly.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAKE_RSYNC, GATE, makeWorld, runGateProcess } from '../helpers/gate.js';
@@ -96,5 +96,20 @@ describe('gate process (fake rsync)', () => {
     });
     expect(result.status).toBe(78);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('gate sandbox', () => {
+  it('runs an rsync installed under /tmp inside the sandbox (mount order)', () => {
+    const world = makeWorld({ sandbox: 'required' });
+    const rsync = join(world.dir, 'rsync');
+    writeFileSync(rsync, readFileSync(FAKE_RSYNC));
+    chmodSync(rsync, 0o755);
+    const config = readFileSync(world.config, 'utf8').replace('"/usr/bin/rsync"', JSON.stringify(rsync));
+    writeFileSync(world.config, config, { mode: 0o600 });
+    const run = runGateProcess(world, 'rsync --server --sender -logDtpre.iLsfxCIvu . external/');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cwd: '/zonegate/tree' });
   });
 });

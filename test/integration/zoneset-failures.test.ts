@@ -65,7 +65,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
 }
 
 /** The gate process serving a zone set (its command line names the config and the key). */

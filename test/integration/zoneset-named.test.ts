@@ -64,7 +64,7 @@ function pushAsync(view: View, dir: string, key: string): Promise<Push> {
     const child = spawn('rsync', pushArgs(view, dir, []), { env: pushEnv(key) });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stderr }));
+    child.on('close', (status) => { resolve({ status, stderr }); });
   });
 }
 
@@ -134,8 +134,8 @@ describe('zone sets with a real named', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('2 changed, 0 added, 0 removed');
     expect(result.stderr).toMatch(/new serials verified/);
-    expect(lastFinished()).toMatchObject({ changed: ['a.example', 'c.example'], reload: expect.arrayContaining(['reload a.example IN ext', 'reload c.example IN ext']) });
-    expect((lastFinished()['reload'] as string[]).length).toBe(2);
+    expect(lastFinished()).toMatchObject({ changed: ['a.example', 'c.example'] });
+    expect([...(lastFinished()['reload'] as string[])].sort()).toEqual(['reload a.example IN ext', 'reload c.example IN ext']);
     expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
     expect(await named.serial('c.example', { view: 'ext' })).toBe(5);
     expect(named.log().slice(since)).not.toMatch(/zone b\.example\/IN\/ext: loaded/);

@@ -5,7 +5,7 @@
 //   .zonegate/                 lock, state.json, named-zones.conf
 
 import { existsSync, fsyncSync, closeSync, openSync, mkdirSync, readlinkSync, renameSync, symlinkSync, rmSync, readdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import { join } from 'node:path';
 
 export interface ZoneSetLayout {
@@ -36,7 +36,7 @@ export function layoutOf(root: string): ZoneSetLayout {
 /** Sortable, unique release ids: UTC time to the millisecond plus a few random hex digits. */
 export function newReleaseId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
+  return `${stamp}-${randomHex(4)}`;
 }
 
 /** Creates the directories, and an empty first release when the zone set is new. */
@@ -63,7 +63,7 @@ export function listReleases(layout: ZoneSetLayout): string[] {
 
 /** The commit point: one rename swaps the whole zone set to another release. */
 export function pointCurrentAt(layout: ZoneSetLayout, id: string): void {
-  const temp = `${layout.current}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${layout.current}.${randomHex(8)}.tmp`;
   symlinkSync(`releases/${id}`, temp);
   renameSync(temp, layout.current);
   syncDir(layout.root);

@@ -3,7 +3,6 @@
 // flock exits and is released by the kernel when the gate exits, however it dies.
 
 import { closeSync, openSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { ZoneSetError } from '../../shared/errors.js';
 
 export const FLOCK = '/usr/bin/flock';
@@ -12,7 +11,8 @@ export interface HeldLock {
   release(): void;
 }
 
-export function acquireLock(lockFile: string, waitSeconds: number, zoneSet: string): HeldLock {
+export async function acquireLock(lockFile: string, waitSeconds: number, zoneSet: string): Promise<HeldLock> {
+  const { spawnSync } = await import('node:child_process');
   const fd = openSync(lockFile, 'a', 0o600);
   const result = spawnSync(FLOCK, ['--exclusive', '--wait', String(waitSeconds), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
   if (result.status !== 0) {
@@ -20,5 +20,5 @@ export function acquireLock(lockFile: string, waitSeconds: number, zoneSet: stri
     if (result.error) throw new ZoneSetError('staging-failed', `cannot run ${FLOCK} (${(result.error as NodeJS.ErrnoException).code ?? 'error'})`);
     throw new ZoneSetError('zoneset-busy', `zone set ${zoneSet} is busy with another push; gave up after ${String(waitSeconds)} s, try again later`);
   }
-  return { release: () => closeSync(fd) };
+  return { release: () => { closeSync(fd); } };
 }

@@ -35,12 +35,12 @@ export interface ZoneSetOutcome {
 }
 
 /** Takes the lock and stages the live release; the caller runs rsync into `stagingDir`. */
-export function prepareZoneSetPush(root: string, settings: ZoneSetSettings): ZoneSetPush {
+export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
   let lock: HeldLock | undefined;
   try {
     ensureLayout(layout);
-    lock = acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+    lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
     const leftovers = removeLeftoverStaging(layout);
     const liveId = currentReleaseId(layout);
     const stagingId = newReleaseId();

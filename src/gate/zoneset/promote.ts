@@ -40,8 +40,8 @@ export function promote(
   try {
     const now = new Date();
     freshenMtimes(staged.dir, releaseDir(layout, previous), changes, now);
-    const nextSerials = { ...state.serials, ...serials };
-    for (const zone of changes.removed) delete nextSerials[zone.zone];
+    const removed = new Set(changes.removed.map((zone) => zone.zone));
+    const nextSerials = Object.fromEntries(Object.entries({ ...state.serials, ...serials }).filter(([zone]) => !removed.has(zone)));
     const pending = { reload: changes.changed.map((zone) => zone.zone), reconfig: changes.added.length + changes.removed.length > 0 };
     const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: state.lastGoodPush, serials: nextSerials, pending };
     const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next, null, 2)}\n`);

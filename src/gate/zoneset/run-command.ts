@@ -2,7 +2,6 @@
 // a time limit, collecting its output. Used only after rsync has finished, so the gate's stdout
 // (the protocol stream) is never touched: output is piped.
 
-import { spawn } from 'node:child_process';
 
 export interface CommandResult {
   status: number | null;
@@ -12,7 +11,8 @@ export interface CommandResult {
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 
-export function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+export async function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const [file, ...args] = argv;
     if (file === undefined) {
@@ -26,8 +26,8 @@ export function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ status: null, output, error: error.code ?? error.message }));
-    child.once('close', (status, signal) => resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` }));
+    child.once('error', (error: NodeJS.ErrnoException) => { resolve({ status: null, output, error: error.code ?? error.message }); });
+    child.once('close', (status, signal) => { resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` }); });
   });
 }
 

@@ -2,7 +2,7 @@
 // when the last good push happened (monitoring reads it: `zonegate status`). Written atomically.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 
 export interface ZoneSetState {
   release: string | undefined;
@@ -37,7 +37,7 @@ export function writeState(file: string, state: ZoneSetState): void {
 
 /** Writes a temp file beside `file` and returns a function that renames it into place. */
 export function prepareFile(file: string, content: string): () => void {
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${randomHex(8)}.tmp`;
   writeFileSync(temp, content, { mode: 0o644 });
-  return () => renameSync(temp, file);
+  return () => { renameSync(temp, file); };
 }

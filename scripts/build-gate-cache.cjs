@@ -1,0 +1,51 @@
+// Writes dist/gate.cjs.cache: V8's code cache for the gate bundle, made after a warm-up run of the
+// deny path (so the functions a request runs are in it, not just the top level). Run by `npm run
+// build`; the cache is a build output like the bundle, never committed, and as trusted as the code.
+'use strict';
+const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { loadGate } = require('../bin/gate.cjs');
+
+async function main() {
+  const bundle = join(__dirname, '../dist/gate.cjs');
+  rmSync(`${bundle}.cache`, { force: true });
+  const { gate, script } = loadGate(bundle);
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-cache-'));
+  try {
+    const config = join(dir, 'zonegate.conf');
+    const root = join(dir, 'zones');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gate: { log: join(dir, 'gate.log') },
+        keys: {
+          warm: {
+            publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB warm',
+            from: ['127.0.0.1'],
+            rules: [{ direction: 'upload', root, paths: ['zones/**'] }],
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const stderr = process.stderr.write.bind(process.stderr);
+    process.stderr.write = () => true;
+    try {
+      await gate.runGate(['--config', config, '--key', 'warm'], {
+        SSH_ORIGINAL_COMMAND: 'rsync --server -logDtpre.iLsfxCIvu --delete --partial-dir=.p . ../outside/',
+        SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22',
+      });
+    } finally {
+      process.stderr.write = stderr;
+    }
+    writeFileSync(`${bundle}.cache`, script.createCachedData());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
