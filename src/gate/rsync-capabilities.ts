@@ -74,6 +74,8 @@ export function hardeningOptions(caps: RsyncCapabilities, direction: 'upload' | 
     if (caps.dropD) options.push('--drop-D');
     // Pushed symlinks are stored munged, so a later transfer cannot follow one out of the tree.
     if (caps.mungeLinks) options.push('--munge-links');
+    // A root receiver with -p would otherwise create setuid/setgid files the client chose.
+    options.push('--chmod=ugo-s');
   }
   return options;
 }

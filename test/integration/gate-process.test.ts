@@ -20,7 +20,7 @@ describe('gate process (fake rsync)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const seen = JSON.parse(run.stdout) as { argv: string[]; cwd: string; env: Record<string, string> };
-    expect(seen.argv).toEqual(['--server', '-logDtpre.iLsfxCIvu', `--confine-root=${world.root}`, '--drop-D', '--munge-links', '--', '.', 'external/']);
+    expect(seen.argv).toEqual(['--server', '-logDtpre.iLsfxCIvu', `--confine-root=${world.root}`, '--drop-D', '--munge-links', '--chmod=ugo-s', '--', '.', 'external/']);
     expect(seen.cwd).toBe(world.root);
     // attack: client-influenced variables (LANG/LC_* via sshd's AcceptEnv, RSYNC_*) reaching rsync; and no HOME.
     expect(Object.keys(seen.env).filter((name) => !name.startsWith('npm_')).sort()).toEqual(['LC_ALL', 'PATH']);

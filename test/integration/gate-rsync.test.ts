@@ -1,6 +1,6 @@
 // The fast end-to-end suite: the real rsync client and server, through the built gate, with
 // test/fixtures/fake-ssh standing in for ssh/sshd (the real-sshd suite is gate-sshd.test.ts).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,18 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
     expect(pull.stderr).toContain('resolves outside the allowed tree');
     expect(readdirSync(back)).toEqual([]);
     expect(world.readLog()).toEqual([expect.objectContaining({ verdict: 'deny', reason: 'symlink-escape' })]);
+  });
+});
+
+describe('real rsync through the gate: file modes', () => {
+  it('strips setuid and setgid bits from pushed files', () => {
+    const world = makeWorld({ sandbox: 'auto' });
+    const source = mkdtempSync(join(tmpdir(), 'zonegate-src-'));
+    // attack: as root with -p, push a setuid-root binary into the secondary's tree.
+    copyFileSync('/bin/true', join(source, 'suid'));
+    chmodSync(join(source, 'suid'), 0o6755);
+    const push = rsyncThroughGate(world, ['-a', `${source}/`, 'secondary:external/']);
+    expect(push.status).toBe(0);
+    expect(statSync(join(world.root, 'external/suid')).mode & 0o7777).toBe(0o755);
   });
 });

@@ -67,7 +67,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    else child.once('exit', () => { resolve(); });
   });
 }
 
