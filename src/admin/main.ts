@@ -18,10 +18,12 @@ export async function main(argv: string[]): Promise<number> {
     .parserConfiguration({ 'populate--': true })
     .demandCommand(1, 'Name a command; see `zonegate --help`.')
     .recommendCommands()
+    .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')
     .help()
     .alias('h', 'help')
     .version()
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    // Wrap to the terminal; unwrapped when piped (man pages, greps).
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((message, error) => {
       throw error ?? new UsageFailure(message);
     });
