@@ -272,7 +272,9 @@ class Validator {
 
 export function validatePolicy(value: JsonValue, source: string, positions: Map<string, Position> = new Map()): Policy {
   const v = new Validator(source, positions);
-  const top = v.object(value, '', ['gate', 'keys', 'targets', 'push']);
+  const top = v.object(value, '', ['$schema', 'gate', 'keys', 'targets', 'push']);
+  // "$schema" only tells an editor where schema/zonegate.schema.json is; zonegate ignores it.
+  if (top['$schema'] !== undefined) v.string(top['$schema'], '$schema');
   const gateRaw = top['gate'] === undefined ? {} : v.object(top['gate'], 'gate', ['rsync', 'bwrap', 'log', 'sandbox']);
   const gate: GateSettings = {
     rsync: v.absolutePath(gateRaw['rsync'], 'gate.rsync', GATE_DEFAULTS.rsync),
