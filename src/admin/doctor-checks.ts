@@ -37,8 +37,8 @@ export function judgeRsync(path: string, versionOutput: string | undefined): Che
 
 export function judgeProgram(name: string, path: string | undefined, needed: boolean, pkg: string, why: string): CheckItem {
   if (path !== undefined) return item('ok', `${name} at ${path}`);
-  if (!needed) return item('skip', `${name}`, `not needed here (${why})`);
-  return item('fail', `${name}`, `not found; needed because ${why}`, `apt-get install ${pkg}`);
+  if (!needed) return item('skip', name, `not needed here (${why})`);
+  return item('fail', name, `not found; needed because ${why}`, `apt-get install ${pkg}`);
 }
 
 export interface AccountFacts {

@@ -132,7 +132,7 @@ function listen(server: Server, port: number): Promise<number> {
 }
 
 function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+  return new Promise((resolve) => server.close(() => { resolve(); }));
 }
 
 async function udpFree(port: number): Promise<boolean> {
@@ -142,7 +142,7 @@ async function udpFree(port: number): Promise<boolean> {
       socket.close();
       resolve(false);
     });
-    socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+    socket.bind(port, "127.0.0.1", () => socket.close(() => { resolve(true); }));
   });
 }
 

@@ -55,14 +55,14 @@ async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => { resolve(port); });
     });
   });
 }
 
 function waitForListening(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`)), timeoutMs);
+    const timer = setTimeout(() => { reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`)); }, timeoutMs);
     const check = (): void => {
       if (/Server listening on 127\.0\.0\.2/.test(output()) && /Server listening on 127\.0\.0\.1/.test(output())) {
         clearTimeout(timer);

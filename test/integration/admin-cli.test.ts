@@ -11,7 +11,7 @@ import { KEY_A, KEY_B, KEY_C } from '../fixtures/public-keys.js';
 
 const base = mkdtempSync(join(tmpdir(), 'zonegate-cli-'));
 chmodSync(base, 0o755);
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterAll(() => { rmSync(base, { recursive: true, force: true }); });
 let counter = 0;
 const fresh = (): string => {
   counter += 1;

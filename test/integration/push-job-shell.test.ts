@@ -11,7 +11,7 @@ import { parsePolicy } from '../../src/shared/policy.js';
 import { requireTool } from '../helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-shell-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 const target = (host: string, destination: string, remove: boolean): Record<string, unknown> => ({
   host, port: 22, user: 'bind', identity: '/etc/zonegate/keys/x', knownHosts: '/etc/zonegate/known_hosts', source: '/var/lib/zonegate/zones', destination, delete: remove,

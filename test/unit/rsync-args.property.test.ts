@@ -142,11 +142,11 @@ function mutate(command: string, m: Mutation): string {
 describe('tokenizer + parser properties', () => {
   it('random strings only ever yield a GateError or a safe request', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => decideOn(s)),
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => { decideOn(s); }),
       { numRuns: 2000 },
     );
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), (s) => decideOn(`rsync --server ${s}`)),
+      fc.property(fc.string({ maxLength: 200 }), (s) => { decideOn(`rsync --server ${s}`); }),
       { numRuns: 2000 },
     );
   });

@@ -25,7 +25,7 @@ const FIXTURES = (
 ).filter((f) => f.expect === 'ok');
 
 const base = mkdtempSync(join(tmpdir(), 'zonegate-rsync-args-'));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterAll(() => { rmSync(base, { recursive: true, force: true }); });
 
 // The fake ssh: drops the host word, checks the command is the recorded one, runs the rebuilt argv.
 const wrapper = join(base, 'fake-ssh.mjs');
@@ -53,8 +53,8 @@ function tree(dir: string, files: Record<string, string>): void {
 
 describe('rebuilt argv against the real rsync server', () => {
   it.each(FIXTURES.map((f, i) => [f.client, f, i] as const))('%s', (_client, fixture, i) => {
-    const client = join(base, `${i}`, 'client');
-    const server = join(base, `${i}`, 'server');
+    const client = join(base, String(i), 'client');
+    const server = join(base, String(i), 'server');
     tree(client, { 'src/a': 'a\n', 'src/sub/b': 'b\n' });
     mkdirSync(join(client, 'dst'));
     tree(server, {

@@ -19,7 +19,6 @@ const FIXTURES: ClientCommand[] = JSON.parse(
 ) as ClientCommand[];
 
 const parse = (command: string): RsyncRequest => parseRsyncServerArgs(tokenizeCommand(command));
-const words = (line: string): string[] => line.split(' ');
 
 describe('commands recorded from the real rsync client (scripts/record-rsync-commands.sh)', () => {
   it('has both happy and hostile rows', () => {

@@ -98,7 +98,7 @@ describe('tokenizeCommand: refusals', () => {
       tokenizeCommand('rsync --server . x;id');
       expect.unreachable();
     } catch (error) {
-      expect(String((error as Error).message)).not.toMatch(/\n/);
+      expect((error as Error).message).not.toMatch(/\n/);
     }
   });
 });
