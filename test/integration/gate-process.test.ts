@@ -1,6 +1,6 @@
 // The built gate as sshd runs it, with test/fixtures/fake-rsync in place of rsync so the rebuilt
 // argv, cwd and environment can be asserted exactly.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,5 +111,35 @@ describe('gate sandbox', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ cwd: '/zonegate/tree' });
+  });
+});
+
+describe('gate process: signals and missing SSH variables', () => {
+  it('refuses when sshd did not set SSH_CONNECTION (no client address to check)', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+    const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], { env: { SSH_ORIGINAL_COMMAND: UPLOAD }, encoding: 'utf8' });
+    expect(result.status).toBe(77);
+    expect(world.readLog()).toEqual([expect.objectContaining({ verdict: 'deny', reason: 'client-not-allowed' })]);
+  });
+
+  it('relays SIGTERM to rsync and exits 128+15 when rsync dies of it', async () => {
+    const world = makeWorld({ sandbox: 'off' });
+    const marker = join(world.dir, 'got-term');
+    const slow = join(world.dir, 'slow-rsync');
+    // A stand-in rsync that answers the probe, then waits; on SIGTERM it notes it and dies of it.
+    writeFileSync(slow, `#!/bin/sh\n[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }\ntrap 'echo term > ${marker}; trap - TERM; kill -TERM $$' TERM\nsleep 30 & wait\n`, { mode: 0o755 });
+    writeFileSync(world.config, readFileSync(world.config, 'utf8').replace('"/usr/bin/rsync"', JSON.stringify(slow)), { mode: 0o600 });
+    const child = spawn(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], {
+      env: { SSH_ORIGINAL_COMMAND: UPLOAD, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 10_000;
+    while (!world.readLog().some((record) => record['verdict'] === 'allow') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+    expect(readFileSync(marker, 'utf8')).toBe('term\n');
+    expect(status).toBe(128 + 15);
+    expect(world.readLog().at(-1)).toMatchObject({ event: 'finished', status: 143 });
   });
 });
