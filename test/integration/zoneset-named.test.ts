@@ -110,7 +110,10 @@ beforeAll(async () => {
   const keys: Record<string, unknown> = {};
   for (const [index, name] of ['ext-primary', 'ext-second-primary', 'int-primary'].entries()) {
     const view = name.startsWith('int') ? 'int' : 'ext';
-    keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules: [zoneSetRule(view)] };
+    const rules = [zoneSetRule(view)];
+    // A download rule on the same zone set: pulls read the live release (current), nothing else.
+    if (name === 'ext-primary') rules.push({ ...zoneSetRule(view), direction: 'download', delete: false });
+    keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules };
   }
   writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
 });
@@ -228,5 +231,12 @@ describe('zone sets with a real named', () => {
     // The release before the last one: one of the two concurrent pushes is undone.
     const served = [await named.serial('b.example', { view: 'ext' }), await named.serial('d.example', { view: 'ext' })];
     expect(served.filter((serial, index) => serial === [20, 40][index])).toHaveLength(1);
+  });
+
+  it('a pull from a zone set reads the live release only', () => {
+    const back = mkdtempSync(join(tmpdir(), 'zonegate-back-'));
+    const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', `secondary:${roots.ext}/`, `${back}/`], { env: pushEnv('ext-primary'), encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(Object.fromEntries(readdirSync(back).map((file) => [file, readFileSync(join(back, file), 'utf8')]))).toEqual(live('ext'));
   });
 });
