@@ -195,6 +195,15 @@ describe('zone sets with a real named', () => {
     expect(live('ext')).toEqual(before);
   });
 
+  it('refuses -H: hard-linked zone files would hide a change from the diff', async () => {
+    const before = live('ext');
+    const dir = source({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 });
+    const result = push('ext', dir, ['-H']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('-H is refused for zone sets');
+    expect(live('ext')).toEqual(before);
+  });
+
   it('views: the same zone in two zone sets is reloaded in its own view only', async () => {
     expect(push('int', source({ 'a.example': 100 })).status).toBe(0);
     expect(await named.serial('a.example', { view: 'int' })).toBe(100);

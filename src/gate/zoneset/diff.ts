@@ -34,8 +34,13 @@ function entries(dir: string): Map<string, Stats> {
   return out;
 }
 
+/**
+ * Only the staging tree is stat'ed: a file rsync left alone is still a hard link to the live inode
+ * (link count 2 or more), while every file it wrote is a new inode with a link count of 1. The live
+ * tree is only listed, and a live file is stat'ed only when its staged name was rewritten.
+ */
 export function diffReleases(liveDir: string, stagingDir: string, pattern: string): ZoneSetChanges {
-  const live = entries(liveDir);
+  const live = new Set(readdirSync(liveDir));
   const staged = entries(stagingDir);
   const changes: ZoneSetChanges = { added: [], changed: [], removed: [], before: live.size };
   const zones = new Map<string, string>();
@@ -49,13 +54,10 @@ export function diffReleases(liveDir: string, stagingDir: string, pattern: strin
     const other = zones.get(zone);
     if (other !== undefined) throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} and ${JSON.stringify(other)} are the same zone ${zone}`);
     zones.set(zone, file);
-    const before = live.get(file);
-    if (before === undefined) changes.added.push({ zone, file });
-    else if ((before.ino !== stat.ino || before.dev !== stat.dev) && !sameContent(join(liveDir, file), before, join(stagingDir, file), stat)) {
-      changes.changed.push({ zone, file });
-    }
+    if (!live.has(file)) changes.added.push({ zone, file });
+    else if (stat.nlink === 1 && !sameContent(join(liveDir, file), join(stagingDir, file), stat)) changes.changed.push({ zone, file });
   }
-  for (const file of live.keys()) {
+  for (const file of live) {
     if (!staged.has(file)) changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
   }
   return changes;
@@ -66,7 +68,9 @@ export function diffReleases(liveDir: string, stagingDir: string, pattern: strin
  * primary, or the fresh mtime zonegate gave a promoted file): that is not a change to validate or
  * reload.
  */
-function sameContent(liveFile: string, liveStat: Stats, stagedFile: string, stagedStat: Stats): boolean {
+function sameContent(liveFile: string, stagedFile: string, stagedStat: Stats): boolean {
+  const liveStat = lstatSync(liveFile);
+  if (liveStat.ino === stagedStat.ino && liveStat.dev === stagedStat.dev) return true;
   return liveStat.size === stagedStat.size && readFileSync(liveFile).equals(readFileSync(stagedFile));
 }
 

@@ -10,7 +10,7 @@ import type { ZoneSetSettings } from '../../shared/policy.js';
 import { diffReleases, hasChanges, type ZoneSetChanges } from './diff.js';
 import { currentReleaseId, ensureLayout, layoutOf, newReleaseId, pointCurrentAt, releaseDir, removeLeftoverStaging, type ZoneSetLayout } from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
-import { promote, renderNamedInclude, republish } from './promote.js';
+import { promote, pruneReleases, renderNamedInclude, republish } from './promote.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { stageFromRelease } from './stage.js';
 import { prepareFile, readState, writeState, type ZoneSetState } from './state.js';
@@ -91,6 +91,8 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
     const stale = await verifySerials(settings, serials);
     if (stale.length > 0) throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
     writeState(layout.stateFile, { ...promotion.state, lastGoodPush: new Date().toISOString(), pending: undefined });
+    // Only now, so deleting an old release never delays the new serials.
+    pruneReleases(layout, settings.keep, [promotion.release, promotion.previous]);
     const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
     const report = [
       `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
@@ -135,7 +137,7 @@ export async function rollBack(
 ): Promise<string> {
   const id = newReleaseId();
   republish(layout, toId, id);
-  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined }, null, 2)}\n`);
+  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined })}\n`);
   const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile));
   pointCurrentAt(layout, id);
   commitState();

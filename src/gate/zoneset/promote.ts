@@ -2,7 +2,7 @@
 // live. Everything that can fail for lack of space (the state file, the named include) is written
 // before that rename; after it only renames follow.
 
-import { copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
@@ -44,13 +44,14 @@ export function promote(
     const nextSerials = Object.fromEntries(Object.entries({ ...state.serials, ...serials }).filter(([zone]) => !removed.has(zone)));
     const pending = { reload: changes.changed.map((zone) => zone.zone), reconfig: changes.added.length + changes.removed.length > 0 };
     const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: state.lastGoodPush, serials: nextSerials, pending };
-    const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next, null, 2)}\n`);
-    const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile));
+    const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next)}\n`);
+    // The zone list only changes when zones come or go (its paths go through current/).
+    const zoneListChanged = changes.added.length + changes.removed.length > 0 || !existsSync(layout.namedInclude);
+    const commitInclude = zoneListChanged ? prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile)) : () => undefined;
     renameSync(staged.dir, target);
     pointCurrentAt(layout, staged.id);
     commitState();
     commitInclude();
-    pruneReleases(layout, settings.keep, [staged.id, previous]);
     return { release: staged.id, previous, state: next };
   } catch (error) {
     if (currentReleaseId(layout) !== staged.id) rmSync(target, { recursive: true, force: true });
