@@ -8,6 +8,7 @@ import type { Policy, ZoneSetSettings } from '../shared/policy.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
+import { emptyTrash } from './zoneset/layout.js';
 import { completeZoneSetPush, finishPendingReload, prepareZoneSetPush } from './zoneset/pipeline.js';
 
 /**
@@ -59,6 +60,7 @@ export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields
     return error.exitCode;
   } finally {
     push.finish();
+    await emptyTrash(push.layout);
   }
 }
 

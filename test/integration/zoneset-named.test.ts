@@ -2,7 +2,7 @@
 // (fake-ssh transport), a real named on loopback with rndc, and dig for the served serials. Every
 // refusal compares the live tree byte for byte before and after, and asks named what it serves.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,26 @@ describe('zone sets with a real named', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('--inplace is refused for zone sets');
     expect(live('ext')).toEqual(before);
+  });
+
+  it('an unchanged push leaves a spare staging copy for the next push, and old releases are emptied in the background', async () => {
+    const tree = source({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 });
+    const unchanged = push('ext', tree);
+    expect(unchanged.status).toBe(0);
+    expect(unchanged.stderr).toContain('no zone changed');
+    const liveId = readlinkSync(join(roots.ext, 'current')).replace('releases/', '');
+    expect(readdirSync(join(roots.ext, '.staging'))).toEqual([`spare-${liveId}`]);
+    // The spare holds the live release's files, byte for byte (rewritten ones as new inodes).
+    const spare = join(roots.ext, '.staging', `spare-${liveId}`);
+    expect(Object.fromEntries(readdirSync(spare).map((file) => [file, readFileSync(join(spare, file), 'utf8')]))).toEqual(live('ext'));
+    const changed = push('ext', source({ 'a.example': 2, 'b.example': 1, 'c.example': 6, 'd.example': 1 }));
+    expect(changed.status).toBe(0);
+    expect(changed.stderr).toContain('1 changed, 0 added, 0 removed');
+    expect(readdirSync(join(roots.ext, '.staging'))).toEqual([]);
+    expect(await named.serial('c.example', { view: 'ext' })).toBe(6);
+    const deadline = Date.now() + 10_000;
+    while (readdirSync(join(roots.ext, '.trash')).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(join(roots.ext, '.trash'))).toEqual([]);
   });
 
   it('refuses -H: hard-linked zone files would hide a change from the diff', async () => {

@@ -3,12 +3,12 @@
 // the new zones. The live tree changes in exactly one place (pointCurrentAt) and only after every
 // check passed.
 
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError, isGateError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import { diffReleases, hasChanges, type ZoneSetChanges } from './diff.js';
-import { currentReleaseId, ensureLayout, layoutOf, newReleaseId, pointCurrentAt, releaseDir, removeLeftoverStaging, type ZoneSetLayout } from './layout.js';
+import { currentReleaseId, discard, ensureLayout, layoutOf, newReleaseId, pointCurrentAt, releaseDir, removeLeftoverStaging, spareName, type ZoneSetLayout } from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { promote, pruneReleases, renderNamedInclude, republish } from './promote.js';
 import { reloadZones, verifySerials } from './reload.js';
@@ -41,11 +41,13 @@ export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings
   try {
     ensureLayout(layout);
     lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
-    const leftovers = removeLeftoverStaging(layout);
     const liveId = currentReleaseId(layout);
+    const leftovers = removeLeftoverStaging(layout, liveId);
     const stagingId = newReleaseId();
     const stagingDir = join(layout.staging, stagingId);
-    stageFromRelease(releaseDir(layout, liveId), stagingDir);
+    const spare = join(layout.staging, spareName(liveId));
+    if (existsSync(spare)) renameSync(spare, stagingDir);
+    else stageFromRelease(releaseDir(layout, liveId), stagingDir);
     const held = lock;
     return {
       settings,
@@ -55,7 +57,7 @@ export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings
       stagingDir,
       leftovers,
       finish: () => {
-        rmSync(stagingDir, { recursive: true, force: true });
+        discard(layout, stagingDir);
         held.release();
       },
     };
@@ -79,6 +81,8 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   const changes = diffReleases(liveDir, push.stagingDir, settings.zoneFile);
   const summary = describeChanges(changes);
   if (!hasChanges(changes)) {
+    // Identical to the live release: the next push can start from it instead of linking again.
+    renameSync(push.stagingDir, join(layout.staging, spareName(push.liveId)));
     return { status: 0, report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`], record: { zoneSet: name, outcome: 'unchanged', ...summary } };
   }
   checkDeleteShare(changes, settings);

@@ -8,7 +8,7 @@ import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import type { ZoneSetChanges } from './diff.js';
 import { zoneOfFile } from './diff.js';
-import { currentReleaseId, listReleases, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
+import { currentReleaseId, discard, listReleases, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
 import { prepareFile, type ZoneSetState } from './state.js';
 
 /** named.conf fragment with one zone stanza per file of the release; include it inside the view. */
@@ -80,7 +80,7 @@ export function freshenMtimes(stagingDir: string, liveDir: string, changes: Zone
 export function pruneReleases(layout: ZoneSetLayout, keep: number, always: readonly string[]): void {
   const releases = listReleases(layout);
   const doomed = releases.slice(0, Math.max(0, releases.length - keep)).filter((id) => !always.includes(id));
-  for (const id of doomed) rmSync(releaseDir(layout, id), { recursive: true, force: true });
+  for (const id of doomed) discard(layout, releaseDir(layout, id));
 }
 
 /**

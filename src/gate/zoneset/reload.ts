@@ -22,7 +22,8 @@ export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan): 
     await runRndc(settings, ['reconfig']);
     done.push('reconfig');
   }
-  await mapLimited(plan.reload, 4, async (zone) => {
+  // rndc is a short-lived client; named queues the loads itself.
+  await mapLimited(plan.reload, 8, async (zone) => {
     const args = settings.view === undefined ? ['reload', zone] : ['reload', zone, 'IN', settings.view];
     await runRndc(settings, args);
     done.push(`reload ${args.slice(1).join(' ')}`);
