@@ -71,7 +71,7 @@ export interface RollbackResult {
 /** Publishes an older release as fresh copies, reloads the zones that differ, verifies the serials. */
 export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): Promise<RollbackResult> {
   const { layout, settings } = ref;
-  const lock = acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+  const lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
   try {
     const from = currentReleaseId(layout);
     const releases = listReleases(layout);

@@ -34,7 +34,7 @@ describe('confineToRealTree', () => {
   const pinned = pinRoot(root);
 
   it.each([['external'], ['external/sub'], ['external/to-sub'], ['external/new/deeper'], ['external/sub/new-file']])('allows %s', (path) => {
-    expect(outcome(() => confineToRealTree(pinned, decision([path]))).kind).toBe('ok');
+    expect(outcome(() => { confineToRealTree(pinned, decision([path])); }).kind).toBe('ok');
   });
 
   it.each([
@@ -46,11 +46,11 @@ describe('confineToRealTree', () => {
     ['external/to-internal'],
     ['external/to-internal/new'],
   ])('refuses %s as symlink-escape', (path) => {
-    expect(outcome(() => confineToRealTree(pinned, decision([path])))).toMatchObject({ kind: 'refused', reason: 'symlink-escape', exitCode: 77 });
+    expect(outcome(() => { confineToRealTree(pinned, decision([path])); })).toMatchObject({ kind: 'refused', reason: 'symlink-escape', exitCode: 77 });
   });
 
   it('checks extra (option) paths too', () => {
-    expect(outcome(() => confineToRealTree(pinned, decision(['external']), ['external/out/x']))).toMatchObject({ reason: 'symlink-escape' });
+    expect(outcome(() => { confineToRealTree(pinned, decision(['external']), ['external/out/x']); })).toMatchObject({ reason: 'symlink-escape' });
   });
 });
 
@@ -62,7 +62,7 @@ describe('pinRoot', () => {
     renameSync(root, join(base, 'moved'));
     mkdirSync(root);
     expect(resolveInside(pinned, 'external/sub')).toBeUndefined();
-    expect(outcome(() => confineToRealTree(pinned, decision(['external/sub'])))).toMatchObject({ reason: 'symlink-escape' });
+    expect(outcome(() => { confineToRealTree(pinned, decision(['external/sub'])); })).toMatchObject({ reason: 'symlink-escape' });
   });
 
   it('refuses a missing root and a root that is a file', () => {
