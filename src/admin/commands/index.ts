@@ -9,6 +9,9 @@ import { keygenCommand } from './keygen.js';
 import { initCommand } from './init.js';
 import { cronCommand, systemdCommand } from './push-jobs.js';
 import { doctorCommand } from './doctor.js';
+import { pushCommand } from './push.js';
+import { statusCommand } from './status.js';
+import { targetCommand } from './target.js';
 
 export type SetExit = (code: number) => void;
 export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
@@ -23,6 +26,9 @@ const factories: CommandFactory[] = [
   cronCommand,
   systemdCommand,
   doctorCommand,
+  pushCommand,
+  statusCommand,
+  targetCommand,
 ];
 
 export function commands(setExit: SetExit): CommandModule<object, never>[] {

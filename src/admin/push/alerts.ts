@@ -43,7 +43,7 @@ function runWithInput(argv: readonly string[], input: string, env: Record<string
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
-    child.once('error', (error: NodeJS.ErrnoException) => resolve(`${file ?? ''}: ${error.code ?? error.message}`));
+    child.once('error', (error: NodeJS.ErrnoException) => { resolve(`${file ?? ''}: ${error.code ?? error.message}`); });
     child.once('close', (status, signal) => {
       if (status === 0) resolve(undefined);
       else resolve(`${file ?? ''}: ${signal === null ? `exit ${String(status)}` : `killed by ${signal}`} ${stderr.trim().slice(0, 200)}`.trim());

@@ -51,7 +51,7 @@ export function runAttempt(argv: readonly string[], deadlineMs: number, env: Rec
       if (pid === undefined) return;
       killGroup(pid, 'SIGTERM');
       // ssh stuck in a dead TCP connection may ignore nothing, but a wedged disk may: escalate.
-      hardKill = setTimeout(() => killGroup(pid, 'SIGKILL'), 2000);
+      hardKill = setTimeout(() => { killGroup(pid, 'SIGKILL'); }, 2000);
     }, Math.max(0, deadlineMs - started));
     child.once('error', (e: NodeJS.ErrnoException) => {
       error = e.code ?? e.message;

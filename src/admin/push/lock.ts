@@ -5,7 +5,8 @@
 // process keeps "fresh" or a busy one can lose) and over a home-made pid file (pid reuse races):
 // flock(1) is in util-linux on every target system and the gate already uses it the same way.
 
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ConfigError } from '../../shared/errors.js';
 
@@ -17,6 +18,7 @@ export function tryLock(lockFile: string, flock = FLOCK): LockAttempt {
   let fd: number;
   try {
     // Node opens with O_CLOEXEC, so rsync and ssh children never inherit (and never keep) the lock.
+    mkdirSync(dirname(lockFile), { recursive: true, mode: 0o755 });
     fd = openSync(lockFile, 'a', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
@@ -34,7 +36,7 @@ export function tryLock(lockFile: string, flock = FLOCK): LockAttempt {
   // The pid is only for the message a skipped run prints; the lock itself is the flock.
   ftruncateSync(fd, 0);
   writeSync(fd, `${String(process.pid)} ${new Date().toISOString()}\n`);
-  return { kind: 'held', release: () => closeSync(fd) };
+  return { kind: 'held', release: () => { closeSync(fd); } };
 }
 
 function readHolder(lockFile: string): string | undefined {

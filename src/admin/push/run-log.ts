@@ -1,27 +1,32 @@
-// One timestamped log per run (rsync's itemized changes, the gate's `zonegate:` replies, outcomes),
-// and retention: keep the newest `keep` run logs and none older than `maxDays`. Only files whose
+// One timestamped log per run (rsync's itemized changes, the gate's `zonegate:` replies, outcomes)
+// beside its pino events, and retention: keep the newest `keep` run logs and none older than `maxDays`. Only files whose
 // names this module wrote are ever removed; anything else in the directory is left alone.
 
 import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const RUN_LOG_PATTERN = /^push-\d{8}T\d{6}\d{3}Z-\d+\.log$/;
+/** A run's text log (.log) and its pino events (.jsonl) share one stem and are aged out together. */
+export const RUN_LOG_PATTERN = /^(push-\d{8}T\d{9}Z-\d+)\.(log|jsonl)$/;
 
 export interface RunLog {
   file: string;
+  stem: string;
+  /** Where the run's pino events go. */
+  eventsFile: string;
   line(text: string): void;
   /** Appends a block of output, each line prefixed (e.g. "ns2 rsync| "). */
   block(prefix: string, text: string): void;
   close(): void;
 }
 
-export function runLogName(now: Date, pid: number): string {
-  return `push-${now.toISOString().replace(/[-:.]/g, '')}-${String(pid)}.log`;
+export function runStem(now: Date, pid: number): string {
+  return `push-${now.toISOString().replace(/[-:.]/g, '')}-${String(pid)}`;
 }
 
 export function openRunLog(dir: string, now = new Date()): RunLog {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
-  const file = join(dir, runLogName(now, process.pid));
+  const stem = runStem(now, process.pid);
+  const file = join(dir, `${stem}.log`);
   const fd = openSync(file, 'a', 0o640);
   // Synchronous writes: a run killed by its own timeout or by kill -9 still leaves what it saw.
   const write = (text: string): void => {
@@ -29,12 +34,14 @@ export function openRunLog(dir: string, now = new Date()): RunLog {
   };
   return {
     file,
-    line: (text) => write(`${new Date().toISOString()} ${text}\n`),
+    stem,
+    eventsFile: join(dir, `${stem}.jsonl`),
+    line: (text) => { write(`${new Date().toISOString()} ${text}\n`); },
     block: (prefix, text) => {
       const lines = text.split('\n').filter((l) => l !== '');
       if (lines.length > 0) write(lines.map((l) => `${prefix}${l}\n`).join(''));
     },
-    close: () => closeSync(fd),
+    close: () => { closeSync(fd); },
   };
 }
 
@@ -43,14 +50,25 @@ export interface LogEntry {
   mtimeMs: number;
 }
 
-/** Which run logs to delete (pure): beyond the newest `keep`, or older than `maxDays`; never `current`. */
+/**
+ * Which files to delete (pure): runs beyond the newest `keep`, or whose newest file is older than
+ * `maxDays`; never the current run (`current` is its stem) and never a file we did not name.
+ */
 export function logsToRemove(entries: readonly LogEntry[], keep: number, maxDays: number, nowMs: number, current?: string): string[] {
-  const ours = entries.filter((e) => RUN_LOG_PATTERN.test(e.name) && e.name !== current);
-  // Names sort by time; the current run counts towards `keep`.
-  const sorted = [...ours].sort((a, b) => b.name.localeCompare(a.name));
+  const runs = new Map<string, { files: string[]; mtimeMs: number }>();
+  for (const entry of entries) {
+    const stem = RUN_LOG_PATTERN.exec(entry.name)?.[1];
+    if (stem === undefined || stem === current) continue;
+    const run = runs.get(stem) ?? { files: [], mtimeMs: 0 };
+    run.files.push(entry.name);
+    run.mtimeMs = Math.max(run.mtimeMs, entry.mtimeMs);
+    runs.set(stem, run);
+  }
+  // Stems sort by time (UTC stamp first); the current run counts towards `keep`.
+  const sorted = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a));
   const room = Math.max(0, keep - (current === undefined ? 0 : 1));
   const maxAgeMs = maxDays * 86_400_000;
-  return sorted.filter((e, index) => index >= room || nowMs - e.mtimeMs > maxAgeMs).map((e) => e.name).sort();
+  return sorted.filter(([, run], index) => index >= room || nowMs - run.mtimeMs > maxAgeMs).flatMap(([, run]) => run.files).sort();
 }
 
 export function pruneRunLogs(dir: string, keep: number, maxDays: number, current?: string, nowMs = Date.now()): string[] {

@@ -24,9 +24,9 @@ export interface TargetPushOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The gate's replies are the stderr lines it starts with `zonegate:`; the last one says the most. */
+/** The gate's replies are the stderr lines it starts with `zonegate:`; the first one says what happened. */
 function lastGateReply(stderr: string): string | undefined {
-  return stderr.split('\n').filter((l) => l.startsWith('zonegate:')).pop();
+  return stderr.split('\n').find((l) => l.startsWith('zonegate:'));
 }
 
 function describe(result: AttemptResult, reason: string): string {
@@ -50,11 +50,12 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   for (let attempt = 1; ; attempt++) {
     options.onPhase(target.name, { kind: 'running', attempt });
     log.line(`${target.name}: attempt ${String(attempt)}: ${argv.join(' ')}`);
-    const result = await runAttempt(argv, deadline, options.env);
+    const raw = await runAttempt(argv, deadline, options.env);
+    const result = { ...raw, stderr: raw.stderr.replace(/\r/g, '') };
     log.block(`${target.name} rsync| `, result.stdout);
     log.block(`${target.name} stderr| `, result.stderr);
     if (result.timedOut) {
-      return finish({ kind: 'timeout', status: result.status, reason: `timed out after ${String(target.timeoutSeconds ?? 300)} s; process group killed`, attempts: attempt, bytesSent: 0, zonesChanged: 0 });
+      return finish({ kind: 'timeout', status: undefined, reason: `timed out after ${String(target.timeoutSeconds ?? 300)} s; process group killed`, attempts: attempt, bytesSent: 0, zonesChanged: 0 });
     }
     if (result.error !== undefined || result.status === undefined) {
       const why = result.error !== undefined ? `cannot run ${argv[0] ?? 'rsync'} (${result.error})` : `rsync killed by ${result.signal ?? 'a signal'}`;

@@ -1,0 +1,124 @@
+// `zonegate push`: lock, validate, push every selected target in parallel (bounded), record
+// counters, alert on failure, and return the exit code for cron. Quiet on success unless a person
+// watches (TTY progress); on failure one summary on stderr, which is what cron mails.
+
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { UsageError } from '../../shared/errors.js';
+import { PUSH_DEFAULTS, type Policy, type PushSettings, type Target } from '../../shared/policy.js';
+import { mapLimited } from '../../gate/zoneset/run-command.js';
+import { alertFailure, ping } from './alerts.js';
+import { killGroup, liveGroups } from './attempt.js';
+import { PUSH_EXIT, runExitCode } from './exit-codes.js';
+import { tryLock } from './lock.js';
+import { startProgress, type ProgressDisplay } from './progress.js';
+import { openRunLog, pruneRunLogs } from './run-log.js';
+import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
+import { pushTarget } from './target-push.js';
+import { validateSources } from './validate-all.js';
+
+export interface PushRunOptions {
+  policy: Policy;
+  only: readonly string[];
+  overrides: Partial<Pick<PushSettings, 'stateDir' | 'logDir' | 'lockFile' | 'concurrency'>>;
+  progress: boolean;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export function pushSettings(policy: Policy, overrides: PushRunOptions['overrides']): PushSettings & { lockFile: string } {
+  const merged = { ...(policy.push ?? PUSH_DEFAULTS), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  return { ...merged, lockFile: merged.lockFile ?? join(merged.stateDir, 'push.lock') };
+}
+
+export function selectTargets(policy: Policy, only: readonly string[]): Target[] {
+  if (only.length === 0) {
+    if (policy.targets.size === 0) throw new UsageError('no-targets', `${policy.source}: targets: the config lists no targets to push to`);
+    return [...policy.targets.values()];
+  }
+  return only.map((name) => {
+    const target = policy.targets.get(name);
+    if (target === undefined) throw new UsageError('unknown-target', `${name}: no such target under "targets" in ${policy.source} (known: ${[...policy.targets.keys()].join(', ')})`);
+    return target;
+  });
+}
+
+const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', HOME: process.env['HOME'] ?? '/' };
+
+export async function runPush(options: PushRunOptions): Promise<number> {
+  const settings = pushSettings(options.policy, options.overrides);
+  const targets = selectTargets(options.policy, options.only);
+  const statusPath = statusFile(settings.stateDir);
+  const lock = tryLock(settings.lockFile);
+  if (lock.kind === 'busy') {
+    const status = recordSkip(readStatus(statusPath), new Date());
+    writeStatus(statusPath, status);
+    // One skip is a slow run; several in a row is a hung one that blocks every later push.
+    if (status.consecutiveSkips >= settings.skipAlertAfter) {
+      const summary = `zonegate push: skipped ${String(status.consecutiveSkips)} runs in a row: the previous run still holds ${settings.lockFile} (${lock.holder ?? 'holder unknown'})`;
+      options.stderr.write(`${summary}\n`);
+      for (const problem of await alertFailure(settings, { outcome: 'skipped', exitCode: PUSH_EXIT.skipped, summary, runLog: undefined }, CHILD_ENV, hostname())) options.stderr.write(`zonegate push: alert failed: ${problem}\n`);
+    }
+    return PUSH_EXIT.skipped;
+  }
+  const log = openRunLog(settings.logDir);
+  const events = pino({ base: { component: 'push', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: log.eventsFile, sync: true }));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    stopping = true;
+    log.line(`received ${signal}: stopping every attempt`);
+    for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+  };
+  process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', stop);
+  let display: ProgressDisplay | undefined;
+  try {
+    const removed = pruneRunLogs(settings.logDir, settings.keepLogs, settings.keepLogDays, log.stem);
+    log.line(`run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`);
+    events.info({ event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length });
+    const pingProblems: (string | undefined)[] = [];
+    const started = settings.pingUrl === undefined ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
+    const blocked = await validateSources(targets, settings, log);
+    if (options.progress) display = startProgress(options.stdout, targets.map((t) => t.name));
+    const outcomes = await mapLimited(targets, settings.concurrency, async (target): Promise<TargetOutcome> => {
+      const invalid = blocked.get(target.name);
+      const outcome = invalid ?? (await pushTarget(target, { backoffSeconds: settings.backoffSeconds, env: CHILD_ENV, log, stopping: () => stopping, onPhase: (name, phase) => display?.update(name, phase) }));
+      if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
+      // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
+      events[outcome.kind === 'ok' ? 'info' : 'error']({ event: 'target', ...outcome });
+      return outcome;
+    });
+    display?.stop();
+    display = undefined;
+    const exitCode = runExitCode(outcomes);
+    writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file));
+    const failed = outcomes.filter((o) => o.kind !== 'ok');
+    const summary = renderSummary(outcomes, log.file);
+    log.line(`run end: exit ${String(exitCode)}`);
+    events.info({ event: 'run-end', exitCode, failed: failed.map((o) => o.target) });
+    pingProblems.push(await started);
+    if (exitCode !== PUSH_EXIT.ok) {
+      options.stderr.write(summary);
+      const event = { outcome: exitCode === PUSH_EXIT.partial ? ('partial' as const) : ('failed' as const), exitCode, summary, runLog: log.file };
+      for (const problem of await alertFailure(settings, event, CHILD_ENV, hostname())) pingProblems.push(problem);
+    } else if (settings.pingUrl !== undefined) {
+      pingProblems.push(await ping(settings.pingUrl, 'success', summary));
+    }
+    for (const problem of pingProblems.filter(Boolean)) {
+      log.line(`alert problem: ${String(problem)}`);
+      options.stderr.write(`zonegate push: alert failed: ${String(problem)}\n`);
+    }
+    return exitCode;
+  } finally {
+    display?.stop();
+    process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', stop);
+    log.close();
+    lock.release();
+  }
+}
+
+export function renderSummary(outcomes: readonly TargetOutcome[], runLog: string): string {
+  const ok = outcomes.filter((o) => o.kind === 'ok').length;
+  const lines = outcomes.map((o) => `  ${o.target}: ${o.kind}${o.status === undefined ? '' : ` (exit ${String(o.status)})`}: ${o.reason}`);
+  return `zonegate push: ${String(ok)} of ${String(outcomes.length)} target(s) ok\n${lines.join('\n')}\n  log: ${runLog}\n`;
+}

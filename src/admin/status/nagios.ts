@@ -1,0 +1,83 @@
+// Nagios/Icinga plugin output (pure): one status line with perfdata, details below, and the plugin
+// exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+import type { PushStatus } from '../push/status-file.js';
+import type { ZoneSetStatus } from './secondary.js';
+
+export const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
+
+export interface Thresholds {
+  /** Age of the last success (primary, per target) or last good push (secondary), seconds. */
+  warnAge: number;
+  critAge: number;
+  warnFailures: number;
+  critFailures: number;
+  /** Consecutive runs skipped because the previous one held the lock. */
+  warnSkips: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { warnAge: 3600, critAge: 3 * 3600, warnFailures: 1, critFailures: 3, warnSkips: 2 };
+
+export interface NagiosInput {
+  /** undefined: this host has no targets; null: it has targets but the status file is unreadable. */
+  primary: { status: PushStatus | null; targets: readonly string[] } | undefined;
+  zoneSets: readonly ZoneSetStatus[];
+}
+
+export interface NagiosResult {
+  code: number;
+  output: string;
+}
+
+const label = (name: string): string => `'${name.replace(/'/g, '')}'`;
+
+export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number): NagiosResult {
+  let code: number = NAGIOS.ok;
+  const problems: string[] = [];
+  const details: string[] = [];
+  const perf: string[] = [];
+  const raise = (level: number, message: string): void => {
+    // UNKNOWN only wins over OK; CRITICAL beats everything.
+    code = level === NAGIOS.unknown ? (code === NAGIOS.ok ? level : code) : code === NAGIOS.unknown ? level : Math.max(code, level);
+    problems.push(message);
+  };
+  const age = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000)));
+  const checkAge = (what: string, seconds: number | undefined, never: string): void => {
+    if (seconds === undefined) raise(NAGIOS.critical, `${what}: ${never}`);
+    else if (seconds >= t.critAge) raise(NAGIOS.critical, `${what}: last success ${String(seconds)} s ago (>= ${String(t.critAge)})`);
+    else if (seconds >= t.warnAge) raise(NAGIOS.warning, `${what}: last success ${String(seconds)} s ago (>= ${String(t.warnAge)})`);
+  };
+  if (input.primary !== undefined) {
+    const status = input.primary.status;
+    if (status === null) raise(NAGIOS.unknown, 'push status file unreadable');
+    else {
+      for (const name of input.primary.targets) {
+        const target = status.targets[name];
+        if (target === undefined && status.runs === 0) {
+          raise(NAGIOS.unknown, `${name}: no push run recorded yet`);
+          continue;
+        }
+        const seconds = age(target?.lastSuccess);
+        const failures = target?.consecutiveFailures ?? 0;
+        checkAge(name, seconds, 'never pushed successfully');
+        if (failures >= t.critFailures) raise(NAGIOS.critical, `${name}: ${String(failures)} consecutive failures (${target?.lastReason ?? ''})`);
+        else if (failures >= t.warnFailures) raise(NAGIOS.warning, `${name}: ${String(failures)} consecutive failure(s) (${target?.lastReason ?? ''})`);
+        details.push(`${name}: ${target?.lastOutcome ?? 'never run'}, last success ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, ${String(failures)} consecutive failure(s)`);
+        if (seconds !== undefined) perf.push(`${label(`${name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
+        perf.push(`${label(`${name}_consecutive_failures`)}=${String(failures)};${String(t.warnFailures)};${String(t.critFailures)};0`);
+      }
+      if (status.consecutiveSkips >= t.warnSkips) raise(NAGIOS.warning, `${String(status.consecutiveSkips)} runs skipped in a row: the previous run still holds the lock`);
+      perf.push(`'consecutive_skips'=${String(status.consecutiveSkips)};${String(t.warnSkips)};;0`, `'runs'=${String(status.runs)}c`, `'skips'=${String(status.skips)}c`);
+    }
+  }
+  for (const set of input.zoneSets) {
+    const seconds = age(set.lastGoodPush);
+    checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
+    details.push(`zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`);
+    if (seconds !== undefined) perf.push(`${label(`zoneset_${set.name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
+  }
+  if (input.primary === undefined && input.zoneSets.length === 0) raise(NAGIOS.unknown, 'no targets and no zone sets in the config: nothing to monitor');
+  const headline = problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`;
+  return { code, output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}` };
+}

@@ -1,0 +1,68 @@
+// On a secondary: when did each zone set last take a good push? The gate writes lastGoodPush into
+// <root>/.zonegate/state.json when it promotes a release. A push that changed nothing promotes
+// nothing, so the gate's audit log ("finished" with status 0) is read too: the newest of the two
+// is the last time the primary's cron demonstrably reached us.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { layoutOf } from '../../gate/zoneset/layout.js';
+import { readState } from '../../gate/zoneset/state.js';
+import type { Policy } from '../../shared/policy.js';
+
+export interface ZoneSetStatus {
+  name: string;
+  root: string;
+  release: string | undefined;
+  zones: number;
+  /** ISO time of the newest good push (promoted or unchanged), or undefined when none is known. */
+  lastGoodPush: string | undefined;
+}
+
+const LOG_TAIL_BYTES = 4 << 20;
+
+function readTail(file: string, bytes: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Newest successful "finished" record per zone set in gate audit log text (pure). */
+export function lastGoodFromGateLog(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line.includes('"finished"')) continue;
+    try {
+      const record = JSON.parse(line) as { event?: unknown; zoneSet?: unknown; status?: unknown; time?: unknown };
+      if (record.event !== 'finished' || record.status !== 0 || typeof record.zoneSet !== 'string' || typeof record.time !== 'string') continue;
+      const before = out.get(record.zoneSet);
+      if (before === undefined || before < record.time) out.set(record.zoneSet, record.time);
+    } catch {
+      // A torn last line or a foreign record: skip it.
+    }
+  }
+  return out;
+}
+
+export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
+  const seen = new Map<string, ZoneSetStatus>();
+  const fromLog = lastGoodFromGateLog(readTail(policy.gate.log, LOG_TAIL_BYTES));
+  for (const key of policy.keys.values()) {
+    for (const rule of key.rules) {
+      if (rule.zoneSet === undefined || seen.has(rule.root)) continue;
+      const state = readState(layoutOf(rule.root).stateFile);
+      const logged = fromLog.get(rule.zoneSet.name);
+      const times = [state.lastGoodPush, logged].filter((t): t is string => t !== undefined).sort();
+      seen.set(rule.root, { name: rule.zoneSet.name, root: rule.root, release: state.release, zones: Object.keys(state.serials).length, lastGoodPush: times.pop() });
+    }
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,135 @@
+// Pure parts of `zonegate push`: exit-code classification, backoff, rsync output parsing, log
+// retention, counters and the run's exit code.
+
+import { describe, expect, it } from 'vitest';
+import { PUSH_EXIT, runExitCode } from '../../src/admin/push/exit-codes.js';
+import { rsyncArgv, summarizeRsyncOutput } from '../../src/admin/push/rsync-argv.js';
+import { logsToRemove } from '../../src/admin/push/run-log.js';
+import { emptyStatus, recordRun, recordSkip, type TargetOutcome } from '../../src/admin/push/status-file.js';
+import { backoffMs, classifyExit } from '../../src/admin/push/transient.js';
+import { changedFiles } from '../../src/admin/push/validate.js';
+import type { Target } from '../../src/shared/policy.js';
+
+describe('classifyExit', () => {
+  it.each([
+    [0, '', { kind: 'ok' }],
+    [255, 'ssh: connect to host 192.0.2.1 port 22: Connection refused', { kind: 'failed', transient: true }],
+    [255, 'Host key verification failed.', { kind: 'failed', transient: false }],
+    [255, 'root@192.0.2.1: Permission denied (publickey).', { kind: 'failed', transient: false }],
+    [12, 'rsync: connection unexpectedly closed', { kind: 'failed', transient: true }],
+    [30, '', { kind: 'failed', transient: true }],
+    [35, '', { kind: 'failed', transient: true }],
+    [10, '', { kind: 'failed', transient: true }],
+    [83, 'zonegate: zone set ext is busy', { kind: 'failed', transient: true }],
+    [77, 'gate: request refused', { kind: 'failed', transient: false }],
+    [65, '', { kind: 'failed', transient: false }],
+    [78, '', { kind: 'failed', transient: false }],
+    [80, '', { kind: 'failed', transient: false, reason: 'gate: zone invalid' }],
+    [81, '', { kind: 'failed', transient: false, reason: 'gate: serial not increased' }],
+    [82, '', { kind: 'failed', transient: false }],
+    [86, '', { kind: 'failed', transient: false }],
+    [23, '', { kind: 'failed', transient: false }],
+    [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
+  ])('exit %i %j', (status, stderr, expected) => { expect(classifyExit(status, stderr)).toMatchObject(expected); });
+});
+
+describe('backoffMs', () => {
+  it.each([
+    [1, [5, 15], 0, 5000],
+    [2, [5, 15], 0, 15000],
+    [3, [5, 15], 0, 15000],
+    [1, [5, 15], 0.999999, 6250],
+    [1, [0], 0.5, 0],
+  ])('retry %i of %j (random %f) waits %i ms', (n, schedule, random, expected) => { expect(backoffMs(n, schedule, () => random)).toBe(expected); });
+});
+
+describe('summarizeRsyncOutput', () => {
+  it.each([
+    ['<f+++++++++ db.a\n<f.st...... db.b\n.f...p..... db.c\ncd+++++++++ sub/\n*deleting   db.old\nTotal bytes sent: 1,234\n', { filesChanged: 2, deleted: 1, bytesSent: 1234 }],
+    ['', { filesChanged: 0, deleted: 0, bytesSent: 0 }],
+    ['Total bytes sent: 98\n', { filesChanged: 0, deleted: 0, bytesSent: 98 }],
+  ])('%j', (stdout, expected) => { expect(summarizeRsyncOutput(stdout)).toEqual(expected); });
+});
+
+describe('rsyncArgv', () => {
+  const target: Target = { name: 'ns2', host: '2001:db8::2', port: 2222, user: 'zonegate', identity: '/k/id', knownHosts: '/k/kh', source: '/z', destination: '.', delete: true, rsyncOptions: ['--bwlimit=100'] };
+  it('pins the host key, never prompts, and brackets IPv6', () => {
+    const argv = rsyncArgv(target);
+    const ssh = argv[argv.indexOf('-e') + 1] ?? '';
+    for (const option of ['BatchMode=yes', 'IdentitiesOnly=yes', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/k/kh', 'ConnectTimeout=10', 'ServerAliveInterval=15']) expect(ssh).toContain(`-o ${option}`);
+    expect(ssh).toMatch(/-i \/k\/id -p 2222 -l zonegate$/);
+    expect(argv.slice(-3)).toEqual(['--', '/z/', '[2001:db8::2]:.']);
+    expect(argv).toContain('--delete-delay');
+    expect(argv).toContain('--bwlimit=100');
+    expect(argv).not.toContain('--inplace');
+  });
+});
+
+describe('logsToRemove', () => {
+  const day = 86_400_000;
+  const now = 100 * day;
+  const run = (stamp: string, ageDays: number): { name: string; mtimeMs: number }[] => [
+    { name: `push-${stamp}-1.log`, mtimeMs: now - ageDays * day },
+    { name: `push-${stamp}-1.jsonl`, mtimeMs: now - ageDays * day },
+  ];
+  const entries = [...run('20240105T000000000Z', 1), ...run('20240104T000000000Z', 2), ...run('20240103T000000000Z', 3), ...run('20240101T000000000Z', 40), { name: 'notes.txt', mtimeMs: 0 }, { name: 'push-manual.log', mtimeMs: 0 }];
+  it.each([
+    ['count: keep 2 of 4 (one too old anyway)', 2, 30, undefined, ['push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log', 'push-20240103T000000000Z-1.jsonl', 'push-20240103T000000000Z-1.log']],
+    ['age only', 10, 30, undefined, ['push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log']],
+    ['current run counts towards keep and is never removed', 2, 30, 'push-20240105T000000000Z-1', [
+      'push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log', 'push-20240103T000000000Z-1.jsonl', 'push-20240103T000000000Z-1.log',
+    ]],
+    ['nothing beyond the limits', 10, 60, undefined, []],
+  ])('%s', (_name, keep, days, current, expected) => { expect(logsToRemove(entries, keep, days, now, current)).toEqual(expected); });
+});
+
+const outcome = (target: string, kind: TargetOutcome['kind'], extra: Partial<TargetOutcome> = {}): TargetOutcome => ({ target, kind, status: kind === 'ok' ? 0 : 255, reason: kind, attempts: 1, durationMs: 10, bytesSent: 0, zonesChanged: 0, ...extra });
+
+describe('counters', () => {
+  it('counts runs, failures, consecutive failures and resets them on success', () => {
+    const t1 = new Date('2024-01-01T00:00:00Z');
+    const t2 = new Date('2024-01-01T00:05:00Z');
+    const t3 = new Date('2024-01-01T00:10:00Z');
+    let status = recordRun(emptyStatus(), [outcome('a', 'ok', { bytesSent: 100, zonesChanged: 2 }), outcome('b', 'failed')], 1, t1, '/l/1');
+    status = recordSkip(status, t2);
+    status = recordRun(status, [outcome('a', 'ok', { bytesSent: 50, zonesChanged: 1 }), outcome('b', 'timeout')], 1, t3, '/l/2');
+    expect(status).toMatchObject({ runs: 2, failedRuns: 2, skips: 1, consecutiveSkips: 0, lastSkip: t2.toISOString(), lastRunLog: '/l/2' });
+    expect(status.targets['a']).toMatchObject({ runs: 2, failures: 0, lastSuccess: t3.toISOString(), bytesSentTotal: 150, zonesChangedTotal: 3, lastZonesChanged: 1 });
+    expect(status.targets['b']).toMatchObject({ runs: 2, failures: 2, consecutiveFailures: 2, lastSuccess: undefined, lastOutcome: 'timeout' });
+    status = recordRun(status, [outcome('b', 'ok')], 0, t3, '/l/3');
+    expect(status.targets['b']).toMatchObject({ consecutiveFailures: 0, failures: 2, lastSuccess: t3.toISOString() });
+  });
+
+  it('counts skips in a row', () => {
+    const status = recordSkip(recordSkip(emptyStatus(), new Date(0)), new Date(1));
+    expect(status).toMatchObject({ skips: 2, consecutiveSkips: 2, runs: 0 });
+  });
+});
+
+describe('runExitCode', () => {
+  it.each([
+    [[outcome('a', 'ok'), outcome('b', 'ok')], PUSH_EXIT.ok],
+    [[outcome('a', 'ok'), outcome('b', 'failed')], PUSH_EXIT.partial],
+    [[outcome('a', 'invalid'), outcome('b', 'timeout')], PUSH_EXIT.failed],
+    [[outcome('a', 'invalid')], PUSH_EXIT.failed],
+  ])('%#', (outcomes, code) => { expect(runExitCode(outcomes)).toBe(code); });
+});
+
+describe('changedFiles', () => {
+  const manifest = { 'db.a': { size: 10, mtimeMs: 1, sha256: 'A', serial: 1 }, 'db.b': { size: 10, mtimeMs: 1, sha256: 'B', serial: 1 } };
+  it.each([
+    ['unchanged stat: not even hashed', { 'db.a': { size: 10, mtimeMs: 1 } }, [], []],
+    ['touched, same content: not changed', { 'db.a': { size: 10, mtimeMs: 2 } }, [], ['db.a']],
+    ['new content', { 'db.b': { size: 11, mtimeMs: 2 } }, ['db.b'], ['db.b']],
+    ['new file', { 'db.c': { size: 1, mtimeMs: 1 } }, ['db.c'], ['db.c']],
+  ])('%s', (_name, current, expected, hashed) => {
+    const seen: string[] = [];
+    const hashes: Record<string, string> = { 'db.a': 'A', 'db.b': 'B2', 'db.c': 'C' };
+    const result = changedFiles(current, manifest, (file) => {
+      seen.push(file);
+      return hashes[file] ?? '';
+    });
+    expect(result.map((r) => r.file)).toEqual(expected);
+    expect(seen).toEqual(hashed);
+  });
+});
