@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { UsageError } from '../shared/errors.js';
 import { KEY_NAME_PATTERN } from '../shared/policy.js';
 
-export const DEFAULT_KEY_DIR = '/etc/zonegate/keys';
+export { DEFAULT_KEY_DIR } from './defaults.js';
 
 export interface KeygenOptions {
   target: string;

@@ -138,7 +138,7 @@ export const PUSH_DEFAULTS: PushSettings = {
   concurrency: 4,
   keepLogs: 30,
   keepLogDays: 30,
-  checker: ['/usr/bin/named-checkzone', '-q', '-k', 'fail', '-i', 'local'],
+  checker: ['/usr/bin/named-checkzone', '-k', 'fail', '-i', 'local'],
   backoffSeconds: [5, 15],
   hook: [],
   pingUrl: undefined,

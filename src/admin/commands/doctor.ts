@@ -3,7 +3,6 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_CONFIG_PATH } from '../../shared/policy.js';
 import { renderChecklist } from '../doctor-checks.js';
-import { runDoctor } from '../doctor-probe.js';
 import { defaultGatePath, safePathOption } from '../gate-paths.js';
 import type { CommandFactory } from './index.js';
 import { defineCommand } from './define.js';
@@ -30,6 +29,8 @@ export const doctorCommand: CommandFactory = (setExit) =>
         .example('$0 doctor --user bind', 'check a secondary whose keys log in as bind')
         .example('$0 doctor --config /etc/zonegate/zonegate.conf', 'check a primary'),
     handler: async (args) => {
+      // Loaded here: the probes use execa, which costs every other command ~100 ms at start-up.
+      const { runDoctor } = await import('../doctor-probe.js');
       const items = await runDoctor({
         config: safePathOption('config', args.config),
         user: args.user ?? userInfo().username,

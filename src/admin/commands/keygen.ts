@@ -1,7 +1,7 @@
 // `zonegate keygen TARGET`: the key pair a primary uses to push to one secondary.
 
 import { resolve } from 'node:path';
-import { DEFAULT_KEY_DIR, generateKeyPair } from '../keygen.js';
+import { DEFAULT_KEY_DIR } from '../defaults.js';
 import type { CommandFactory } from './index.js';
 import { defineCommand } from './define.js';
 
@@ -22,6 +22,8 @@ export const keygenCommand: CommandFactory = () =>
         .option('force', { type: 'boolean', default: false, describe: 'Replace an existing key pair' })
         .example('$0 keygen ns2', 'writes /etc/zonegate/keys/ns2 and ns2.pub, prints the public key for the secondary’s config'),
     handler: async (args) => {
+      // Loaded here: keygen uses execa, which costs every other command ~100 ms at start-up.
+      const { generateKeyPair } = await import('../keygen.js');
       const key = await generateKeyPair({ target: args.target, dir: resolve(args.dir), force: args.force });
       process.stdout.write(
         `private key: ${key.privateKey} (mode 0600)\npublic key:  ${key.publicKey}\nfingerprint: ${key.fingerprint}\n\n` +

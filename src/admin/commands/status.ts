@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { DEFAULT_CONFIG_PATH, loadPolicy } from '../../shared/policy.js';
-import { pushSettings } from '../push/runner.js';
+import { pushSettings } from '../push/settings.js';
 import { readStatus, statusFile, type PushStatus } from '../push/status-file.js';
 import { DEFAULT_THRESHOLDS, evaluateNagios, NAGIOS } from '../status/nagios.js';
 import { renderPrometheus } from '../status/prometheus.js';

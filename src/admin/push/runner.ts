@@ -3,15 +3,15 @@
 // watches (TTY progress); on failure one summary on stderr, which is what cron mails.
 
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { UsageError } from '../../shared/errors.js';
-import { PUSH_DEFAULTS, type Policy, type PushSettings, type Target } from '../../shared/policy.js';
+import type { Policy, PushSettings, Target } from '../../shared/policy.js';
 import { mapLimited } from '../../gate/zoneset/run-command.js';
 import { alertFailure, ping } from './alerts.js';
 import { killGroup, liveGroups } from './attempt.js';
 import { PUSH_EXIT, runExitCode } from './exit-codes.js';
 import { tryLock } from './lock.js';
+import { pushSettings } from './settings.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
 import { openRunLog, pruneRunLogs } from './run-log.js';
 import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
@@ -25,11 +25,6 @@ export interface PushRunOptions {
   progress: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WritableStream;
-}
-
-export function pushSettings(policy: Policy, overrides: PushRunOptions['overrides']): PushSettings & { lockFile: string } {
-  const merged = { ...(policy.push ?? PUSH_DEFAULTS), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-  return { ...merged, lockFile: merged.lockFile ?? join(merged.stateDir, 'push.lock') };
 }
 
 export function selectTargets(policy: Policy, only: readonly string[]): Target[] {

@@ -83,6 +83,8 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   if (!hasChanges(changes)) {
     // Identical to the live release: the next push can start from it instead of linking again.
     renameSync(push.stagingDir, join(layout.staging, spareName(push.liveId)));
+    // Still a good push: the primary is alive and in step, which is what monitoring asks.
+    writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString() });
     return { status: 0, report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`], record: { zoneSet: name, outcome: 'unchanged', ...summary } };
   }
   checkDeleteShare(changes, settings);
