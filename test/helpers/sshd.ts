@@ -48,23 +48,34 @@ export async function makeKeyPair(dir: string, name: string, comment = `${name}@
   return { privateKey, publicKey, line: readFileSync(publicKey, 'utf8').trim() };
 }
 
-async function freePort(): Promise<number> {
+function listenOnce(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => { resolve(port); });
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => { resolve(bound); });
     });
   });
+}
+
+/** A port free on both loopback addresses sshd listens on (another test may hold it on .2 only). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await listenOnce(0, '127.0.0.1');
+    if (await listenOnce(port, '127.0.0.2').then(() => true, () => false)) return port;
+  }
 }
 
 function waitForListening(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`)); }, timeoutMs);
     const check = (): void => {
-      if (/Server listening on 127\.0\.0\.2/.test(output()) && /Server listening on 127\.0\.0\.1/.test(output())) {
+      if (/Address already in use/.test(output())) {
+        clearTimeout(timer);
+        reject(new Error(`sshd could not bind its port:\n${output()}`));
+      } else if (/Server listening on 127\.0\.0\.2/.test(output()) && /Server listening on 127\.0\.0\.1/.test(output())) {
         clearTimeout(timer);
         resolve();
       }
@@ -86,44 +97,56 @@ export async function startSshd(): Promise<Sshd> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), 'zonegate-sshd-'));
   const host = await makeKeyPair(dir, 'host_ed25519', 'host');
-  const port = await freePort();
+  // Ports are picked free, then bound by sshd: another process can take one in between, so retry.
+  let port = 0;
+  let child: ChildProcess | undefined;
+  let stderr = '';
   const user = userInfo().username;
   const authorizedKeys = join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, '', { mode: 0o600 });
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${String(port)} ${host.line.split(' ').slice(0, 2).join(' ')}\n`);
   const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${String(port)}`,
-      'ListenAddress 127.0.0.1',
-      'ListenAddress 127.0.0.2',
-      `HostKey ${host.privateKey}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorizedKeys}`,
-      'StrictModes no',
-      'UsePAM no',
-      // What we recommend for a root-owned secondary: keys only, and only with a forced command.
-      'PermitRootLogin forced-commands-only',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      // Everything the key line must switch off is allowed here, so a refusal proves the line did it.
-      'AllowTcpForwarding yes',
-      'AllowAgentForwarding yes',
-      'PermitTTY yes',
-      'PermitUserRC yes',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  await waitForListening(child, () => stderr, 5000);
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort();
+    writeFileSync(knownHosts, `[127.0.0.1]:${String(port)} ${host.line.split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      config,
+      [
+        `Port ${String(port)}`,
+        'ListenAddress 127.0.0.1',
+        'ListenAddress 127.0.0.2',
+        `HostKey ${host.privateKey}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${authorizedKeys}`,
+        'StrictModes no',
+        'UsePAM no',
+        // What we recommend for a root-owned secondary: keys only, and only with a forced command.
+        'PermitRootLogin forced-commands-only',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        // Everything the key line must switch off is allowed here, so a refusal proves the line did it.
+        'AllowTcpForwarding yes',
+        'AllowAgentForwarding yes',
+        'PermitTTY yes',
+        'PermitUserRC yes',
+        'LogLevel VERBOSE',
+        '',
+      ].join('\n'),
+    );
+    const started = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    stderr = '';
+    started.stderr.setEncoding('utf8');
+    started.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    try {
+      await waitForListening(started, () => stderr, 5000);
+      child = started;
+    } catch (error) {
+      started.kill('SIGKILL');
+      if (attempt >= 5 || !/Address already in use/.test(stderr)) throw error;
+    }
+  }
   const sshOptions = (key: string): string[] => [
     '-F', '/dev/null',
     '-o', `UserKnownHostsFile=${knownHosts}`,
