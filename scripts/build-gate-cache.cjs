@@ -2,7 +2,7 @@
 // deny path (so the functions a request runs are in it, not just the top level). Run by `npm run
 // build`; the cache is a build output like the bundle, never committed, and as trusted as the code.
 'use strict';
-const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { loadGate } = require('../bin/gate.cjs');
@@ -15,10 +15,13 @@ async function main() {
   try {
     const config = join(dir, 'zonegate.conf');
     const root = join(dir, 'zones');
+    mkdirSync(join(root, 'zones'), { recursive: true });
+    const rsync = join(dir, 'rsync');
+    writeFileSync(rsync, '#!/bin/sh\n[ "$1" = --help ] && echo --confine-root --drop-D --munge-links\nexit 0\n', { mode: 0o755 });
     writeFileSync(
       config,
       JSON.stringify({
-        gate: { log: join(dir, 'gate.log') },
+        gate: { log: join(dir, 'gate.log'), rsync, sandbox: 'off' },
         keys: {
           warm: {
             publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB warm',
@@ -32,10 +35,10 @@ async function main() {
     const stderr = process.stderr.write.bind(process.stderr);
     process.stderr.write = () => true;
     try {
-      await gate.runGate(['--config', config, '--key', 'warm'], {
-        SSH_ORIGINAL_COMMAND: 'rsync --server -logDtpre.iLsfxCIvu --delete --partial-dir=.p . ../outside/',
-        SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22',
-      });
+      // A refusal, then an allowed request run by a stand-in rsync, so both paths are in the cache.
+      for (const command of ['rsync --server -logDtpre.iLsfxCIvu --delete --partial-dir=.p . ../outside/', 'rsync --server -logDtpre.iLsfxCIvu --partial-dir=.p . zones/']) {
+        await gate.runGate(['--config', config, '--key', 'warm'], { SSH_ORIGINAL_COMMAND: command, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' });
+      }
     } finally {
       process.stderr.write = stderr;
     }

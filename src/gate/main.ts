@@ -95,9 +95,13 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   // Downloads from a zone set read the live release.
   const pinned = pinRoot(rule.zoneSet ? `${rule.root}/current` : rule.root);
   const run = await prepareRun(policy, evaluation, pinned);
-  audit.write('info', { event: 'decision', verdict: 'allow', ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)), sandbox: run.sandboxed, argv: run.argv });
-  const status = await runPrepared(run, pinned);
-  audit.write('info', { event: 'finished', ref: connection.ref, key: connection.keyName, client, status, durationMs: elapsedMs(connection) });
+  audit.write('info', { event: 'decision', verdict: 'allow', ...describe(connection, evaluation, undefined), sandbox: run.sandboxed, argv: run.argv });
+  const running = runPrepared(run, pinned);
+  // The key's fingerprint goes on the finished record: worked out while rsync runs, it keeps
+  // node:crypto off the path between the decision and rsync's start.
+  const keyFingerprint = await fingerprint(evaluation.key.publicKey);
+  const status = await running;
+  audit.write('info', { event: 'finished', ref: connection.ref, key: connection.keyName, fingerprint: keyFingerprint, client, status, durationMs: elapsedMs(connection) });
   return status;
 }
 
@@ -106,7 +110,7 @@ function describe(connection: Connection, evaluation: Evaluation, keyFingerprint
   return {
     ref: connection.ref,
     key: key.name,
-    fingerprint: keyFingerprint,
+    ...(keyFingerprint === undefined ? {} : { fingerprint: keyFingerprint }),
     client: connection.client,
     command: connection.command,
     direction: request.direction,
