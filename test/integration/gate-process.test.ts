@@ -27,8 +27,8 @@ describe('gate process (fake rsync)', () => {
     const records = world.readLog();
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ event: 'decision', verdict: 'allow', key: 'ns1', client: '127.0.0.1', command: UPLOAD, rule: { index: 0 }, paths: ['external'] });
-    expect(records[0]?.['fingerprint']).toMatch(/^SHA256:/);
     expect(records[1]).toMatchObject({ event: 'finished', status: 0, ref: records[0]?.['ref'] });
+    expect(records[1]?.['fingerprint']).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
 
   it('runs rsync inside the sandbox when it is required', () => {
