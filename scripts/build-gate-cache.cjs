@@ -36,8 +36,14 @@ async function main() {
     process.stderr.write = () => true;
     try {
       // A refusal, then an allowed request run by a stand-in rsync, so both paths are in the cache.
-      for (const command of ['rsync --server -logDtpre.iLsfxCIvu --delete --partial-dir=.p . ../outside/', 'rsync --server -logDtpre.iLsfxCIvu --partial-dir=.p . zones/']) {
-        await gate.runGate(['--config', config, '--key', 'warm'], { SSH_ORIGINAL_COMMAND: command, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' });
+      for (const command of [
+        'rsync --server -logDtpre.iLsfxCIvu --delete --partial-dir=.p . ../outside/',
+        'rsync --server -logDtpre.iLsfxCIvu --partial-dir=.p . zones/',
+      ]) {
+        await gate.runGate(['--config', config, '--key', 'warm'], {
+          SSH_ORIGINAL_COMMAND: command,
+          SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22',
+        });
       }
     } finally {
       process.stderr.write = stderr;

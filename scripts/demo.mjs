@@ -21,7 +21,12 @@ let failures = 0;
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const step = (title) => process.stdout.write(`\n${bold(`== ${title}`)}\n`);
 const say = (text) => process.stdout.write(`${text}\n`);
-const indent = (text) => text.trimEnd().split('\n').map((line) => `   ${line}`).join('\n');
+const indent = (text) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
 
 /** Records an expectation; the demo's exit status is the sum of them. */
 function expect(ok, what) {
@@ -32,7 +37,12 @@ function expect(ok, what) {
 /** Runs a command, shows it as an admin would type it, and returns its result. */
 function run(shown, file, args, options = {}) {
   say(`$ ${shown}`);
-  const result = spawnSync(file, args, { encoding: 'utf8', env: { PATH: process.env.PATH, ...options.env }, input: options.input ?? '', timeout: 120_000 });
+  const result = spawnSync(file, args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...options.env },
+    input: options.input ?? '',
+    timeout: 120_000,
+  });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (output.trim() !== '' && options.quiet !== true) say(indent(output));
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '', output };
@@ -74,16 +84,22 @@ function startDaemon(name, file, args, ready) {
 }
 
 function servedSerial(port, name) {
-  const result = spawnSync('dig', ['+short', '+norecurse', '+time=1', '+tries=2', '-p', String(port), '@127.0.0.1', name, 'SOA'], { encoding: 'utf8' });
+  const result = spawnSync('dig', ['+short', '+norecurse', '+time=1', '+tries=2', '-p', String(port), '@127.0.0.1', name, 'SOA'], {
+    encoding: 'utf8',
+  });
   return result.stdout.trim().split(/\s+/)[2];
 }
 
 async function main() {
-  if (process.getuid?.() !== 0) throw new Error('run the demo as root (it starts sshd and logs in as root with a forced command); on a fresh machine: sudo bash scripts/demo.sh');
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'run the demo as root (it starts sshd and logs in as root with a forced command); on a fresh machine: sudo bash scripts/demo.sh',
+    );
   base = mkdtempSync(join(tmpdir(), 'zonegate-demo-'));
   const S = join(base, 'secondary');
   const P = join(base, 'primary');
-  for (const dir of [S, P, join(S, 'named'), join(S, 'sshd'), join(S, 'log'), join(P, 'zones'), join(P, 'log'), join(P, 'state')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [S, P, join(S, 'named'), join(S, 'sshd'), join(S, 'log'), join(P, 'zones'), join(P, 'log'), join(P, 'state')])
+    mkdirSync(dir, { recursive: true });
   const zoneSet = join(S, 'zones/external');
   mkdirSync(join(zoneSet, '.zonegate'), { recursive: true });
   const sshPort = await freePort();
@@ -101,7 +117,10 @@ async function main() {
 
   const rndcSecret = randomBytes(32).toString('base64');
   const rndcConf = join(S, 'named/rndc.conf');
-  writeFileSync(rndcConf, `key "demo" { algorithm hmac-sha256; secret "${rndcSecret}"; };\noptions { default-key "demo"; default-server 127.0.0.1; default-port ${rndcPort}; };\n`);
+  writeFileSync(
+    rndcConf,
+    `key "demo" { algorithm hmac-sha256; secret "${rndcSecret}"; };\noptions { default-key "demo"; default-server 127.0.0.1; default-port ${rndcPort}; };\n`,
+  );
   const secondaryConfig = {
     gate: { rsync: '/usr/bin/rsync', log: join(S, 'log/gate.log'), sandbox: 'auto' },
     keys: {
@@ -128,7 +147,10 @@ async function main() {
   const authorizedKeys = join(S, 'sshd/authorized_keys');
   writeFileSync(authorizedKeys, '# keys for root on the demo secondary\n', { mode: 0o600 });
   const install = zonegate(['authorized-keys', '--config', join(S, 'zonegate.conf'), '--install', authorizedKeys]);
-  expect(install.status === 0 && /restrict,.*from="127\.0\.0\.1".*command="[^"]*gate\.cjs --config/.test(readFileSync(authorizedKeys, 'utf8')), 'authorized_keys has the restricted, forced-command line');
+  expect(
+    install.status === 0 && /restrict,.*from="127\.0\.0\.1".*command="[^"]*gate\.cjs --config/.test(readFileSync(authorizedKeys, 'utf8')),
+    'authorized_keys has the restricted, forced-command line',
+  );
   say(indent(readFileSync(authorizedKeys, 'utf8').replace(/ssh-ed25519 \S+/, 'ssh-ed25519 AAAA…')));
 
   step('4. Start the secondary: sshd and named, from the temp dir');
@@ -136,8 +158,19 @@ async function main() {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   writeFileSync(
     join(S, 'sshd/sshd_config'),
-    [`Port ${sshPort}`, 'ListenAddress 127.0.0.1', `HostKey ${join(S, 'sshd/host_key')}`, `PidFile ${join(S, 'sshd/sshd.pid')}`, `AuthorizedKeysFile ${authorizedKeys}`,
-      'PermitRootLogin forced-commands-only', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', ''].join('\n'),
+    [
+      `Port ${sshPort}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(S, 'sshd/host_key')}`,
+      `PidFile ${join(S, 'sshd/sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'PermitRootLogin forced-commands-only',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      '',
+    ].join('\n'),
   );
   const sshd = await startDaemon('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', join(S, 'sshd/sshd_config')], /Server listening/);
   writeFileSync(
@@ -149,15 +182,44 @@ async function main() {
   const named = await startDaemon('named', '/usr/sbin/named', ['-g', '-4', '-c', join(S, 'named/named.conf')], /running/);
   say(`   sshd pid ${sshd.pid}, named pid ${named.pid}`);
 
-  step('5. The primary pins the secondary\'s host key and adds the target');
+  step("5. The primary pins the secondary's host key and adds the target");
   const fingerprint = spawnSync('ssh-keygen', ['-l', '-f', join(S, 'sshd/host_key.pub')], { encoding: 'utf8' }).stdout.split(' ')[1];
   const knownHosts = join(P, 'known_hosts');
-  const add = zonegate(['target', 'add', 'ns2', '--host', '127.0.0.1', '--port', String(sshPort), '--user', 'root', '--known-hosts', knownHosts, '--identity', join(P, 'keys/ns2'),
-    '--source', join(P, 'zones'), '--destination', `${zoneSet}/`, '--fingerprint', fingerprint]);
+  const add = zonegate([
+    'target',
+    'add',
+    'ns2',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(sshPort),
+    '--user',
+    'root',
+    '--known-hosts',
+    knownHosts,
+    '--identity',
+    join(P, 'keys/ns2'),
+    '--source',
+    join(P, 'zones'),
+    '--destination',
+    `${zoneSet}/`,
+    '--fingerprint',
+    fingerprint,
+  ]);
   expect(add.status === 0 && existsSync(knownHosts), `host key ${fingerprint} pinned after comparing the fingerprint`);
   const primaryConfig = {
     targets: {
-      ns2: { host: '127.0.0.1', port: sshPort, user: 'root', identity: join(P, 'keys/ns2'), knownHosts, source: join(P, 'zones'), destination: `${zoneSet}/`, delete: true, zoneFile: 'db.{zone}' },
+      ns2: {
+        host: '127.0.0.1',
+        port: sshPort,
+        user: 'root',
+        identity: join(P, 'keys/ns2'),
+        knownHosts,
+        source: join(P, 'zones'),
+        destination: `${zoneSet}/`,
+        delete: true,
+        zoneFile: 'db.{zone}',
+      },
     },
     push: { stateDir: join(P, 'state'), logDir: join(P, 'log') },
   };
@@ -174,7 +236,14 @@ async function main() {
   for (const [name, serial] of Object.entries(zones)) writeZone(name, zone(name, serial));
   const first = zonegate(['push', '--config', join(P, 'zonegate.conf')]);
   expect(first.status === 0 && first.output.trim() === '', 'zonegate push exit 0, silent');
-  const served = run(`dig +short -p ${dnsPort} @127.0.0.1 example.com SOA`, 'dig', ['+short', '-p', String(dnsPort), '@127.0.0.1', 'example.com', 'SOA']);
+  const served = run(`dig +short -p ${dnsPort} @127.0.0.1 example.com SOA`, 'dig', [
+    '+short',
+    '-p',
+    String(dnsPort),
+    '@127.0.0.1',
+    'example.com',
+    'SOA',
+  ]);
   expect(served.stdout.includes('2026112301'), 'named serves example.com with serial 2026112301');
 
   step('7. Change one zone and push again: only that zone is validated and reloaded');
@@ -182,20 +251,66 @@ async function main() {
   const second = zonegate(['push', '--config', join(P, 'zonegate.conf')]);
   expect(second.status === 0, 'push exit 0');
   expect(servedSerial(dnsPort, 'example.com') === '2026112302', `dig: example.com now serves ${servedSerial(dnsPort, 'example.com')}`);
-  const finished = readFileSync(join(S, 'log/gate.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.event === 'finished').at(-1);
-  say(indent(`gate log: ${JSON.stringify({ outcome: finished.outcome, changed: finished.changed, reload: finished.reload, serials: finished.serials })}`));
-  expect(JSON.stringify(finished.changed) === '["example.com"]' && JSON.stringify(finished.reload) === '["reload example.com"]', 'the gate reloaded only example.com');
+  const finished = readFileSync(join(S, 'log/gate.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.event === 'finished')
+    .at(-1);
+  say(
+    indent(
+      `gate log: ${JSON.stringify({ outcome: finished.outcome, changed: finished.changed, reload: finished.reload, serials: finished.serials })}`,
+    ),
+  );
+  expect(
+    JSON.stringify(finished.changed) === '["example.com"]' && JSON.stringify(finished.reload) === '["reload example.com"]',
+    'the gate reloaded only example.com',
+  );
 
-  const ssh = ['ssh', '-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', join(P, 'keys/ns2'), '-p', String(sshPort)];
-  step('8. Refused: a shell-injection attempt with the primary\'s key');
+  const ssh = [
+    'ssh',
+    '-F',
+    '/dev/null',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-i',
+    join(P, 'keys/ns2'),
+    '-p',
+    String(sshPort),
+  ];
+  step("8. Refused: a shell-injection attempt with the primary's key");
   rmSync('/tmp/zonegate-demo-pwned', { force: true });
-  const injection = run(`ssh … root@127.0.0.1 'rsync --server . ${zoneSet}/;touch /tmp/zonegate-demo-pwned'`, 'ssh', [...ssh.slice(1), 'root@127.0.0.1', `rsync --server . ${zoneSet}/;touch /tmp/zonegate-demo-pwned`]);
-  expect(injection.status === 65 && /zonegate: denied: .*shell character ";"/.test(injection.stderr) && !existsSync('/tmp/zonegate-demo-pwned'), 'denied (exit 65), nothing ran');
+  const injection = run(`ssh … root@127.0.0.1 'rsync --server . ${zoneSet}/;touch /tmp/zonegate-demo-pwned'`, 'ssh', [
+    ...ssh.slice(1),
+    'root@127.0.0.1',
+    `rsync --server . ${zoneSet}/;touch /tmp/zonegate-demo-pwned`,
+  ]);
+  expect(
+    injection.status === 65 && /zonegate: denied: .*shell character ";"/.test(injection.stderr) && !existsSync('/tmp/zonegate-demo-pwned'),
+    'denied (exit 65), nothing ran',
+  );
 
   step('9. Refused: a push outside the allowed tree, and `zonegate check` explaining why');
-  const outside = run(`rsync -a -e 'ssh …' ${join(P, 'zones')}/ root@127.0.0.1:/etc/bind/`, 'rsync', ['-a', '-e', ssh.join(' '), `${join(P, 'zones')}/`, 'root@127.0.0.1:/etc/bind/']);
+  const outside = run(`rsync -a -e 'ssh …' ${join(P, 'zones')}/ root@127.0.0.1:/etc/bind/`, 'rsync', [
+    '-a',
+    '-e',
+    ssh.join(' '),
+    `${join(P, 'zones')}/`,
+    'root@127.0.0.1:/etc/bind/',
+  ]);
   expect(outside.status !== 0 && /zonegate: denied: path is outside the allowed tree/.test(outside.stderr), 'denied, /etc/bind untouched');
-  const denied = readFileSync(join(S, 'log/gate.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.verdict === 'deny').at(-1);
+  const denied = readFileSync(join(S, 'log/gate.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.verdict === 'deny')
+    .at(-1);
   const check = zonegate(['check', '--config', join(S, 'zonegate.conf'), '--key', 'ns1', '--client', '127.0.0.1', '--', denied.command]);
   expect(check.status === 1 && check.stdout.startsWith('deny: path is outside the allowed tree'), 'zonegate check: deny, and why');
 
@@ -203,8 +318,17 @@ async function main() {
   writeZone('example.net', zone('example.net', 2026112302, 'www2 IN A 999.0.0.1\n'));
   const local = zonegate(['push', '--config', join(P, 'zonegate.conf')]);
   expect(local.status !== 0 && /example\.net/.test(local.output), 'zonegate push refuses it on the primary: it never leaves');
-  const raw = run(`rsync -rt -e 'ssh …' ${join(P, 'zones')}/ root@127.0.0.1:${zoneSet}/   (bypassing the primary's check)`, 'rsync', ['-rt', '-e', ssh.join(' '), `${join(P, 'zones')}/`, `root@127.0.0.1:${zoneSet}/`]);
-  expect(raw.status === 80 && /zone example\.net \(db\.example\.net\) is invalid: .*bad dotted quad/.test(raw.stderr), 'the secondary refuses it too, with named-checkzone\'s message (exit 80)');
+  const raw = run(`rsync -rt -e 'ssh …' ${join(P, 'zones')}/ root@127.0.0.1:${zoneSet}/   (bypassing the primary's check)`, 'rsync', [
+    '-rt',
+    '-e',
+    ssh.join(' '),
+    `${join(P, 'zones')}/`,
+    `root@127.0.0.1:${zoneSet}/`,
+  ]);
+  expect(
+    raw.status === 80 && /zone example\.net \(db\.example\.net\) is invalid: .*bad dotted quad/.test(raw.stderr),
+    "the secondary refuses it too, with named-checkzone's message (exit 80)",
+  );
   expect(servedSerial(dnsPort, 'example.net') === '2026112301', `dig: example.net still serves ${servedSerial(dnsPort, 'example.net')}`);
   writeZone('example.net', zone('example.net', 2026112302));
 
@@ -214,7 +338,7 @@ async function main() {
   const secondaryStatus = zonegate(['status', '--config', join(S, 'zonegate.conf'), '--nagios']);
   expect(secondaryStatus.status === 0, 'zonegate status --nagios on the secondary: OK, the last good push is fresh');
   const releases = zonegate(['releases', 'external', '--config', join(S, 'zonegate.conf')]);
-  expect(releases.status === 0, 'zonegate releases lists the zone set\'s releases');
+  expect(releases.status === 0, "zonegate releases lists the zone set's releases");
 }
 
 function cleanUp() {
@@ -237,5 +361,9 @@ try {
 } finally {
   cleanUp();
 }
-say(failures === 0 ? '\nDemo complete: every step did what it says; everything it started is stopped and removed.' : `\nDemo FAILED: ${failures} step(s) did not do what they say.`);
+say(
+  failures === 0
+    ? '\nDemo complete: every step did what it says; everything it started is stopped and removed.'
+    : `\nDemo FAILED: ${failures} step(s) did not do what they say.`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: install what it needs, type-check, then run every test
-# (unit, integration with a real sshd, rsync and bubblewrap) once.
+# The whole test suite on a fresh machine: install what it needs, build, lint (types, eslint,
+# prettier), then run every test (unit, and integration with real sshd, rsync, named, bubblewrap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build
-npx tsc -p test/tsconfig.json
+npm run --silent lint
 npx vitest run

@@ -5,33 +5,24 @@
 // 50,000 zones logs a line per zone, and a pipe the benchmark is not draining at that moment (it is
 // busy in a synchronous step) would stall named and falsify the timings.
 
-import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  fstatSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer } from "node:net";
-import { createSocket } from "node:dgram";
-import { join } from "node:path";
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
 
-export const NAMED = "/usr/sbin/named";
-export const RNDC = "/usr/sbin/rndc";
-export const DIG = "/usr/bin/dig";
+export const NAMED = '/usr/sbin/named';
+export const RNDC = '/usr/sbin/rndc';
+export const DIG = '/usr/bin/dig';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function tcpPort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
@@ -40,12 +31,12 @@ function tcpPort() {
 
 function udpFree(port) {
   return new Promise((resolve) => {
-    const socket = createSocket("udp4");
-    socket.once("error", () => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
       socket.close();
       resolve(false);
     });
-    socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
   });
 }
 
@@ -56,25 +47,24 @@ export async function freePort(udp, avoid = []) {
     if (avoid.includes(port)) continue;
     if (!udp || (await udpFree(port))) return port;
   }
-  throw new Error("no free port on 127.0.0.1");
+  throw new Error('no free port on 127.0.0.1');
 }
 
 function quoted(value) {
-  if (/["\\\n\r;{}]/.test(value))
-    throw new Error(`refusing to put ${JSON.stringify(value)} into named.conf`);
+  if (/["\\\n\r;{}]/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into named.conf`);
   return `"${value}"`;
 }
 
 /** The last `bytes` of a file (named's log), as text. */
 function tailOf(file, bytes = 64 * 1024) {
-  if (!existsSync(file)) return "";
-  const fd = openSync(file, "r");
+  if (!existsSync(file)) return '';
+  const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     const length = Math.min(size, bytes);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString("utf8");
+    return buffer.toString('utf8');
   } finally {
     closeSync(fd);
   }
@@ -84,38 +74,22 @@ function tailOf(file, bytes = 64 * 1024) {
  * Asks for the SOA serial of many zones with one dig process (dig takes several queries on one
  * command line); returns Map zone -> serial for the zones that answered with an SOA.
  */
-export function servedSerials({ port, source = "127.0.0.1" }, zones) {
-  const args = [
-    "+noall",
-    "+answer",
-    "+norecurse",
-    "+time=2",
-    "+tries=1",
-    "-p",
-    String(port),
-    "-b",
-    source,
-    "@127.0.0.1",
-  ];
-  for (const zone of zones) args.push(zone, "SOA");
+export function servedSerials({ port, source = '127.0.0.1' }, zones) {
+  const args = ['+noall', '+answer', '+norecurse', '+time=2', '+tries=1', '-p', String(port), '-b', source, '@127.0.0.1'];
+  for (const zone of zones) args.push(zone, 'SOA');
   return new Promise((resolve, reject) => {
-    const child = spawn(DIG, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.once("error", reject);
-    child.once("close", (status) => {
-      if (status !== 0 && status !== 9)
-        return reject(new Error(`dig failed (exit ${status}): ${err}${out}`));
+    const child = spawn(DIG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => {
+      if (status !== 0 && status !== 9) return reject(new Error(`dig failed (exit ${status}): ${err}${out}`));
       const served = new Map();
-      for (const line of out.split("\n")) {
+      for (const line of out.split('\n')) {
         const words = line.trim().split(/\s+/);
-        if (words[3] === "SOA" && words.length >= 7)
-          served.set(
-            words[0].replace(/\.$/, "").toLowerCase(),
-            Number(words[6]),
-          );
+        if (words[3] === 'SOA' && words.length >= 7) served.set(words[0].replace(/\.$/, '').toLowerCase(), Number(words[6]));
       }
       resolve(served);
     });
@@ -127,15 +101,9 @@ export function servedSerials({ port, source = "127.0.0.1" }, zones) {
  * `readyTimeoutMs` should grow with the number of zones: named logs "running" after loading them all.
  * onSpawn(pid) and onExit(pid) let the caller track the process for its own cleanup.
  */
-export async function startNamed({
-  dir,
-  includes,
-  readyTimeoutMs = 60_000,
-  onSpawn = () => {},
-  onExit = () => {},
-}) {
+export async function startNamed({ dir, includes, readyTimeoutMs = 60_000, onSpawn = () => {}, onExit = () => {} }) {
   mkdirSync(dir, { recursive: true });
-  for (const file of includes) if (!existsSync(file)) writeFileSync(file, "");
+  for (const file of includes) if (!existsSync(file)) writeFileSync(file, '');
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -158,53 +126,51 @@ async function launch({ dir, includes, readyTimeoutMs, onSpawn, onExit }) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort(true);
   const rndcPort = await freePort(false, [port]);
-  const secret = randomBytes(32).toString("base64");
+  const secret = randomBytes(32).toString('base64');
   const keyLine = `key "bench-rndc" { algorithm hmac-sha256; secret "${secret}"; };`;
-  const conf = join(dir, "named.conf");
+  const conf = join(dir, 'named.conf');
   writeFileSync(
     conf,
     [
       keyLine,
       `controls { inet 127.0.0.1 port ${rndcPort} allow { 127.0.0.1; } keys { "bench-rndc"; }; };`,
-      "options {",
+      'options {',
       `  directory ${quoted(dir)};`,
       `  listen-on port ${port} { 127.0.0.1; };`,
-      "  listen-on-v6 { none; };",
-      `  pid-file ${quoted(join(dir, "named.pid"))};`,
-      `  session-keyfile ${quoted(join(dir, "session.key"))};`,
+      '  listen-on-v6 { none; };',
+      `  pid-file ${quoted(join(dir, 'named.pid'))};`,
+      `  session-keyfile ${quoted(join(dir, 'session.key'))};`,
       `  managed-keys-directory ${quoted(dir)};`,
-      `  dump-file ${quoted(join(dir, "named_dump.db"))};`,
-      `  statistics-file ${quoted(join(dir, "named.stats"))};`,
-      "  recursion no;",
-      "  dnssec-validation no;",
-      "  allow-query { any; };",
-      "  allow-transfer { none; };",
-      "  notify no;",
-      "};",
+      `  dump-file ${quoted(join(dir, 'named_dump.db'))};`,
+      `  statistics-file ${quoted(join(dir, 'named.stats'))};`,
+      '  recursion no;',
+      '  dnssec-validation no;',
+      '  allow-query { any; };',
+      '  allow-transfer { none; };',
+      '  notify no;',
+      '};',
       ...includes.map((file) => `include ${quoted(file)};`),
-      "",
-    ].join("\n"),
+      '',
+    ].join('\n'),
   );
-  const rndcConf = join(dir, "rndc.conf");
-  writeFileSync(
-    rndcConf,
-    `${keyLine}\noptions { default-key "bench-rndc"; default-server 127.0.0.1; default-port ${rndcPort}; };\n`,
-    { mode: 0o600 },
-  );
+  const rndcConf = join(dir, 'rndc.conf');
+  writeFileSync(rndcConf, `${keyLine}\noptions { default-key "bench-rndc"; default-server 127.0.0.1; default-port ${rndcPort}; };\n`, {
+    mode: 0o600,
+  });
 
-  const logFile = join(dir, "named.log");
-  const logFd = openSync(logFile, "a");
+  const logFile = join(dir, 'named.log');
+  const logFd = openSync(logFile, 'a');
   // Own process group (detached) so a Ctrl-C on the terminal reaches only the benchmark, which then
   // stops named by its pid. As root named keeps uid 0 without -u.
-  const child = spawn(NAMED, ["-g", "-4", "-c", conf], {
+  const child = spawn(NAMED, ['-g', '-4', '-c', conf], {
     cwd: dir,
-    stdio: ["ignore", logFd, logFd],
+    stdio: ['ignore', logFd, logFd],
     detached: true,
   });
   closeSync(logFd);
   let exited = false;
   const exit = new Promise((resolve) =>
-    child.once("exit", () => {
+    child.once('exit', () => {
       exited = true;
       onExit(child.pid);
       resolve();
@@ -215,14 +181,14 @@ async function launch({ dir, includes, readyTimeoutMs, onSpawn, onExit }) {
   const stop = async () => {
     if (exited) return;
     try {
-      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, 'SIGTERM');
     } catch {
       return;
     }
     const timer = setTimeout(() => {
       if (!exited) {
         try {
-          process.kill(child.pid, "SIGKILL");
+          process.kill(child.pid, 'SIGKILL');
         } catch {
           // gone
         }
@@ -235,47 +201,30 @@ async function launch({ dir, includes, readyTimeoutMs, onSpawn, onExit }) {
   const kill = () => {
     if (!exited) {
       try {
-        process.kill(child.pid, "SIGKILL");
+        process.kill(child.pid, 'SIGKILL');
       } catch {
         // gone
       }
     }
   };
 
-  const taken =
-    /unable to listen on any configured interfaces|couldn't add command channel|address in use/i;
+  const taken = /unable to listen on any configured interfaces|couldn't add command channel|address in use/i;
   const started = Date.now();
   for (;;) {
     const log = tailOf(logFile);
     if (exited || taken.test(log)) {
       await stop();
-      throw Object.assign(
-        new Error(`named did not start:\n${tailOf(logFile, 4000)}`),
-        { portTaken: taken.test(log) },
-      );
+      throw Object.assign(new Error(`named did not start:\n${tailOf(logFile, 4000)}`), { portTaken: taken.test(log) });
     }
     if (/\brunning\s*$/m.test(log)) {
-      const probe = spawnSync(
-        DIG,
-        [
-          "+norecurse",
-          "+time=1",
-          "+tries=1",
-          "-p",
-          String(port),
-          "@127.0.0.1",
-          ".",
-          "SOA",
-        ],
-        { encoding: "utf8" },
-      );
+      const probe = spawnSync(DIG, ['+norecurse', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', '.', 'SOA'], {
+        encoding: 'utf8',
+      });
       if (probe.status === 0 && /status: /.test(probe.stdout)) break;
     }
     if (Date.now() - started > readyTimeoutMs) {
       await stop();
-      throw new Error(
-        `named was not ready within ${readyTimeoutMs} ms:\n${tailOf(logFile, 4000)}`,
-      );
+      throw new Error(`named was not ready within ${readyTimeoutMs} ms:\n${tailOf(logFile, 4000)}`);
     }
     await sleep(50);
   }
@@ -289,11 +238,10 @@ async function launch({ dir, includes, readyTimeoutMs, onSpawn, onExit }) {
     logFile,
     startMs: Date.now() - started,
     /** rndc with this named's key and port, e.g. ["reload"] or ["reload", "z1.example"]. */
-    rndcArgv: (args) => [RNDC, "-c", rndcConf, ...args],
-    serials: (zones, source = "127.0.0.1") =>
-      servedSerials({ port, source }, zones),
+    rndcArgv: (args) => [RNDC, '-c', rndcConf, ...args],
+    serials: (zones, source = '127.0.0.1') => servedSerials({ port, source }, zones),
     logTail: (bytes) => tailOf(logFile, bytes),
-    logText: () => readFileSync(logFile, "utf8"),
+    logText: () => readFileSync(logFile, 'utf8'),
     stop,
     kill,
   };

@@ -72,9 +72,13 @@ export async function installAuthorizedKeys(
     handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError('authorized-keys-unwritable', `--install ${file}: cannot write a temporary file in ${dirname(file)} (${code}); nothing was changed`, {
-      cause: error,
-    });
+    throw new UsageError(
+      'authorized-keys-unwritable',
+      `--install ${file}: cannot write a temporary file in ${dirname(file)} (${code}); nothing was changed`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     try {
@@ -88,14 +92,19 @@ export async function installAuthorizedKeys(
     await hooks.beforeRename?.();
     const now = await snapshot(file, '--install');
     if (!sameFile(before, now)) {
-      throw new ConfigError('authorized-keys-changed', `--install ${file}: the file changed while zonegate worked on it; nothing was written, run again`);
+      throw new ConfigError(
+        'authorized-keys-changed',
+        `--install ${file}: the file changed while zonegate worked on it; nothing was written, run again`,
+      );
     }
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, { force: true });
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError('authorized-keys-unwritable', `--install ${file}: cannot replace the file (${code}); nothing was changed`, { cause: error });
+    throw new UsageError('authorized-keys-unwritable', `--install ${file}: cannot replace the file (${code}); nothing was changed`, {
+      cause: error,
+    });
   }
   await syncDirectory(dirname(file));
   return { changed: true, duplicates };

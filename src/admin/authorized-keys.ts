@@ -67,7 +67,8 @@ export function renderKeyMaterial(key: KeyPolicy): string {
 export function renderAuthorizedKeysLine(key: KeyPolicy, command: GateCommand): string {
   const options = [RESTRICT_OPTIONS, renderFromOption(key)];
   if (key.expiry !== undefined) {
-    if (!EXPIRY_PATTERN.test(key.expiry)) unsafe(`${childPath('keys', key.name)}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS');
+    if (!EXPIRY_PATTERN.test(key.expiry))
+      unsafe(`${childPath('keys', key.name)}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS');
     options.push(`expiry-time="${key.expiry}"`);
   }
   const material = renderKeyMaterial(key);

@@ -13,7 +13,15 @@ export interface CheckInput {
 }
 
 export type CheckResult =
-  | { verdict: 'allow'; key: string; client: string | null; command: string | undefined; rule: { index: number; direction: string; root: string; delete: boolean }; paths: string[]; argv: string[] }
+  | {
+      verdict: 'allow';
+      key: string;
+      client: string | null;
+      command: string | undefined;
+      rule: { index: number; direction: string; root: string; delete: boolean };
+      paths: string[];
+      argv: string[];
+    }
   | { verdict: 'deny'; key: string; client: string | null; command: string | undefined; reason: string; message: string };
 
 /** Decides one request exactly as the gate would (minus the real-filesystem checks and the sandbox). */

@@ -62,7 +62,12 @@ export function judgeAccount(facts: AccountFacts): CheckItem {
   const name = facts.shell.split('/').at(-1) ?? '';
   const title = `login shell of ${facts.user}: ${facts.shell}`;
   if (name === 'nologin' || name === 'false') {
-    return item('fail', title, 'sshd runs the forced command as `SHELL -c COMMAND`, so this shell refuses the gate too', `usermod -s /bin/sh ${facts.user}`);
+    return item(
+      'fail',
+      title,
+      'sshd runs the forced command as `SHELL -c COMMAND`, so this shell refuses the gate too',
+      `usermod -s /bin/sh ${facts.user}`,
+    );
   }
   if (facts.rcFiles.length > 0) {
     return item(
@@ -77,7 +82,12 @@ export function judgeAccount(facts: AccountFacts): CheckItem {
 
 export function judgeSystemRc(exists: boolean): CheckItem {
   if (!exists) return item('ok', '/etc/ssh/sshrc absent');
-  return item('warn', '/etc/ssh/sshrc exists', 'sshd runs it on every login; no-user-rc only switches off ~/.ssh/rc', 'remove it, or make sure it prints nothing and cannot fail');
+  return item(
+    'warn',
+    '/etc/ssh/sshrc exists',
+    'sshd runs it on every login; no-user-rc only switches off ~/.ssh/rc',
+    'remove it, or make sure it prints nothing and cannot fail',
+  );
 }
 
 export interface FileModeFacts {
@@ -90,7 +100,8 @@ export interface FileModeFacts {
 /** sshd's StrictModes: the file and every directory above it writable only by its owner or root. */
 export function judgeStrictModes(facts: FileModeFacts[]): CheckItem {
   const bad = facts.filter((f) => (f.mode & 0o022) !== 0 || !f.allowedUids.includes(f.uid));
-  if (bad.length === 0) return item('ok', 'authorized_keys permissions', facts.map((f) => `${f.path} ${(f.mode & 0o777).toString(8)}`).join(', '));
+  if (bad.length === 0)
+    return item('ok', 'authorized_keys permissions', facts.map((f) => `${f.path} ${(f.mode & 0o777).toString(8)}`).join(', '));
   return item(
     'fail',
     'authorized_keys permissions',
@@ -100,10 +111,22 @@ export function judgeStrictModes(facts: FileModeFacts[]): CheckItem {
 }
 
 export function judgeSandbox(mode: string, problem: string | undefined): CheckItem {
-  if (mode === 'off') return item('warn', 'sandbox: off in the config', 'rsync runs unconfined if the gate’s checks were ever wrong', 'set gate.sandbox to "auto" or "required"');
+  if (mode === 'off')
+    return item(
+      'warn',
+      'sandbox: off in the config',
+      'rsync runs unconfined if the gate’s checks were ever wrong',
+      'set gate.sandbox to "auto" or "required"',
+    );
   if (problem === undefined) return item('ok', `sandbox available (gate.sandbox = ${mode})`);
-  if (mode === 'required') return item('fail', 'sandbox required but unavailable', problem, 'apt-get install bubblewrap, and allow unprivileged user namespaces');
-  return item('warn', 'sandbox unavailable: the gate runs rsync without it', problem, 'apt-get install bubblewrap, and allow unprivileged user namespaces');
+  if (mode === 'required')
+    return item('fail', 'sandbox required but unavailable', problem, 'apt-get install bubblewrap, and allow unprivileged user namespaces');
+  return item(
+    'warn',
+    'sandbox unavailable: the gate runs rsync without it',
+    problem,
+    'apt-get install bubblewrap, and allow unprivileged user namespaces',
+  );
 }
 
 const MARK: Record<CheckStatus, string> = { ok: '[ ok ]', warn: '[WARN]', fail: '[FAIL]', skip: '[skip]' };
@@ -126,17 +149,35 @@ export function renderChecklist(items: readonly CheckItem[]): string {
  */
 export function judgeSshdEnvironment(sshdT: string | undefined): CheckItem {
   const title = 'sshd passes no client environment to node';
-  if (sshdT === undefined) return item('warn', title, 'could not run `sshd -T` to read the effective sshd configuration', 'run doctor as root on the secondary');
+  if (sshdT === undefined)
+    return item('warn', title, 'could not run `sshd -T` to read the effective sshd configuration', 'run doctor as root on the secondary');
   const lines = sshdT.split('\n').map((line) => line.trim());
   const permit = lines.find((line) => line.startsWith('permituserenvironment '))?.split(/\s+/)[1] ?? 'no';
   if (permit !== 'no') {
-    return item('fail', title, `PermitUserEnvironment ${permit}: ~/.ssh/environment or environment= could set NODE_OPTIONS`, 'set PermitUserEnvironment no in sshd_config');
+    return item(
+      'fail',
+      title,
+      `PermitUserEnvironment ${permit}: ~/.ssh/environment or environment= could set NODE_OPTIONS`,
+      'set PermitUserEnvironment no in sshd_config',
+    );
   }
   const accepted = lines.filter((line) => line.startsWith('acceptenv ')).flatMap((line) => line.split(/\s+/).slice(1));
   // sshd patterns: * and ? wildcards.
-  const dangerous = accepted.filter((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test('NODE_OPTIONS'));
+  const dangerous = accepted.filter((pattern) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test('NODE_OPTIONS'),
+  );
   if (dangerous.length > 0) {
-    return item('fail', title, `AcceptEnv ${dangerous.join(' ')} lets a client set NODE_OPTIONS`, 'narrow AcceptEnv (the Debian default LANG LC_* is safe)');
+    return item(
+      'fail',
+      title,
+      `AcceptEnv ${dangerous.join(' ')} lets a client set NODE_OPTIONS`,
+      'narrow AcceptEnv (the Debian default LANG LC_* is safe)',
+    );
   }
   return item('ok', title, accepted.length > 0 ? `AcceptEnv ${accepted.join(' ')}` : 'AcceptEnv empty');
 }

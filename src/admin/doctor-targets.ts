@@ -14,7 +14,11 @@ export async function targetItems(target: Target): Promise<CheckItem[]> {
     problems.push({ status: 'fail', title: `${title}: private key ${target.identity} missing`, fix: `zonegate keygen ${target.name}` });
   } else if ((identity.mode & 0o077) !== 0) {
     // ssh itself refuses such a key ("UNPROTECTED PRIVATE KEY FILE"), and others can copy it.
-    problems.push({ status: 'fail', title: `${title}: private key ${target.identity} readable by others`, fix: `chmod 600 ${target.identity}` });
+    problems.push({
+      status: 'fail',
+      title: `${title}: private key ${target.identity} readable by others`,
+      fix: `chmod 600 ${target.identity}`,
+    });
   }
   const host = target.port === 22 ? target.host : `[${target.host}]:${String(target.port)}`;
   const known = await execa('ssh-keygen', ['-F', host, '-f', target.knownHosts], { reject: false });

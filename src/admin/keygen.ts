@@ -61,13 +61,19 @@ async function prepareDirectory(dir: string): Promise<void> {
 export async function generateKeyPair(options: KeygenOptions): Promise<GeneratedKey> {
   const { target, dir } = options;
   if (!KEY_NAME_PATTERN.test(target)) {
-    throw new UsageError('keygen-target', `TARGET ${JSON.stringify(target)}: target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit`);
+    throw new UsageError(
+      'keygen-target',
+      `TARGET ${JSON.stringify(target)}: target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit`,
+    );
   }
   const privateKey = join(dir, target);
   const publicKey = `${privateKey}.pub`;
   for (const path of [privateKey, publicKey]) {
     if (!options.force && (await exists(path))) {
-      throw new UsageError('keygen-exists', `${path} already exists; pass --force to replace the key pair (the old key then stops working on the secondary)`);
+      throw new UsageError(
+        'keygen-exists',
+        `${path} already exists; pass --force to replace the key pair (the old key then stops working on the secondary)`,
+      );
     }
   }
   await prepareDirectory(dir);
@@ -77,7 +83,10 @@ export async function generateKeyPair(options: KeygenOptions): Promise<Generated
   try {
     const made = await execa(sshKeygen, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', temp], { reject: false, stdin: 'ignore' });
     if (made.exitCode !== 0) {
-      throw new UsageError('keygen-failed', `ssh-keygen failed (${made.failed && made.exitCode === undefined ? made.shortMessage : `exit ${String(made.exitCode)}`}): ${made.stderr.trim()}`);
+      throw new UsageError(
+        'keygen-failed',
+        `ssh-keygen failed (${made.failed && made.exitCode === undefined ? made.shortMessage : `exit ${String(made.exitCode)}`}): ${made.stderr.trim()}`,
+      );
     }
     await fs.chmod(temp, 0o600);
     await fs.chmod(`${temp}.pub`, 0o644);

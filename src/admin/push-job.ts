@@ -2,23 +2,19 @@
 // timer. Values go into templates/ through fillTemplate, which shell-quotes every one of them.
 
 import { UsageError } from '../shared/errors.js';
-import type { Policy, Target } from '../shared/policy.js';
+import type { Policy } from '../shared/policy.js';
 import { SAFE_PATH_PATTERN } from '../shared/policy.js';
-import { fillTemplate, readTemplate, renderTemplate, Verbatim } from './templates.js';
+import { fillTemplate, renderTemplate, Verbatim } from './templates.js';
 
 export const DEFAULT_SCRIPT = '/usr/local/sbin/zonegate-push';
 export const DEFAULT_CRONTAB = '/etc/cron.d/zonegate-push';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
-export const DEFAULT_PUSH_LOG = '/var/log/zonegate/push.log';
-export const DEFAULT_LOCK = '/run/lock/zonegate-push.lock';
 export const PINNED_PATH = '/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface PushScriptOptions {
   policy: Policy;
   /** Absolute config path, pinned in the script. */
   config: string;
-  log: string;
-  lock: string;
   node: string;
   zonegate: string;
   /** Only these targets (default: every target in the config). */
@@ -27,59 +23,46 @@ export interface PushScriptOptions {
 
 /** cron turns % into a newline in the command, systemd expands %x specifiers: refuse % there. */
 function checkNoPercent(field: string, value: string): string {
-  if (value.includes('%')) throw new UsageError('unsafe-path', `${field}: ${JSON.stringify(value)} must not contain % (cron and systemd give it a meaning)`);
+  if (value.includes('%'))
+    throw new UsageError('unsafe-path', `${field}: ${JSON.stringify(value)} must not contain % (cron and systemd give it a meaning)`);
   return checkPath(field, value);
 }
 
 function checkPath(field: string, value: string): string {
   if (!SAFE_PATH_PATTERN.test(value)) {
-    throw new UsageError('unsafe-path', `${field}: ${JSON.stringify(value)} must be an absolute path of letters, digits and ._+@%=:,/- only`);
+    throw new UsageError(
+      'unsafe-path',
+      `${field}: ${JSON.stringify(value)} must be an absolute path of letters, digits and ._+@%=:,/- only`,
+    );
   }
   return value;
 }
 
-function selectTargets(policy: Policy, only: readonly string[] | undefined): Target[] {
-  if (only === undefined || only.length === 0) {
-    if (policy.targets.size === 0) throw new UsageError('no-targets', `${policy.source}: targets: the config lists no targets to push to`);
-    return [...policy.targets.values()];
+/**
+ * The names the script passes to `zonegate push`: none (every target in the config at run time) or
+ * the --target names, each of which must be a target in the config (so a validated name).
+ */
+function selectTargets(policy: Policy, only: readonly string[] | undefined): string[] {
+  if (policy.targets.size === 0) throw new UsageError('no-targets', `${policy.source}: targets: the config lists no targets to push to`);
+  // A repeated --target would push to the same secondary twice at once.
+  const names = [...new Set(only ?? [])];
+  for (const name of names) {
+    if (!policy.targets.has(name)) throw new UsageError('unknown-target', `--target ${name}: not under "targets" in ${policy.source}`);
   }
-  return only.map((name) => {
-    const target = policy.targets.get(name);
-    if (target === undefined) throw new UsageError('unknown-target', `--target ${name}: not under "targets" in ${policy.source}`);
-    return target;
-  });
-}
-
-/** rsync wants an IPv6 address in brackets before the `:path`. */
-function remoteHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-export function renderTargetLine(target: Target): string {
-  const field = (name: string): string => `targets.${target.name}.${name}`;
-  return fillTemplate('push-target.sh.tmpl', readTemplate('push-target.sh.tmpl'), {
-    name: target.name,
-    host: remoteHost(target.host),
-    port: String(target.port),
-    user: target.user,
-    identity: checkPath(field('identity'), target.identity),
-    knownHosts: checkPath(field('knownHosts'), target.knownHosts),
-    source: checkPath(field('source'), target.source),
-    destination: target.destination,
-    delete: target.delete ? 'yes' : 'no',
-  });
+  return names;
 }
 
 export function renderPushScript(options: PushScriptOptions): string {
-  const targets = selectTargets(options.policy, options.only).map(renderTargetLine).join('');
+  // Each name is one more shell-quoted argument after --config, filled like every other value.
+  const targets = selectTargets(options.policy, options.only).map((name) =>
+    fillTemplate('push.sh.tmpl (targets)', ' {{target}}', { target: name }),
+  );
   return renderTemplate('push.sh.tmpl', {
     path: PINNED_PATH,
     config: checkPath('--config', options.config),
     node: checkPath('--node', options.node),
     zonegate: checkPath('--zonegate', options.zonegate),
-    log: checkPath('--log', options.log),
-    lock: checkPath('--lock', options.lock),
-    targets: Verbatim.rendered(targets),
+    targets: Verbatim.rendered(targets.join('')),
   });
 }
 
@@ -94,7 +77,12 @@ export function renderCrontab(options: { schedule: string; user: string; mailto:
   return renderTemplate('crontab.tmpl', {
     // cron takes the five time fields and the user literally: they cannot be quoted, so they
     // must match strict patterns instead.
-    schedule: Verbatim.checked(options.schedule, isCronSchedule, '--schedule', 'five cron time fields (digits * / , -) or @hourly/@daily/…'),
+    schedule: Verbatim.checked(
+      options.schedule,
+      isCronSchedule,
+      '--schedule',
+      'five cron time fields (digits * / , -) or @hourly/@daily/…',
+    ),
     user: Verbatim.checked(options.user, /^[a-z_][a-z0-9_.-]{0,31}$/, '--user', 'a plain login name'),
     mailto: options.mailto,
     script: checkNoPercent('--script', options.script),
@@ -102,11 +90,21 @@ export function renderCrontab(options: { schedule: string; user: string; mailto:
 }
 
 export function renderSystemdService(options: { script: string }): string {
-  return renderTemplate('zonegate-push.service.tmpl', { script: checkNoPercent('--script', options.script) });
+  return renderTemplate('zonegate-push.service.tmpl', {
+    // systemd does not read Environment= values the way sh does: the pinned PATH goes in as is,
+    // after its own check, so the unit and the script pin the same one.
+    path: Verbatim.checked(PINNED_PATH, /^\/[A-Za-z0-9/._-]*(:\/[A-Za-z0-9/._-]*)*$/, 'PATH', 'a list of absolute directories'),
+    script: checkNoPercent('--script', options.script),
+  });
 }
 
 export function renderSystemdTimer(options: { schedule: string }): string {
   return renderTemplate('zonegate-push.timer.tmpl', {
-    schedule: Verbatim.checked(options.schedule, /^[A-Za-z0-9*:/,. ~-]{1,100}$/, '--schedule', 'a systemd OnCalendar= expression (e.g. *:0/5)'),
+    schedule: Verbatim.checked(
+      options.schedule,
+      /^[A-Za-z0-9*:/,. ~-]{1,100}$/,
+      '--schedule',
+      'a systemd OnCalendar= expression (e.g. *:0/5)',
+    ),
   });
 }

@@ -51,7 +51,9 @@ export function replayLog(policy: Policy, logFile: string): ReplayReport {
   try {
     text = readFileSync(logFile, 'utf8');
   } catch (error) {
-    throw new UsageError('replay-unreadable', `cannot read ${logFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    throw new UsageError('replay-unreadable', `cannot read ${logFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: error,
+    });
   }
   const report: ReplayReport = { replayed: 0, skipped: 0, changes: [] };
   for (const [index, line] of text.split('\n').entries()) {
@@ -86,6 +88,8 @@ export function renderReplayText(report: ReplayReport): string {
     const now = change.after.verdict === 'allow' ? 'allow' : `deny (${change.after.reason})`;
     return `ref ${change.ref} key ${change.after.key} from ${change.after.client ?? '?'}: ${change.before} -> ${now}: ${JSON.stringify(change.after.command ?? null)}`;
   });
-  lines.push(`${String(report.replayed)} requests replayed, ${String(report.changes.length)} would change, ${String(report.skipped)} not replayable (decided at run time)`);
+  lines.push(
+    `${String(report.replayed)} requests replayed, ${String(report.changes.length)} would change, ${String(report.skipped)} not replayable (decided at run time)`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -48,7 +48,8 @@ export function fillTemplate(name: string, template: string, values: Readonly<Re
   const leftover = /\{\{[^}\n]*\}?\}?/.exec(template.replace(PLACEHOLDER, ''));
   if (leftover) throw new UsageError('template-placeholder', `templates/${name}: malformed placeholder ${JSON.stringify(leftover[0])}`);
   const unused = Object.keys(values).filter((key) => !used.has(key));
-  if (unused.length > 0) throw new UsageError('template-placeholder', `templates/${name}: values without a placeholder: ${unused.join(', ')}`);
+  if (unused.length > 0)
+    throw new UsageError('template-placeholder', `templates/${name}: values without a placeholder: ${unused.join(', ')}`);
   return filled;
 }
 

@@ -4,7 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
-import { currentReleaseId, layoutOf, listReleases, newReleaseId, pointCurrentAt, releaseDir, type ZoneSetLayout } from '../gate/zoneset/layout.js';
+import {
+  currentReleaseId,
+  layoutOf,
+  listReleases,
+  newReleaseId,
+  pointCurrentAt,
+  releaseDir,
+  type ZoneSetLayout,
+} from '../gate/zoneset/layout.js';
 import { acquireLock } from '../gate/zoneset/lock.js';
 import { renderNamedInclude, republish } from '../gate/zoneset/promote.js';
 import { reloadZones, verifySerials } from '../gate/zoneset/reload.js';
@@ -22,7 +30,8 @@ export function zoneSets(policy: Policy): Map<string, ZoneSetRef> {
   const found = new Map<string, ZoneSetRef>();
   for (const key of policy.keys.values()) {
     for (const rule of key.rules) {
-      if (rule.zoneSet && !found.has(rule.zoneSet.name)) found.set(rule.zoneSet.name, { settings: rule.zoneSet, layout: layoutOf(rule.root) });
+      if (rule.zoneSet && !found.has(rule.zoneSet.name))
+        found.set(rule.zoneSet.name, { settings: rule.zoneSet, layout: layoutOf(rule.root) });
     }
   }
   return found;
@@ -32,7 +41,10 @@ export function findZoneSet(policy: Policy, name: string): ZoneSetRef {
   const ref = zoneSets(policy).get(name);
   if (!ref) {
     const known = [...zoneSets(policy).keys()];
-    throw new UsageError('unknown-zoneset', `no zone set named ${JSON.stringify(name)} in ${policy.source}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`);
+    throw new UsageError(
+      'unknown-zoneset',
+      `no zone set named ${JSON.stringify(name)} in ${policy.source}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
+    );
   }
   return ref;
 }
@@ -56,7 +68,8 @@ export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; la
 
 export function renderReleases(name: string, info: ReturnType<typeof describeReleases>): string {
   const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
-  for (const release of [...info.releases].reverse()) lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones${release.live ? '  (live)' : ''}`);
+  for (const release of [...info.releases].reverse())
+    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones${release.live ? '  (live)' : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -76,7 +89,8 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
     const from = currentReleaseId(layout);
     const releases = listReleases(layout);
     const target = to ?? releases.filter((id) => id < from).at(-1);
-    if (target === undefined || !releases.includes(target)) throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
+    if (target === undefined || !releases.includes(target))
+      throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
     if (target === from) throw new UsageError('unknown-release', `release ${target} is already live`);
     const published = newReleaseId();
     const fresh = republish(layout, target, published);
@@ -90,7 +104,10 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
     const liveFiles = readdirSync(releaseDir(layout, from));
     const sameZones = liveFiles.length === files.length && files.every((file) => liveFiles.includes(file));
     const state = readState(layout.stateFile);
-    const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: published, previous: from, serials }, null, 2)}\n`);
+    const commitState = prepareFile(
+      layout.stateFile,
+      `${JSON.stringify({ ...state, release: published, previous: from, serials }, null, 2)}\n`,
+    );
     const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, files, settings.zoneFile));
     pointCurrentAt(layout, published);
     commitState();

@@ -71,7 +71,10 @@ export function confineToRealTree(pinned: PinnedRoot, decision: Decision, extraR
     if (real === undefined) throw new DeniedError('symlink-escape', `path ${JSON.stringify(relative)} resolves outside the allowed tree`);
     // attack: an in-tree symlink from an allowed tree into a tree this rule does not allow.
     if (!isInTrees(real, decision.rule.paths)) {
-      throw new DeniedError('symlink-escape', `path ${JSON.stringify(relative)} resolves to ${JSON.stringify(real)}, outside the allowed tree`);
+      throw new DeniedError(
+        'symlink-escape',
+        `path ${JSON.stringify(relative)} resolves to ${JSON.stringify(real)}, outside the allowed tree`,
+      );
     }
   }
 }

@@ -90,18 +90,43 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   const evaluation = evaluate(policy, { keyName: connection.keyName, client, command: connection.command });
   const { rule } = evaluation.decision;
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
-    return serveZoneSetUpload(policy, audit, { ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)), ref: connection.ref, key: connection.keyName, client }, evaluation, rule.zoneSet);
+    return serveZoneSetUpload(
+      policy,
+      audit,
+      {
+        ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)),
+        ref: connection.ref,
+        key: connection.keyName,
+        client,
+      },
+      evaluation,
+      rule.zoneSet,
+    );
   }
   // Downloads from a zone set read the live release.
   const pinned = pinRoot(rule.zoneSet ? `${rule.root}/current` : rule.root);
   const run = await prepareRun(policy, evaluation, pinned);
-  audit.write('info', { event: 'decision', verdict: 'allow', ...describe(connection, evaluation, undefined), sandbox: run.sandboxed, argv: run.argv });
+  audit.write('info', {
+    event: 'decision',
+    verdict: 'allow',
+    ...describe(connection, evaluation, undefined),
+    sandbox: run.sandboxed,
+    argv: run.argv,
+  });
   const running = runPrepared(run, pinned);
   // The key's fingerprint goes on the finished record: worked out while rsync runs, it keeps
   // node:crypto off the path between the decision and rsync's start.
   const keyFingerprint = await fingerprint(evaluation.key.publicKey);
   const status = await running;
-  audit.write('info', { event: 'finished', ref: connection.ref, key: connection.keyName, fingerprint: keyFingerprint, client, status, durationMs: elapsedMs(connection) });
+  audit.write('info', {
+    event: 'finished',
+    ref: connection.ref,
+    key: connection.keyName,
+    fingerprint: keyFingerprint,
+    client,
+    status,
+    durationMs: elapsedMs(connection),
+  });
   return status;
 }
 

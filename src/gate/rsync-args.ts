@@ -163,21 +163,15 @@ export function parseRsyncServerArgs(tokens: readonly string[]): RsyncRequest {
   return { ...draft, paths };
 }
 
-export function buildRsyncArgv(
-  request: RsyncRequest,
-  paths: readonly string[],
-  hardening: readonly string[],
-): string[] {
+export function buildRsyncArgv(request: RsyncRequest, paths: readonly string[], hardening: readonly string[]): string[] {
   const argv = ['--server'];
   if (request.direction === 'download') argv.push('--sender');
   const cluster = request.shortFlags + (request.capabilities === undefined ? '' : `e${request.capabilities}`);
   if (cluster !== '') argv.push(`-${cluster}`);
-  for (const { name, value } of request.longOptions)
-    argv.push(value === undefined ? `--${name}` : `--${name}=${value}`);
+  for (const { name, value } of request.longOptions) argv.push(value === undefined ? `--${name}` : `--${name}=${value}`);
   for (const option of hardening) {
     // Programming error, not client input: the gate's own options must be plain long options.
-    if (!/^--[A-Za-z0-9]/.test(option))
-      throw new Error(`hardening option ${JSON.stringify(option)} is not a long option`);
+    if (!/^--[A-Za-z0-9]/.test(option)) throw new Error(`hardening option ${JSON.stringify(option)} is not a long option`);
     argv.push(option);
   }
   checkPaths(paths, request.direction);

@@ -17,7 +17,10 @@ export async function probeRsyncCapabilities(rsyncPath: string): Promise<RsyncCa
   const { spawnSync } = await import('node:child_process');
   const result = spawnSync(rsyncPath, ['--help'], { encoding: 'utf8', env: {}, timeout: 5000 });
   if (result.error || typeof result.stdout !== 'string' || result.stdout === '') {
-    throw new SpawnError('rsync-missing', `cannot run ${rsyncPath} (${(result.error as NodeJS.ErrnoException | undefined)?.code ?? `status ${String(result.status)}`})`);
+    throw new SpawnError(
+      'rsync-missing',
+      `cannot run ${rsyncPath} (${(result.error as NodeJS.ErrnoException | undefined)?.code ?? `status ${String(result.status)}`})`,
+    );
   }
   const help = result.stdout;
   return {

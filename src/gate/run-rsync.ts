@@ -29,7 +29,11 @@ export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned:
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
   const direction = evaluation.request.direction;
   const hardening = hardeningOptions(caps, direction, sandboxed ? SANDBOX_TREE : pinned.realRoot);
-  const argv = buildRsyncArgv(evaluation.request, evaluation.decision.paths.map((path) => path.operand), hardening);
+  const argv = buildRsyncArgv(
+    evaluation.request,
+    evaluation.decision.paths.map((path) => path.operand),
+    hardening,
+  );
   const plan: SpawnPlan = sandboxed
     ? // bwrap gets the pinned directory as its fd 3 and bind-mounts exactly that directory.
       { file: policy.gate.bwrap, args: sandboxArgv(policy.gate.rsync, argv, direction === 'upload'), cwd: '/', extraFds: [pinned.fd] }

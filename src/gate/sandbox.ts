@@ -26,7 +26,8 @@ export function sandboxProblem(bwrapPath: string): string | undefined {
   if (!existsSync(bwrapPath)) return `${bwrapPath} is not installed (apt-get install bubblewrap)`;
   if (process.getuid?.() === 0) return undefined;
   if (readNumber('/proc/sys/user/max_user_namespaces') === 0) return 'user namespaces are disabled (user.max_user_namespaces = 0)';
-  if (readNumber('/proc/sys/kernel/unprivileged_userns_clone') === 0) return 'unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)';
+  if (readNumber('/proc/sys/kernel/unprivileged_userns_clone') === 0)
+    return 'unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)';
   if (readNumber('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === 1) {
     return 'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)';
   }
@@ -63,7 +64,11 @@ function systemMounts(rsyncPath: string): string[] {
   return args;
 }
 
-const ROOT_CAPABILITIES = ['--cap-drop', 'ALL', ...['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID'].flatMap((cap) => ['--cap-add', cap])];
+const ROOT_CAPABILITIES = [
+  '--cap-drop',
+  'ALL',
+  ...['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID'].flatMap((cap) => ['--cap-add', cap]),
+];
 
 /** The bwrap argv (without argv0) that runs rsync inside the sandbox. */
 export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean): string[] {

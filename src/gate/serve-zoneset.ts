@@ -28,13 +28,24 @@ function say(lines: readonly string[]): void {
   process.stderr.write(lines.map((line) => `${line}\n`).join(''));
 }
 
-export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields: ConnectionFields, evaluation: Evaluation, settings: ZoneSetSettings): Promise<number> {
+export async function serveZoneSetUpload(
+  policy: Policy,
+  audit: AuditLog,
+  fields: ConnectionFields,
+  evaluation: Evaluation,
+  settings: ZoneSetSettings,
+): Promise<number> {
   const started = process.hrtime.bigint();
   const durationMs = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
   const writer = evaluation.request.longOptions.find((option) => ZONE_SET_REFUSED.has(option.name));
   // attack/accident: --inplace would write through the hard link into the file named is serving.
-  if (writer) throw new ZoneSetError('option-refused-zoneset', `option --${writer.name} is refused for zone sets: it would write into the live zone files or hard-link them`);
-  if (evaluation.request.shortFlags.includes('H')) throw new ZoneSetError('option-refused-zoneset', 'option -H is refused for zone sets: zone files are never hard links of each other');
+  if (writer)
+    throw new ZoneSetError(
+      'option-refused-zoneset',
+      `option --${writer.name} is refused for zone sets: it would write into the live zone files or hard-link them`,
+    );
+  if (evaluation.request.shortFlags.includes('H'))
+    throw new ZoneSetError('option-refused-zoneset', 'option -H is refused for zone sets: zone files are never hard links of each other');
   const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
   try {
@@ -42,10 +53,22 @@ export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields
     if (recovered !== undefined) say([recovered]);
     const pinned = pinRoot(push.stagingDir);
     const run = await prepareRun(policy, evaluation, pinned);
-    audit.write('info', { event: 'decision', verdict: 'allow', ...fields, zoneSet: settings.name, staging: push.stagingId, leftoversRemoved: push.leftovers, recovered, sandbox: run.sandboxed, argv: run.argv });
+    audit.write('info', {
+      event: 'decision',
+      verdict: 'allow',
+      ...fields,
+      zoneSet: settings.name,
+      staging: push.stagingId,
+      leftoversRemoved: push.leftovers,
+      recovered,
+      sandbox: run.sandboxed,
+      argv: run.argv,
+    });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {
-      say([`zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`]);
+      say([
+        `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
+      ]);
       audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
       return rsyncStatus;
     }
@@ -55,12 +78,22 @@ export async function serveZoneSetUpload(policy: Policy, audit: AuditLog, fields
     return outcome.status;
   } catch (error) {
     if (!(error instanceof ZoneSetError)) throw error;
-    say([`zonegate: zone set ${settings.name}: push refused: ${error.message}`, `zonegate: the live zones were left as they were (ref ${fields.ref})`]);
-    audit.write('error', { ...finished, status: error.exitCode, outcome: 'refused', reason: error.reason, message: error.message, ...error.details, durationMs: durationMs() });
+    say([
+      `zonegate: zone set ${settings.name}: push refused: ${error.message}`,
+      `zonegate: the live zones were left as they were (ref ${fields.ref})`,
+    ]);
+    audit.write('error', {
+      ...finished,
+      status: error.exitCode,
+      outcome: 'refused',
+      reason: error.reason,
+      message: error.message,
+      ...error.details,
+      durationMs: durationMs(),
+    });
     return error.exitCode;
   } finally {
     push.finish();
     await emptyTrash(push.layout);
   }
 }
-

@@ -178,7 +178,10 @@ export function loadPolicy(file: string): Policy {
     if (!stat.isFile()) throw new ConfigError('config-unreadable', `${file}: not a regular file`);
     // A config writable by others lets them grant themselves access: refuse it, like sshd does.
     if ((stat.mode & 0o022) !== 0) {
-      throw new ConfigError('config-unsafe', `${file}: writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod go-w it`);
+      throw new ConfigError(
+        'config-unsafe',
+        `${file}: writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod go-w it`,
+      );
     }
     const uid = process.getuid?.() ?? 0;
     if (stat.uid !== 0 && stat.uid !== uid) {
@@ -256,8 +259,12 @@ class Validator {
   absolutePath(value: JsonValue | undefined, path: string, fallback?: string): string {
     if (value === undefined && fallback !== undefined) return fallback;
     const text = this.string(value, path);
-    if (!SAFE_PATH_PATTERN.test(text)) this.fail(path, `must be an absolute path of letters, digits and ._+@%=:,/- only: ${JSON.stringify(text)}`);
-    if (text !== '/' && (text.endsWith('/') || text.split('/').some((part, i) => i > 0 && (part === '' || part === '.' || part === '..')))) {
+    if (!SAFE_PATH_PATTERN.test(text))
+      this.fail(path, `must be an absolute path of letters, digits and ._+@%=:,/- only: ${JSON.stringify(text)}`);
+    if (
+      text !== '/' &&
+      (text.endsWith('/') || text.split('/').some((part, i) => i > 0 && (part === '' || part === '.' || part === '..')))
+    ) {
       this.fail(path, `must be a normalized absolute path (no trailing /, //, . or ..): ${JSON.stringify(text)}`);
     }
     return text;
@@ -265,7 +272,8 @@ class Validator {
 
   oneOf<T extends string>(value: JsonValue | undefined, path: string, choices: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
-    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) this.fail(path, `must be one of ${choices.join(', ')}`);
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
+      this.fail(path, `must be one of ${choices.join(', ')}`);
     return value as T;
   }
 }
@@ -297,19 +305,35 @@ export function validatePolicy(value: JsonValue, source: string, positions: Map<
 
 function validatePush(v: Validator, raw: JsonValue | undefined): PushSettings {
   if (raw === undefined) return PUSH_DEFAULTS;
-  const known = ['stateDir', 'logDir', 'lockFile', 'concurrency', 'keepLogs', 'keepLogDays', 'checker', 'backoffSeconds', 'hook', 'pingUrl', 'mailTo', 'sendmail', 'skipAlertAfter'] as const;
+  const known = [
+    'stateDir',
+    'logDir',
+    'lockFile',
+    'concurrency',
+    'keepLogs',
+    'keepLogDays',
+    'checker',
+    'backoffSeconds',
+    'hook',
+    'pingUrl',
+    'mailTo',
+    'sendmail',
+    'skipAlertAfter',
+  ] as const;
   const push = v.object(raw, 'push', known);
   const d = PUSH_DEFAULTS;
   const backoffRaw = push['backoffSeconds'];
   let backoffSeconds = d.backoffSeconds;
   if (backoffRaw !== undefined) {
-    if (!Array.isArray(backoffRaw) || backoffRaw.length === 0) v.fail('push.backoffSeconds', 'must be a non-empty list of seconds, e.g. [5, 15]');
+    if (!Array.isArray(backoffRaw) || backoffRaw.length === 0)
+      v.fail('push.backoffSeconds', 'must be a non-empty list of seconds, e.g. [5, 15]');
     backoffSeconds = backoffRaw.map((item, index) => integerIn(v, item, childPath('push.backoffSeconds', index), 0, 0, 3600));
   }
   const pingUrl = push['pingUrl'] === undefined ? undefined : v.string(push['pingUrl'], 'push.pingUrl');
   if (pingUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(pingUrl)) v.fail('push.pingUrl', 'must be an http:// or https:// URL');
   const mailTo = push['mailTo'] === undefined ? undefined : v.string(push['mailTo'], 'push.mailTo');
-  if (mailTo !== undefined && !/^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$/.test(mailTo)) v.fail('push.mailTo', 'must be one mail address (user or user@host)');
+  if (mailTo !== undefined && !/^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$/.test(mailTo))
+    v.fail('push.mailTo', 'must be one mail address (user or user@host)');
   return {
     stateDir: v.absolutePath(push['stateDir'], 'push.stateDir', d.stateDir),
     logDir: v.absolutePath(push['logDir'], 'push.logDir', d.logDir),
@@ -329,13 +353,28 @@ function validatePush(v: Validator, raw: JsonValue | undefined): PushSettings {
 
 function validateTarget(v: Validator, name: string, raw: JsonValue): Target {
   const path = childPath('targets', name);
-  if (!KEY_NAME_PATTERN.test(name)) v.fail(path, 'target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
-  const known = ['host', 'port', 'user', 'identity', 'knownHosts', 'source', 'destination', 'delete', 'zoneFile', 'rsyncOptions', 'timeoutSeconds', 'retries'] as const;
+  if (!KEY_NAME_PATTERN.test(name))
+    v.fail(path, 'target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
+  const known = [
+    'host',
+    'port',
+    'user',
+    'identity',
+    'knownHosts',
+    'source',
+    'destination',
+    'delete',
+    'zoneFile',
+    'rsyncOptions',
+    'timeoutSeconds',
+    'retries',
+  ] as const;
   const target = v.object(raw, path, known);
   const host = v.string(target['host'], `${path}.host`);
   if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(host)) v.fail(`${path}.host`, 'must be a host name or IP address (letters, digits, . : -)');
   const port = target['port'] ?? 22;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) v.fail(`${path}.port`, 'must be a port number 1–65535');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    v.fail(`${path}.port`, 'must be a port number 1–65535');
   const user = v.string(target['user'], `${path}.user`);
   if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(user)) v.fail(`${path}.user`, 'must be a plain login name (a-z, 0-9, _ . -)');
   const destination = v.string(target['destination'], `${path}.destination`);
@@ -376,7 +415,10 @@ function validateRsyncOptions(v: Validator, value: JsonValue | undefined, path: 
     // --inplace/--append would write into the secondary's live inode and the gate refuses them;
     // -e/--rsh or --rsync-path would bypass the pinned ssh options: only a small allowlist passes.
     if (!PUSH_RSYNC_OPTIONS.some((pattern) => pattern.test(option))) {
-      v.fail(childPath(path, index), `rsync option ${JSON.stringify(option)} is not allowed (allowed: --bwlimit=N, --timeout=N, --contimeout=N, --checksum, --compress, --delay-updates, --exclude=GLOB, --chmod=MODES)`);
+      v.fail(
+        childPath(path, index),
+        `rsync option ${JSON.stringify(option)} is not allowed (allowed: --bwlimit=N, --timeout=N, --contimeout=N, --checksum, --compress, --delay-updates, --exclude=GLOB, --chmod=MODES)`,
+      );
     }
     return option;
   });
@@ -384,7 +426,8 @@ function validateRsyncOptions(v: Validator, value: JsonValue | undefined, path: 
 
 function validateKey(v: Validator, name: string, raw: JsonValue): KeyPolicy {
   const path = childPath('keys', name);
-  if (!KEY_NAME_PATTERN.test(name)) v.fail(path, 'key names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
+  if (!KEY_NAME_PATTERN.test(name))
+    v.fail(path, 'key names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
   const key = v.object(raw, path, ['publicKey', 'from', 'expiry', 'rules']);
   const publicKey = v.string(key['publicKey'], `${path}.publicKey`);
   const keyProblem = validatePublicKey(publicKey);
@@ -394,10 +437,16 @@ function validateKey(v: Validator, name: string, raw: JsonValue): KeyPolicy {
   if (fromProblem !== undefined) v.fail(childPath(`${path}.from`, fromProblem.index), fromProblem.message);
   const rulesRaw = key['rules'];
   if (!Array.isArray(rulesRaw) || rulesRaw.length === 0) v.fail(`${path}.rules`, 'must be a non-empty list of rules');
-  const result: KeyPolicy = { name, publicKey, from, rules: rulesRaw.map((rule, index) => validateRule(v, rule, childPath(`${path}.rules`, index))) };
+  const result: KeyPolicy = {
+    name,
+    publicKey,
+    from,
+    rules: rulesRaw.map((rule, index) => validateRule(v, rule, childPath(`${path}.rules`, index))),
+  };
   if (key['expiry'] !== undefined) {
     const expiry = v.string(key['expiry'], `${path}.expiry`);
-    if (!/^\d{8}(\d{4}(\d{2})?)?$/.test(expiry)) v.fail(`${path}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS (as sshd expiry-time= takes it)');
+    if (!/^\d{8}(\d{4}(\d{2})?)?$/.test(expiry))
+      v.fail(`${path}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS (as sshd expiry-time= takes it)');
     result.expiry = expiry;
   }
   return result;
@@ -462,12 +511,18 @@ function validateVerify(v: Validator, value: JsonValue | undefined, path: string
   if (!/^[0-9a-fA-F.:]+$/.test(server)) v.fail(`${path}.server`, 'must be an IP address');
   const source = raw['source'] === undefined ? undefined : v.string(raw['source'], `${path}.source`);
   if (source !== undefined && !/^[0-9a-fA-F.:]+$/.test(source)) v.fail(`${path}.source`, 'must be an IP address');
-  return { server, port: integerIn(v, raw['port'], `${path}.port`, 53, 1, 65535), source, timeoutSeconds: integerIn(v, raw['timeoutSeconds'], `${path}.timeoutSeconds`, 10, 1, 600) };
+  return {
+    server,
+    port: integerIn(v, raw['port'], `${path}.port`, 53, 1, 65535),
+    source,
+    timeoutSeconds: integerIn(v, raw['timeoutSeconds'], `${path}.timeoutSeconds`, 10, 1, 600),
+  };
 }
 
 function integerIn(v: Validator, value: JsonValue | undefined, path: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) v.fail(path, `must be a whole number from ${String(min)} to ${String(max)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    v.fail(path, `must be a whole number from ${String(min)} to ${String(max)}`);
   return value;
 }
 
@@ -479,7 +534,8 @@ function numberIn(v: Validator, value: JsonValue | undefined, path: string, fall
 
 function patternProblem(pattern: string): string | undefined {
   if (pattern.startsWith('/')) return `patterns are relative to the rule's root, without a leading /: ${JSON.stringify(pattern)}`;
-  if (pattern.split('/').some((part) => part === '..' || part === '')) return `patterns must not contain .. or empty segments: ${JSON.stringify(pattern)}`;
+  if (pattern.split('/').some((part) => part === '..' || part === ''))
+    return `patterns must not contain .. or empty segments: ${JSON.stringify(pattern)}`;
   if (/[\0-\x1f\x7f]/.test(pattern)) return 'patterns must not contain control characters';
   return undefined;
 }

@@ -57,7 +57,11 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
     log,
     readLog: () => {
       try {
-        return readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+        return readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
       } catch {
         return [];
       }
@@ -72,10 +76,22 @@ export interface GateRun {
 }
 
 /** Runs the gate once the way sshd would: bare environment, the command in SSH_ORIGINAL_COMMAND. */
-export function runGateProcess(world: GateWorld, command: string | undefined, extra: { key?: string; client?: string; env?: Record<string, string> } = {}): GateRun {
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', SSH_CONNECTION: `${extra.client ?? '127.0.0.1'} 50000 127.0.0.1 22`, ...extra.env };
+export function runGateProcess(
+  world: GateWorld,
+  command: string | undefined,
+  extra: { key?: string; client?: string; env?: Record<string, string> } = {},
+): GateRun {
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    SSH_CONNECTION: `${extra.client ?? '127.0.0.1'} 50000 127.0.0.1 22`,
+    ...extra.env,
+  };
   if (command !== undefined) env['SSH_ORIGINAL_COMMAND'] = command;
-  const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', extra.key ?? 'ns1'], { env, encoding: 'utf8', input: '' });
+  const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', extra.key ?? 'ns1'], {
+    env,
+    encoding: 'utf8',
+    input: '',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -48,7 +48,9 @@ async function deadPort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 1); });
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 1);
+      });
     });
   });
 }
@@ -59,11 +61,27 @@ async function secondary(dir: string, name: string, rsync: string | undefined): 
   const root = join(dir, name, 'zones');
   mkdirSync(root, { recursive: true });
   const config = join(dir, name, 'gate.conf');
-  const rule = { direction: 'upload', root, paths: ['**'], delete: true, zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds: 2 } };
-  const gate = { log: join(dir, name, 'gate.log'), sandbox: rsync === undefined ? 'auto' : 'off', ...(rsync === undefined ? {} : { rsync }) };
-  writeFileSync(config, JSON.stringify({ gate, keys: { primary: { publicKey: key.line, from: ['127.0.0.1'], rules: [rule] } } }), { mode: 0o600 });
+  const rule = {
+    direction: 'upload',
+    root,
+    paths: ['**'],
+    delete: true,
+    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds: 2 },
+  };
+  const gate = {
+    log: join(dir, name, 'gate.log'),
+    sandbox: rsync === undefined ? 'auto' : 'off',
+    ...(rsync === undefined ? {} : { rsync }),
+  };
+  writeFileSync(config, JSON.stringify({ gate, keys: { primary: { publicKey: key.line, from: ['127.0.0.1'], rules: [rule] } } }), {
+    mode: 0o600,
+  });
   const keys = [...loadPolicy(config).keys.values()];
-  await installAuthorizedKeys(sshd.authorizedKeys, renderAuthorizedKeysLines(keys, { node: process.execPath, gate: GATE_ENTRY, config }), keys);
+  await installAuthorizedKeys(
+    sshd.authorizedKeys,
+    renderAuthorizedKeysLines(keys, { node: process.execPath, gate: GATE_ENTRY, config }),
+    keys,
+  );
   return { name, port: sshd.port, knownHosts: sshd.knownHosts, identity: key.privateKey, root, sshd };
 }
 
@@ -73,7 +91,8 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
   const dir = await mkdtemp(join(tmpdir(), 'zonegate-push-'));
   const source = join(dir, 'primary', 'zones');
   mkdirSync(source, { recursive: true });
-  for (let i = 0; i < (options.zones ?? 3); i++) writeFileSync(join(source, `db.zone${String(i)}.example`), zoneText(`zone${String(i)}.example`, 2024010100));
+  for (let i = 0; i < (options.zones ?? 3); i++)
+    writeFileSync(join(source, `db.zone${String(i)}.example`), zoneText(`zone${String(i)}.example`, 2024010100));
   const wrapper = join(dir, 'slow-rsync');
   writeFileSync(wrapper, `#!/bin/sh\nsleep ${String(options.slowSeconds ?? 4)}\nexec /usr/bin/rsync "$@"\n`);
   chmodSync(wrapper, 0o755);
@@ -82,13 +101,34 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
   const stateDir = join(dir, 'state');
   const logDir = join(dir, 'log');
   return {
-    dir, source, stateDir, logDir, healthy, slow, down,
+    dir,
+    source,
+    stateDir,
+    logDir,
+    healthy,
+    slow,
+    down,
     writeConfig: (targets = [healthy, down, slow], push = {}, extra = {}) => {
       const file = join(dir, `primary-${String(Math.random()).slice(2, 8)}.conf`);
-      const entries = Object.fromEntries(targets.map((t) => [t.name, {
-        host: '127.0.0.1', port: t.port, user: (t.sshd ?? healthy.sshd)?.user, identity: t.identity, knownHosts: t.knownHosts,
-        source, destination: '.', delete: true, zoneFile: 'db.{zone}', timeoutSeconds: 30, retries: 2, ...extra[t.name],
-      }]));
+      const entries = Object.fromEntries(
+        targets.map((t) => [
+          t.name,
+          {
+            host: '127.0.0.1',
+            port: t.port,
+            user: (t.sshd ?? healthy.sshd)?.user,
+            identity: t.identity,
+            knownHosts: t.knownHosts,
+            source,
+            destination: '.',
+            delete: true,
+            zoneFile: 'db.{zone}',
+            timeoutSeconds: 30,
+            retries: 2,
+            ...extra[t.name],
+          },
+        ]),
+      );
       const settings = { stateDir, logDir, backoffSeconds: [1], concurrency: 4, ...push };
       writeFileSync(file, `// test primary\n${JSON.stringify({ targets: entries, push: settings }, null, 2)}\n`, { mode: 0o600 });
       return file;

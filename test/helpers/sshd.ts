@@ -55,7 +55,9 @@ function listenOnce(port: number, host: string): Promise<number> {
     server.listen(port, host, () => {
       const address = server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => { resolve(bound); });
+      server.close(() => {
+        resolve(bound);
+      });
     });
   });
 }
@@ -64,13 +66,21 @@ function listenOnce(port: number, host: string): Promise<number> {
 async function freePort(): Promise<number> {
   for (;;) {
     const port = await listenOnce(0, '127.0.0.1');
-    if (await listenOnce(port, '127.0.0.2').then(() => true, () => false)) return port;
+    if (
+      await listenOnce(port, '127.0.0.2').then(
+        () => true,
+        () => false,
+      )
+    )
+      return port;
   }
 }
 
 function waitForListening(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`));
+    }, timeoutMs);
     const check = (): void => {
       if (/Address already in use/.test(output())) {
         clearTimeout(timer);
@@ -148,15 +158,24 @@ export async function startSshd(): Promise<Sshd> {
     }
   }
   const sshOptions = (key: string): string[] => [
-    '-F', '/dev/null',
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'ConnectTimeout=5',
-    '-i', key,
-    '-p', String(port),
+    '-F',
+    '/dev/null',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-i',
+    key,
+    '-p',
+    String(port),
   ];
   return {
     dir,

@@ -11,7 +11,9 @@ import { KEY_A, KEY_B, KEY_C } from '../fixtures/public-keys.js';
 
 const base = mkdtempSync(join(tmpdir(), 'zonegate-cli-'));
 chmodSync(base, 0o755);
-afterAll(() => { rmSync(base, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(base, { recursive: true, force: true });
+});
 let counter = 0;
 const fresh = (): string => {
   counter += 1;
@@ -26,7 +28,10 @@ function secondaryConfig(dir: string, keys: Record<string, unknown>, extra: Reco
   writeFileSync(file, JSON.stringify({ ...extra, keys }), { mode: 0o644 });
   return file;
 }
-const twoKeys = { primary1: { publicKey: KEY_A, from: ['192.0.2.10'], rules }, primary2: { publicKey: KEY_B, from: ['2001:db8::/64'], rules } };
+const twoKeys = {
+  primary1: { publicKey: KEY_A, from: ['192.0.2.10'], rules },
+  primary2: { publicKey: KEY_B, from: ['2001:db8::/64'], rules },
+};
 
 describe('zonegate authorized-keys', () => {
   it('prints the block with command= calling this package’s gate by absolute paths', async () => {
@@ -80,8 +85,20 @@ describe('zonegate authorized-keys', () => {
 
   // Attack: inputs that would widen or inject into the rendered line; each refused, naming the field.
   it.each([
-    ['a hostname in from=', { ns1: { publicKey: KEY_A, from: ['primary.example.net'], rules } }, [], 78, /keys\.ns1\.from\[0\]: .*hostnames are refused/],
-    ['a malformed public key', { ns1: { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAx4', from: ['192.0.2.1'], rules } }, [], 78, /keys\.ns1\.publicKey: /],
+    [
+      'a hostname in from=',
+      { ns1: { publicKey: KEY_A, from: ['primary.example.net'], rules } },
+      [],
+      78,
+      /keys\.ns1\.from\[0\]: .*hostnames are refused/,
+    ],
+    [
+      'a malformed public key',
+      { ns1: { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAx4', from: ['192.0.2.1'], rules } },
+      [],
+      78,
+      /keys\.ns1\.publicKey: /,
+    ],
     ['a quote in a key name', { 'n"s': { publicKey: KEY_A, from: ['192.0.2.1'], rules } }, [], 78, /keys\["n\\"s"\]: key names/],
     ['a newline in a key name', { 'n\ns': { publicKey: KEY_A, from: ['192.0.2.1'], rules } }, [], 78, /keys\["n\\ns"\]: key names/],
     ['a space in --gate', twoKeys, ['--gate', '/opt/my gate/gate.cjs'], 64, /^zonegate: --gate: /],
@@ -103,10 +120,27 @@ describe('zonegate authorized-keys', () => {
     const file = join(dir, 'authorized_keys');
     writeFileSync(file, `${KEY_C}\n`, { mode: 0o644 });
     // As an unprivileged account, in a root-owned directory: the temp file cannot be created.
-    const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ADMIN, 'authorized-keys', '--config', config, '--install', file], {
-      reject: false,
-    });
-    expect(result.stderr).toMatch(/^zonegate: --install .*authorized_keys: cannot write a temporary file in .* \(EACCES\); nothing was changed$/m);
+    const result = await execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        ADMIN,
+        'authorized-keys',
+        '--config',
+        config,
+        '--install',
+        file,
+      ],
+      {
+        reject: false,
+      },
+    );
+    expect(result.stderr).toMatch(
+      /^zonegate: --install .*authorized_keys: cannot write a temporary file in .* \(EACCES\); nothing was changed$/m,
+    );
     expect(result.exitCode).toBe(64);
     expect(readFileSync(file, 'utf8')).toBe(`${KEY_C}\n`);
   });
@@ -140,7 +174,14 @@ describe('zonegate init / keygen / cron', () => {
   it('cron --write refuses when either file exists, writing neither', async () => {
     const dir = fresh();
     const config = join(dir, 'primary.conf');
-    const target = { host: '192.0.2.2', user: 'bind', identity: '/etc/zonegate/keys/ns2', knownHosts: '/etc/zonegate/known_hosts', source: '/srv/zones', destination: 'zones' };
+    const target = {
+      host: '192.0.2.2',
+      user: 'bind',
+      identity: '/etc/zonegate/keys/ns2',
+      knownHosts: '/etc/zonegate/known_hosts',
+      source: '/srv/zones',
+      destination: 'zones',
+    };
     writeFileSync(config, JSON.stringify({ targets: { ns2: target } }), { mode: 0o600 });
     const crontab = join(dir, 'zonegate-push-cron');
     writeFileSync(crontab, 'mine\n');
@@ -149,6 +190,30 @@ describe('zonegate init / keygen / cron', () => {
     expect(result.stderr).toMatch(/--crontab .*: already exists/);
     expect(existsSync(join(dir, 'push'))).toBe(false);
     expect(readFileSync(crontab, 'utf8')).toBe('mine\n');
+  });
+
+  // The job only pins the environment and runs `zonegate push`, which keeps its own lock and logs:
+  // the options that once named them are gone rather than silently ignored.
+  it.each([
+    [['--log', '/tmp/push.log'], /Unknown argument: log/],
+    [['--lock', '/tmp/push.lock'], /Unknown argument: lock/],
+    [['--target', 'ns9'], /--target ns9: not under "targets"/],
+  ])('cron %j is refused with exit 64', async (extra, message) => {
+    const dir = fresh();
+    const config = join(dir, 'primary.conf');
+    const target = {
+      host: '192.0.2.2',
+      user: 'bind',
+      identity: '/etc/zonegate/keys/ns2',
+      knownHosts: '/etc/zonegate/known_hosts',
+      source: '/srv/zones',
+      destination: 'zones',
+    };
+    writeFileSync(config, JSON.stringify({ targets: { ns2: target } }), { mode: 0o600 });
+    const result = await zonegate(['cron', '--config', config, ...extra]);
+    expect(result.exitCode).toBe(64);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
   });
 
   it.each(['init', 'keygen', 'authorized-keys', 'cron', 'systemd', 'doctor'])('%s --help shows an example', async (command) => {

@@ -29,7 +29,12 @@ beforeAll(async () => {
   const policy = {
     keys: {
       primary1: { publicKey: ours.line, from: ['127.0.0.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }] },
-      old: { publicKey: expired.line, from: ['127.0.0.1'], expiry: '20200101', rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }] },
+      old: {
+        publicKey: expired.line,
+        from: ['127.0.0.1'],
+        expiry: '20200101',
+        rules: [{ direction: 'upload', root: '/srv/zones', paths: ['**'] }],
+      },
     },
   };
   writeFileSync(config, JSON.stringify(policy), { mode: 0o600 });
@@ -46,7 +51,10 @@ describe('rendered authorized_keys under a real sshd', () => {
     const result = await sshd.ssh(ours.privateKey, [target(), 'rsync --server -logDtpre.iLsfxCIvu . zones/']);
     expect(result.exitCode).toBe(0);
     const seen = parse(result.stdout);
-    expect(seen).toMatchObject({ argv: ['--config', config, '--key', 'primary1'], original: 'rsync --server -logDtpre.iLsfxCIvu . zones/' });
+    expect(seen).toMatchObject({
+      argv: ['--config', config, '--key', 'primary1'],
+      original: 'rsync --server -logDtpre.iLsfxCIvu . zones/',
+    });
     expect(String(seen['connection'])).toMatch(/^127\.0\.0\.1 /);
   });
 

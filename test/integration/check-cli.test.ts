@@ -20,8 +20,18 @@ describe('zonegate check', () => {
   });
 
   it.each([
-    ['a path outside the tree', ['--client', '127.0.0.1', '--', 'rsync --server . /etc/'], 'deny: path is outside the allowed tree: "/etc/"', 'path-outside-root'],
-    ['a client outside from', ['--client', '192.0.2.9', '--', UPLOAD], 'deny: client address 192.0.2.9 is not allowed for key ns1', 'client-not-allowed'],
+    [
+      'a path outside the tree',
+      ['--client', '127.0.0.1', '--', 'rsync --server . /etc/'],
+      'deny: path is outside the allowed tree: "/etc/"',
+      'path-outside-root',
+    ],
+    [
+      'a client outside from',
+      ['--client', '192.0.2.9', '--', UPLOAD],
+      'deny: client address 192.0.2.9 is not allowed for key ns1',
+      'client-not-allowed',
+    ],
     ['shell injection', ['--', `${UPLOAD};id`], 'deny: unescaped shell character ";" in command', 'shell-metachar'],
     ['no command', [], 'deny: interactive logins are refused: this key may only run rsync', 'no-command'],
   ])('explains %s as deny: <reason>; exit 1', async (_name, args, first, reason) => {
@@ -47,7 +57,10 @@ describe('zonegate check', () => {
     ].join('\n');
     const run = await zonegate(['check', '--config', world.config, '--batch'], { input });
     expect(run.exitCode).toBe(0);
-    const answers = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const answers = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(answers.map((answer) => answer['verdict'])).toEqual(['allow', 'deny', 'deny']);
     expect(answers[2]).toMatchObject({ reason: 'unknown-key' });
     const bad = await zonegate(['check', '--config', world.config, '--batch'], { input: `${input}\nnot json\n` });
@@ -68,7 +81,9 @@ describe('zonegate check', () => {
     writeFileSync(edited, config, { mode: 0o600 });
     const changed = await zonegate(['check', '--config', edited, '--replay', replayWorld.log]);
     expect(changed.exitCode).toBe(1);
-    expect(changed.stdout).toMatch(/key ns1 from 127\.0\.0\.1: allow -> deny \(path-not-allowed\): "rsync --server -logDtpre\.iLsfxCIvu \. external\/"/);
+    expect(changed.stdout).toMatch(
+      /key ns1 from 127\.0\.0\.1: allow -> deny \(path-not-allowed\): "rsync --server -logDtpre\.iLsfxCIvu \. external\/"/,
+    );
     expect(changed.stdout).toMatch(/deny \(path-not-allowed\) -> allow: .*internal\//);
     expect(changed.stdout).toContain('2 requests replayed, 2 would change');
   });

@@ -35,10 +35,16 @@ describe('gate import graph', () => {
   it('the hook itself catches a forbidden import (so the test above can fail)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zonegate-hook-'));
     const hooks = join(dir, 'hooks.mjs');
-    writeFileSync(hooks, `export async function resolve(s, c, n) { if (/^yargs/.test(s)) throw new Error('forbidden import in the gate: ' + s); return n(s, c); }\n`);
+    writeFileSync(
+      hooks,
+      `export async function resolve(s, c, n) { if (/^yargs/.test(s)) throw new Error('forbidden import in the gate: ' + s); return n(s, c); }\n`,
+    );
     const register = join(dir, 'register.mjs');
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
-    const result = spawnSync(process.execPath, ['--import', register, join(PROJECT, 'dist/admin/main.js')], { encoding: 'utf8', cwd: PROJECT });
+    const result = spawnSync(process.execPath, ['--import', register, join(PROJECT, 'dist/admin/main.js')], {
+      encoding: 'utf8',
+      cwd: PROJECT,
+    });
     expect(result.stderr).toMatch(/forbidden import in the gate: yargs/);
   });
 

@@ -20,13 +20,35 @@ describe('gate process (fake rsync)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const seen = JSON.parse(run.stdout) as { argv: string[]; cwd: string; env: Record<string, string> };
-    expect(seen.argv).toEqual(['--server', '-logDtpre.iLsfxCIvu', `--confine-root=${world.root}`, '--drop-D', '--munge-links', '--chmod=ugo-s', '--', '.', 'external/']);
+    expect(seen.argv).toEqual([
+      '--server',
+      '-logDtpre.iLsfxCIvu',
+      `--confine-root=${world.root}`,
+      '--drop-D',
+      '--munge-links',
+      '--chmod=ugo-s',
+      '--',
+      '.',
+      'external/',
+    ]);
     expect(seen.cwd).toBe(world.root);
     // attack: client-influenced variables (LANG/LC_* via sshd's AcceptEnv, RSYNC_*) reaching rsync; and no HOME.
-    expect(Object.keys(seen.env).filter((name) => !name.startsWith('npm_')).sort()).toEqual(['LC_ALL', 'PATH']);
+    expect(
+      Object.keys(seen.env)
+        .filter((name) => !name.startsWith('npm_'))
+        .sort(),
+    ).toEqual(['LC_ALL', 'PATH']);
     const records = world.readLog();
     expect(records).toHaveLength(2);
-    expect(records[0]).toMatchObject({ event: 'decision', verdict: 'allow', key: 'ns1', client: '127.0.0.1', command: UPLOAD, rule: { index: 0 }, paths: ['external'] });
+    expect(records[0]).toMatchObject({
+      event: 'decision',
+      verdict: 'allow',
+      key: 'ns1',
+      client: '127.0.0.1',
+      command: UPLOAD,
+      rule: { index: 0 },
+      paths: ['external'],
+    });
     expect(records[1]).toMatchObject({ event: 'finished', status: 0, ref: records[0]?.['ref'] });
     expect(records[1]?.['fingerprint']).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
@@ -117,7 +139,10 @@ describe('gate sandbox', () => {
 describe('gate process: signals and missing SSH variables', () => {
   it('refuses when sshd did not set SSH_CONNECTION (no client address to check)', () => {
     const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
-    const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], { env: { SSH_ORIGINAL_COMMAND: UPLOAD }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], {
+      env: { SSH_ORIGINAL_COMMAND: UPLOAD },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(77);
     expect(world.readLog()).toEqual([expect.objectContaining({ verdict: 'deny', reason: 'client-not-allowed' })]);
   });
@@ -127,17 +152,26 @@ describe('gate process: signals and missing SSH variables', () => {
     const marker = join(world.dir, 'got-term');
     const slow = join(world.dir, 'slow-rsync');
     // A stand-in rsync that answers the probe, then waits; on SIGTERM it notes it and dies of it.
-    writeFileSync(slow, `#!/bin/sh\n[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }\ntrap 'echo term > ${marker}; trap - TERM; kill -TERM $$' TERM\nsleep 30 & wait\n`, { mode: 0o755 });
+    writeFileSync(
+      slow,
+      `#!/bin/sh\n[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }\ntrap 'echo term > ${marker}; trap - TERM; kill -TERM $$' TERM\nsleep 30 & wait\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(world.config, readFileSync(world.config, 'utf8').replace('"/usr/bin/rsync"', JSON.stringify(slow)), { mode: 0o600 });
     const child = spawn(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], {
       env: { SSH_ORIGINAL_COMMAND: UPLOAD, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' },
       stdio: 'ignore',
     });
     const deadline = Date.now() + 10_000;
-    while (!world.readLog().some((record) => record['verdict'] === 'allow') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!world.readLog().some((record) => record['verdict'] === 'allow') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGTERM');
-    const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+    const status = await new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
     expect(readFileSync(marker, 'utf8')).toBe('term\n');
     expect(status).toBe(128 + 15);
     expect(world.readLog().at(-1)).toMatchObject({ event: 'finished', status: 143 });

@@ -1,6 +1,18 @@
 // The fast end-to-end suite: the real rsync client and server, through the built gate, with
 // test/fixtures/fake-ssh standing in for ssh/sshd (the real-sshd suite is gate-sshd.test.ts).
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +77,10 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
     writeFileSync(join(world.root, 'internal/keep'), 'keep');
     const before = snapshot(world.root);
     const source = sourceTree();
-    const run = rsyncThroughGate(world, args.map((arg) => arg.replace('SRC', source)));
+    const run = rsyncThroughGate(
+      world,
+      args.map((arg) => arg.replace('SRC', source)),
+    );
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/^zonegate: denied: .*\(ref [0-9a-f]{6}\)$/m);
     if (text !== '') expect(run.stderr).toContain(text);

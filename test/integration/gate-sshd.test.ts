@@ -24,7 +24,8 @@ function tree(files: Record<string, string>): string {
 function read(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) out[join(entry.parentPath, entry.name).slice(dir.length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    if (entry.isFile())
+      out[join(entry.parentPath, entry.name).slice(dir.length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
   }
   return out;
 }
@@ -54,7 +55,11 @@ afterAll(async () => {
 
 describe('the gate behind a real sshd', () => {
   it('lets an allowed push and pull through, byte-identical, and logs both', async () => {
-    const source = tree({ 'db.example.com': '@ SOA ns1 host 2026112301 1 2 3 4\n', 'views/internal/db.corp': 'corp\n', 'db.é x': 'unicode and space\n' });
+    const source = tree({
+      'db.example.com': '@ SOA ns1 host 2026112301 1 2 3 4\n',
+      'views/internal/db.corp': 'corp\n',
+      'db.é x': 'unicode and space\n',
+    });
     const push = await rsync(['-az', '--delete', `${source}/`, remote('external/')]);
     expect(push.stderr).toBe('');
     expect(push.exitCode).toBe(0);
@@ -106,7 +111,10 @@ describe('the gate behind a real sshd', () => {
     // attack: rsync --server with a trailing command substitution, escaped or not.
     const subst = await sshd.ssh(key.privateKey, ['127.0.0.1', 'rsync --server . external/$(id)']);
     expect(subst.exitCode).toBe(65);
-    const denials = world.readLog().filter((record) => record['verdict'] === 'deny').map((record) => record['reason']);
+    const denials = world
+      .readLog()
+      .filter((record) => record['verdict'] === 'deny')
+      .map((record) => record['reason']);
     expect(denials).toEqual(expect.arrayContaining(['shell-metachar', 'no-command']));
   });
 
@@ -124,7 +132,10 @@ describe('the gate behind a real sshd', () => {
 
   it('refuses the key from an address outside from= (sshd) ', async () => {
     // attack: the stolen key used from another host; sshd's from= refuses it before the gate runs.
-    const run = await execa('ssh', [...sshd.sshOptions(key.privateKey), '-b', '127.0.0.2', '127.0.0.2', 'rsync --server . external/'], { reject: false, timeout: 15_000 });
+    const run = await execa('ssh', [...sshd.sshOptions(key.privateKey), '-b', '127.0.0.2', '127.0.0.2', 'rsync --server . external/'], {
+      reject: false,
+      timeout: 15_000,
+    });
     expect(run.exitCode).toBe(255);
     expect(sshd.log()).toMatch(/not allowed|from=|Authentication refused|Connection closed/i);
   });

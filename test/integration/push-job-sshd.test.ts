@@ -1,9 +1,13 @@
-// The rendered cron push script, run the way cron runs it (empty environment), really pushing zone
-// files through a real sshd whose authorized_keys line was rendered by us and forces the real gate.
+// The rendered push job, run the way cron runs it (empty environment), really pushing zone files
+// through `zonegate push` and a real sshd whose authorized_keys line was rendered by us and forces
+// the real gate. The script is only the pinned environment and `exec zonegate push`: the lock, the
+// run log, the status file and the exit code it reports are zonegate push's.
 
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAuthorizedKeysLines } from '../../src/admin/authorized-keys.js';
 import { installAuthorizedKeys } from '../../src/admin/authorized-keys-install.js';
@@ -15,17 +19,35 @@ import { requireTool } from '../helpers/tools.js';
 
 let sshd: Sshd;
 let dir: string;
+/** Rendered by `zonegate cron --target ns2`: pushes to ns2 only. */
 let script: string;
-let pushLog: string;
-let lock: string;
+/** Rendered by `zonegate systemd` without --target: every target in the config, ns3 included. */
+let scriptAll: string;
+let stateDir: string;
+let logDir: string;
 let source: string;
 let secondaryZones: string;
 let gateLog: string;
 let primaryConfig: string;
 let identity: string;
+let writePrimaryConfig: (push?: Record<string, unknown>) => void;
 
 // cron's way: an empty environment and /bin/sh -c.
-const runLikeCron = (): Promise<RunResult> => run('/usr/bin/env', ['-i', '/bin/sh', '-c', `'${script}'`]);
+const runLikeCron = (file = script): Promise<RunResult> => run('/usr/bin/env', ['-i', '/bin/sh', '-c', `'${file}'`], { timeout: 60_000 });
+const runLogs = (): string[] =>
+  readdirSync(logDir)
+    .filter((f) => f.endsWith('.log'))
+    .sort();
+const pushStatus = async (): Promise<{
+  runs: number;
+  skips: number;
+  consecutiveSkips: number;
+  lastRunExit: number;
+  targets: Record<string, Record<string, unknown>>;
+}> => {
+  const result = await zonegate(['status', '--config', primaryConfig, '--json']);
+  return (JSON.parse(result.stdout) as { push: Awaited<ReturnType<typeof pushStatus>> }).push;
+};
 
 beforeAll(async () => {
   requireTool('/usr/bin/rsync', 'rsync');
@@ -43,14 +65,22 @@ beforeAll(async () => {
     secondaryConfig,
     JSON.stringify({
       gate: { log: gateLog, sandbox: 'auto' },
-      keys: { ns1: { publicKey: key.line, from: ['127.0.0.1'], rules: [{ direction: 'upload', root: secondaryRoot, paths: ['zones', 'zones/**'], delete: true }] } },
+      keys: {
+        ns1: {
+          publicKey: key.line,
+          from: ['127.0.0.1'],
+          rules: [{ direction: 'upload', root: secondaryRoot, paths: ['zones', 'zones/**'], delete: true }],
+        },
+      },
     }),
     { mode: 0o600 },
   );
   const keys = [...loadPolicy(secondaryConfig).keys.values()];
   const lines = renderAuthorizedKeysLines(keys, { node: process.execPath, gate: `${ROOT}/bin/gate.cjs`, config: secondaryConfig });
   await installAuthorizedKeys(sshd.authorizedKeys, lines, keys);
-  // The primary: zone files and a config with one target, the sshd above.
+  // The primary: zone files and a config with two targets on the sshd above. ns2 pushes where the
+  // gate allows; ns3 pushes to a directory the gate refuses, so a job that ignored --target ns2
+  // (and pushed to every target) would fail.
   source = join(dir, 'primary-zones');
   mkdirSync(source);
   writeFileSync(join(source, 'example.com.zone'), '$ORIGIN example.com.\n@ 3600 IN SOA ns1 hostmaster 2024010101 3600 900 604800 300\n');
@@ -58,36 +88,91 @@ beforeAll(async () => {
   writeFileSync(join(secondaryZones, 'stale.zone'), 'gone from the primary\n');
   primaryConfig = join(dir, 'primary.conf');
   identity = key.privateKey;
-  const target = { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: key.privateKey, knownHosts: sshd.knownHosts, source, destination: 'zones', delete: true };
-  writeFileSync(primaryConfig, JSON.stringify({ targets: { ns2: target } }), { mode: 0o600 });
+  stateDir = join(dir, 'state');
+  logDir = join(dir, 'push-logs');
+  const target = {
+    host: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    identity: key.privateKey,
+    knownHosts: sshd.knownHosts,
+    source,
+    delete: true,
+    retries: 0,
+  };
+  writePrimaryConfig = (push = {}) => {
+    const targets = { ns2: { ...target, destination: 'zones' }, ns3: { ...target, destination: 'elsewhere' } };
+    writeFileSync(primaryConfig, JSON.stringify({ targets, push: { stateDir, logDir, backoffSeconds: [1], ...push } }), { mode: 0o600 });
+  };
+  writePrimaryConfig();
   script = join(dir, 'bin', 'zonegate-push');
-  pushLog = join(dir, 'log', 'push.log');
-  lock = join(dir, 'push.lock');
-  const rendered = await zonegate(['cron', '--config', primaryConfig, '--write', '--script', script, '--crontab', join(dir, 'cron', 'zonegate-push'), '--log', pushLog, '--lock', lock]);
+  const rendered = await zonegate([
+    'cron',
+    '--config',
+    primaryConfig,
+    '--target',
+    'ns2',
+    '--write',
+    '--script',
+    script,
+    '--crontab',
+    join(dir, 'cron', 'zonegate-push'),
+  ]);
   expect(rendered.stderr).toBe('');
   expect(rendered.exitCode).toBe(0);
+  expect(readFileSync(join(dir, 'cron', 'zonegate-push'), 'utf8')).toMatch(
+    new RegExp(`^MAILTO='root'\\n\\*/5 \\* \\* \\* \\* root '${script}'\\n$`, 'm'),
+  );
+  scriptAll = join(dir, 'bin', 'zonegate-push-all');
+  const units = await zonegate(['systemd', '--config', primaryConfig, '--write', '--script', scriptAll, '--unit-dir', join(dir, 'units')]);
+  expect(units.stderr).toBe('');
+  expect(units.exitCode).toBe(0);
 });
 afterAll(async () => sshd?.stop());
 
 describe('rendered cron push script against a real sshd and the real gate', () => {
-  it('pushes the zones quietly, deleting what is gone from the primary', async () => {
+  it('pushes the zones quietly through zonegate push, deleting what is gone from the primary', async () => {
     const result = await runLikeCron();
     expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: '', stderr: '' });
     expect(readFileSync(join(secondaryZones, 'example.com.zone'), 'utf8')).toBe(readFileSync(join(source, 'example.com.zone'), 'utf8'));
     expect(existsSync(join(secondaryZones, 'example.net.zone'))).toBe(true);
     expect(existsSync(join(secondaryZones, 'stale.zone'))).toBe(false);
-    expect(readFileSync(pushLog, 'utf8')).toMatch(/push ns2: ok\n.*run ok\n$/);
     expect(readFileSync(gateLog, 'utf8')).toMatch(/"verdict":"allow"/);
+    expect(readFileSync(gateLog, 'utf8')).not.toMatch(/"verdict":"deny"/);
+    // zonegate push's own records, in the config's push.logDir and push.stateDir: ns2 only.
+    expect(runLogs()).toHaveLength(1);
+    expect(readFileSync(join(logDir, runLogs()[0] ?? ''), 'utf8')).toMatch(
+      /run start: pid \d+, targets ns2;[^\n]*\n(.*\n)*.*run end: exit 0\n/,
+    );
+    const status = await pushStatus();
+    expect(status).toMatchObject({ runs: 1, lastRunExit: 0 });
+    expect(status.targets['ns2']).toMatchObject({ lastOutcome: 'ok' });
+    expect(status.targets).not.toHaveProperty('ns3');
+  });
+
+  it("without --target pushes to every target, and passes zonegate push's exit 1 and summary on", async () => {
+    const result = await runLikeCron(scriptAll);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    // The whole summary: what cron mails (the run helper drops the last newline).
+    expect(result.stderr).toMatch(
+      /^zonegate push: 1 of 2 target\(s\) ok\n {2}ns2: ok \(exit 0\): pushed\n {2}ns3: failed \(exit \d+\): .*denied: path is outside the allowed tree.*\n {2}log: \S+$/,
+    );
+    expect(existsSync(/ {2}log: (\S+)$/.exec(result.stderr)?.[1] ?? '')).toBe(true);
+    expect(readFileSync(gateLog, 'utf8')).toMatch(/"verdict":"deny"/);
   });
 
   it('fails loudly, naming the target, when the push fails', async () => {
-    // A primary whose zone tree vanished (an unmounted disk): rsync fails, cron must hear of it.
+    // A primary whose zone tree vanished (an unmounted disk): the push fails, cron must hear of it.
     rmSync(source, { recursive: true });
     try {
       const result = await runLikeCron();
-      expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/^zonegate-push: push to ns2 \(127\.0\.0\.1\) failed: rsync exit \d+ \(log: .*push\.log\)$/m);
-      expect(readFileSync(pushLog, 'utf8')).toMatch(/run failed\n$/);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        /^zonegate push: 0 of 1 target\(s\) ok\n {2}ns2: failed \(exit 23\): rsync partial transfer.*\n {2}log: .*\/push-logs\/\S+\.log$/,
+      );
+      expect((await pushStatus()).targets['ns2']).toMatchObject({ consecutiveFailures: 1 });
     } finally {
       mkdirSync(source);
     }
@@ -123,19 +208,49 @@ describe('rendered cron push script against a real sshd and the real gate', () =
     expect(denials() - before).toBe(2);
   });
 
-  // Overlap: a second run while the first still holds the lock must not start another push.
-  it('skips, with a message and exit 75, while another run holds the lock', async () => {
-    // One process that holds the lock itself, so killing it releases the lock at once.
-    const holder = execa('/bin/sh', ['-c', 'exec 9>>"$1"; flock 9; exec sleep 5', 'sh', lock], { reject: false, stdio: 'ignore' });
+  // Overlap: a second run of the job while the first is still going must not start another push.
+  it('a second run while the first is still going exits 75 and pushes nothing', async () => {
+    // The first run reports its start to a ping URL that answers only when the test says so: until
+    // then the run is in progress and holds zonegate push's lock.
+    let answerStart: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => {
+      answerStart = resolve;
+    });
+    let startSeen: () => void = () => undefined;
+    const startRequested = new Promise<void>((resolve) => {
+      startSeen = resolve;
+    });
+    const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      request.resume();
+      if (request.url === '/check/start') {
+        startSeen();
+        void started.then(() => response.end('ok'));
+      } else {
+        response.end('ok');
+      }
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    writePrimaryConfig({ pingUrl: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/check` });
+    let first: Promise<RunResult> | undefined;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const result = await runLikeCron();
-      expect(result.exitCode).toBe(75);
-      expect(result.stderr).toMatch(/skipped: the previous run still holds/);
+      const before = await pushStatus();
+      first = runLikeCron();
+      const ended = first.then((result) => {
+        throw new Error(`the first run ended before it reported its start: ${JSON.stringify(result)}`);
+      });
+      await Promise.race([startRequested, ended]);
+      const second = await runLikeCron();
+      expect(second).toEqual({ exitCode: 75, stdout: '', stderr: '' });
+      expect(await pushStatus()).toMatchObject({ runs: before.runs, skips: before.skips + 1, consecutiveSkips: 1 });
+      answerStart?.();
+      expect(await first).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+      expect(await pushStatus()).toMatchObject({ runs: before.runs + 1, consecutiveSkips: 0 });
     } finally {
-      holder.kill('SIGTERM');
-      await holder;
+      answerStart?.();
+      await first;
+      server.close();
+      writePrimaryConfig();
     }
   });
 });
-

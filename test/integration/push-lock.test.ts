@@ -15,7 +15,11 @@ let hookOut: string;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const status = async (): Promise<{ skips: number; consecutiveSkips: number; runs: number }> =>
-  (JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as { push: { skips: number; consecutiveSkips: number; runs: number } }).push;
+  (
+    JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as {
+      push: { skips: number; consecutiveSkips: number; runs: number };
+    }
+  ).push;
 
 /** Starts a push of the slow target in the background; resolves once it holds the lock. */
 async function startSlowRun(): Promise<ReturnType<typeof spawn>> {
@@ -29,7 +33,9 @@ async function startSlowRun(): Promise<ReturnType<typeof spawn>> {
     if (existsSync(lockFile) && readFileSync(lockFile, 'utf8').startsWith(`${String(child.pid)} `)) return child;
     await sleep(50);
   }
-  throw new Error(`the background run never held the lock (exit ${String(exited)}; lock file: ${existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : 'missing'})`);
+  throw new Error(
+    `the background run never held the lock (exit ${String(exited)}; lock file: ${existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : 'missing'})`,
+  );
 }
 
 beforeAll(async () => {
@@ -66,7 +72,9 @@ describe('the no-overlap lock', () => {
     expect(existsSync(hookOut)).toBe(false);
     const again = await zonegate(['push', '--config', config, 'healthy']);
     expect(again.exitCode).toBe(75);
-    expect(again.stderr).toMatch(new RegExp(`skipped 2 runs in a row: the previous run still holds .*push\\.lock \\(${String(first.pid)} `));
+    expect(again.stderr).toMatch(
+      new RegExp(`skipped 2 runs in a row: the previous run still holds .*push\\.lock \\(${String(first.pid)} `),
+    );
     expect(readFileSync(hookOut, 'utf8')).toMatch(/^outcome=skipped exit=75\n\{"outcome":"skipped"/);
     expect(await status()).toMatchObject({ skips: 2, consecutiveSkips: 2 });
     expect(await done).toBe(0);

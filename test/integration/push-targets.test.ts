@@ -13,9 +13,25 @@ let config: string;
 let first: RunResult;
 let firstMs: number;
 
-interface Event { event: string; target?: string; kind?: string; durationMs?: number; time: string; status?: number; attempts?: number }
+interface Event {
+  event: string;
+  target?: string;
+  kind?: string;
+  durationMs?: number;
+  time: string;
+  status?: number;
+  attempts?: number;
+}
 const events = (): Event[] =>
-  readdirSync(world.logDir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readFileSync(join(world.logDir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Event));
+  readdirSync(world.logDir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(join(world.logDir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Event),
+    );
 
 beforeAll(async () => {
   // The gate also runs its rsync once for --version, so the slow target is slowed twice: ~4 s.
@@ -56,7 +72,12 @@ describe('push to healthy, down and slow targets', () => {
   });
 
   it('writes the itemized changes and the gate replies into the run log', () => {
-    const log = readFileSync(readdirSync(world.logDir).filter((f) => f.endsWith('.log')).map((f) => join(world.logDir, f))[0] as string, 'utf8');
+    const log = readFileSync(
+      readdirSync(world.logDir)
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => join(world.logDir, f))[0] as string,
+      'utf8',
+    );
     expect(log).toMatch(/^healthy rsync\| <f\+{9} db\.zone0\.example$/m);
     expect(log).toMatch(/^healthy stderr\| zonegate: zone set ext-healthy: release/m);
     expect(log).toMatch(/^down stderr\| ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$/m);
@@ -65,7 +86,9 @@ describe('push to healthy, down and slow targets', () => {
   it('keeps counters in the status file and prints them as JSON', async () => {
     const status = await zonegate(['status', '--config', config, '--json']);
     expect(status.exitCode).toBe(0);
-    const { push } = JSON.parse(status.stdout) as { push: { runs: number; failedRuns: number; targets: Record<string, Record<string, unknown>> } };
+    const { push } = JSON.parse(status.stdout) as {
+      push: { runs: number; failedRuns: number; targets: Record<string, Record<string, unknown>> };
+    };
     expect(push).toMatchObject({ runs: 1, failedRuns: 1 });
     expect(push.targets['healthy']).toMatchObject({ runs: 1, failures: 0, consecutiveFailures: 0, lastOutcome: 'ok', lastZonesChanged: 3 });
     expect(push.targets['healthy']?.['lastBytesSent']).toBeGreaterThan(400);
@@ -81,7 +104,10 @@ describe('push to healthy, down and slow targets', () => {
     expect(all.stdout).toMatch(/\| .*'healthy_age'=\d+s;3600;10800;0 'healthy_consecutive_failures'=0;1;3;0/);
     const healthyOnly = world.writeConfig([world.healthy, world.slow]);
     const ok = await zonegate(['status', '--config', healthyOnly, '--nagios']);
-    expect({ code: ok.exitCode, line: ok.stdout.split('\n')[0]?.split(' | ')[0] }).toEqual({ code: 0, line: 'ZONEGATE OK - 2 item(s) fine' });
+    expect({ code: ok.exitCode, line: ok.stdout.split('\n')[0]?.split(' | ')[0] }).toEqual({
+      code: 0,
+      line: 'ZONEGATE OK - 2 item(s) fine',
+    });
     const old = await zonegate(['status', '--config', healthyOnly, '--nagios', '--warn-age', '0', '--crit-age', '99999']);
     expect(old.exitCode).toBe(1);
     expect(old.stdout).toMatch(/^ZONEGATE WARNING - healthy: last success \d+ s ago/);
@@ -92,18 +118,22 @@ describe('push to healthy, down and slow targets', () => {
     expect(metrics.exitCode).toBe(0);
     expect(metrics.stdout).toMatch(/^zonegate_push_runs_total 1$/m);
     expect(metrics.stdout).toMatch(/^zonegate_push_target_consecutive_failures\{target="down"\} 1$/m);
-    expect(metrics.stdout).toMatch(/^# TYPE zonegate_push_target_last_success_timestamp_seconds gauge\nzonegate_push_target_last_success_timestamp_seconds\{target="healthy"\} \d+/m);
+    expect(metrics.stdout).toMatch(
+      /^# TYPE zonegate_push_target_last_success_timestamp_seconds gauge\nzonegate_push_target_last_success_timestamp_seconds\{target="healthy"\} \d+/m,
+    );
   });
 
   it('a second run with nothing changed is quiet and exits 0 (only the healthy targets)', async () => {
     const again = await zonegate(['push', '--config', config, 'healthy', 'slow']);
     expect(again).toEqual({ exitCode: 0, stdout: '', stderr: '' });
-    const status = JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as { push: { targets: Record<string, Record<string, unknown>> } };
+    const status = JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as {
+      push: { targets: Record<string, Record<string, unknown>> };
+    };
     expect(status.push.targets['healthy']).toMatchObject({ runs: 2, lastZonesChanged: 0 });
     expect(status.push.targets['down']).toMatchObject({ runs: 1 });
   });
 
-  it('on the secondary, status reads the zone set\'s last good push and goes CRITICAL when it is too old', async () => {
+  it("on the secondary, status reads the zone set's last good push and goes CRITICAL when it is too old", async () => {
     const secondaryConfig = join(world.healthy.root, '..', 'gate.conf');
     const fresh = await zonegate(['status', '--config', secondaryConfig, '--nagios']);
     expect(fresh.exitCode).toBe(0);

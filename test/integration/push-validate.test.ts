@@ -43,7 +43,9 @@ describe('local validation', () => {
     writeFileSync(join(world.source, 'db.zone1.example'), zoneText('zone1.example', 2024010200, 'www IN A 999.1.2.3\n'));
     const result = await zonegate(['push', '--config', config]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/healthy: invalid: not sent: 1 zone file problem\(s\) in .*: db\.zone1\.example: \/usr\/bin\/named-checkzone failed/);
+    expect(result.stderr).toMatch(
+      /healthy: invalid: not sent: 1 zone file problem\(s\) in .*: db\.zone1\.example: \/usr\/bin\/named-checkzone failed/,
+    );
     expect(live('db.zone1.example')).toBe(zoneText('zone1.example', 2024010100));
     expect(pings.slice(-2)).toEqual(['/ping/abc/start', '/ping/abc/fail']);
   });
@@ -77,7 +79,9 @@ describe('log retention', () => {
     // Not ours: kept whatever their age.
     plant('notes.txt', old);
     plant('push-manual.log', old);
-    const before = readdirSync(world.logDir).filter((f) => /^push-\d/.test(f) && f.endsWith('.log')).sort();
+    const before = readdirSync(world.logDir)
+      .filter((f) => /^push-\d/.test(f) && f.endsWith('.log'))
+      .sort();
     const result = await zonegate(['push', '--config', config]);
     expect(result.exitCode).toBe(0);
     const after = readdirSync(world.logDir).sort();
@@ -95,7 +99,18 @@ describe('log retention', () => {
 
 describe('zonegate target add', () => {
   const hostKeyBody = (): string => readFileSync(world.healthy.knownHosts, 'utf8').trim().split(/\s+/)[2] ?? '';
-  const args = (...extra: string[]): string[] => ['target', 'add', 'ns9', '--host', '127.0.0.1', '--port', String(world.healthy.port), '--known-hosts', join(world.dir, 'pinned_known_hosts'), ...extra];
+  const args = (...extra: string[]): string[] => [
+    'target',
+    'add',
+    'ns9',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(world.healthy.port),
+    '--known-hosts',
+    join(world.dir, 'pinned_known_hosts'),
+    ...extra,
+  ];
 
   it('refuses to pin without a confirmation when no person can answer', async () => {
     const result = await zonegate(args());
@@ -116,8 +131,13 @@ describe('zonegate target add', () => {
     const result = await zonegate(args('--fingerprint', fingerprint));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`recorded ${fingerprint} for [127.0.0.1]:${String(world.healthy.port)}`);
-    expect(readFileSync(join(world.dir, 'pinned_known_hosts'), 'utf8')).toBe(`[127.0.0.1]:${String(world.healthy.port)} ssh-ed25519 ${hostKeyBody()}\n`);
-    const pinned = world.writeConfig([{ ...world.healthy, knownHosts: join(world.dir, 'pinned_known_hosts') }], { stateDir: join(world.dir, 'state2'), logDir: join(world.dir, 'log2') });
+    expect(readFileSync(join(world.dir, 'pinned_known_hosts'), 'utf8')).toBe(
+      `[127.0.0.1]:${String(world.healthy.port)} ssh-ed25519 ${hostKeyBody()}\n`,
+    );
+    const pinned = world.writeConfig([{ ...world.healthy, knownHosts: join(world.dir, 'pinned_known_hosts') }], {
+      stateDir: join(world.dir, 'state2'),
+      logDir: join(world.dir, 'log2'),
+    });
     expect(await zonegate(['push', '--config', pinned])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
   });
 });

@@ -35,20 +35,36 @@ function source(zones: Record<string, number | string>, big?: { zone: string; by
 }
 
 function env(key: string): Record<string, string> {
-  return { PATH: '/usr/bin:/bin', ZONEGATE_TEST_NODE: process.execPath, ZONEGATE_TEST_GATE: GATE, ZONEGATE_TEST_CONFIG: config, ZONEGATE_TEST_KEY: key };
+  return {
+    PATH: '/usr/bin:/bin',
+    ZONEGATE_TEST_NODE: process.execPath,
+    ZONEGATE_TEST_GATE: GATE,
+    ZONEGATE_TEST_CONFIG: config,
+    ZONEGATE_TEST_KEY: key,
+  };
 }
 
 function push(name: string, dir: string, extra: string[] = []): { status: number | null; stderr: string } {
-  const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', '--delete', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], { env: env(name), encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', '--delete', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], {
+    env: env(name),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
 function startPush(name: string, dir: string, extra: string[]): ChildProcess {
-  return spawn('rsync', ['-e', FAKE_SSH, '-rt', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], { env: env(name), stdio: 'ignore' });
+  return spawn('rsync', ['-e', FAKE_SSH, '-rt', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], {
+    env: env(name),
+    stdio: 'ignore',
+  });
 }
 
 function records(): Record<string, unknown>[] {
-  return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 function staging(name: string): string[] {
@@ -67,7 +83,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => { resolve(); });
+    else
+      child.once('exit', () => {
+        resolve();
+      });
   });
 }
 
@@ -87,12 +106,19 @@ beforeAll(async () => {
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', roots['full'] ?? ''], { encoding: 'utf8' });
   if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs for the disk-full test (needs root): ${mounted.stderr}`);
   mkdirSync(join(roots['full'] ?? '', '.zonegate'), { recursive: true });
-  named = await startNamed({ zones: [], includeFiles: Object.values(roots).map((root) => ({ path: join(root, '.zonegate/named-zones.conf') })) });
+  named = await startNamed({
+    zones: [],
+    includeFiles: Object.values(roots).map((root) => ({ path: join(root, '.zonegate/named-zones.conf') })),
+  });
   log = join(base, 'gate.log');
   config = join(base, 'zonegate.conf');
   const keys: Record<string, unknown> = {};
   for (const [index, name] of Object.keys(roots).entries()) {
-    const zoneSet: Record<string, unknown> = { name, rndc: ['/usr/sbin/rndc', ...named.rndcArgs], verify: { server: '127.0.0.1', port: named.port, timeoutSeconds: 2 } };
+    const zoneSet: Record<string, unknown> = {
+      name,
+      rndc: ['/usr/sbin/rndc', ...named.rndcArgs],
+      verify: { server: '127.0.0.1', port: named.port, timeoutSeconds: 2 },
+    };
     // A zone set without a checker: only named itself can reject a zone, after promotion.
     if (name === 'reject') zoneSet['checker'] = false;
     // An rndc that hangs while a flag file exists: the window between promotion and reload.
@@ -101,7 +127,11 @@ beforeAll(async () => {
       writeFileSync(wrapper, `#!/bin/sh\n[ -e ${join(base, 'hang')} ] && sleep 60\nexec /usr/sbin/rndc "$@"\n`, { mode: 0o755 });
       zoneSet['rndc'] = [wrapper, ...named.rndcArgs];
     }
-    keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules: [{ direction: 'upload', root: roots[name], paths: ['**'], delete: true, zoneSet }] };
+    keys[name] = {
+      publicKey: fakeEd25519PublicKey(index + 1),
+      from: ['127.0.0.1'],
+      rules: [{ direction: 'upload', root: roots[name], paths: ['**'], delete: true, zoneSet }],
+    };
   }
   writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
   for (const name of Object.keys(roots)) {
@@ -118,15 +148,27 @@ afterAll(async () => {
 describe('zone sets under failure', () => {
   it('the client killed mid-transfer: live untouched, staging removed, the next push works', async () => {
     const before = live('kill');
-    const child = startPush('kill', source({ 'kill.example': 2 }, { zone: 'big.example', bytes: 4_000_000 }), ['--delete', '--bwlimit=200']);
-    await until(() => staging('kill').length > 0 && readdirSync(join(roots['kill'] ?? '', '.staging', staging('kill')[0] ?? '')).some((file) => file.startsWith('.')), 'a partial file in staging');
+    const child = startPush('kill', source({ 'kill.example': 2 }, { zone: 'big.example', bytes: 4_000_000 }), [
+      '--delete',
+      '--bwlimit=200',
+    ]);
+    await until(
+      () =>
+        staging('kill').length > 0 &&
+        readdirSync(join(roots['kill'] ?? '', '.staging', staging('kill')[0] ?? '')).some((file) => file.startsWith('.')),
+      'a partial file in staging',
+    );
     // attack/accident: the pushing side dies (SIGKILL the client) in the middle of the transfer.
     child.kill('SIGKILL');
     await exited(child);
     await until(() => staging('kill').length === 0, 'the gate to remove its staging');
     expect(live('kill')).toEqual(before);
     expect(await named.serial('kill.example')).toBe(1);
-    expect(records().filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'finished').at(-1)).toMatchObject({ outcome: 'rsync-failed' });
+    expect(
+      records()
+        .filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'finished')
+        .at(-1),
+    ).toMatchObject({ outcome: 'rsync-failed' });
     const next = push('kill', source({ 'kill.example': 3 }));
     expect(next.status).toBe(0);
     expect(await named.serial('kill.example')).toBe(3);
@@ -134,7 +176,10 @@ describe('zone sets under failure', () => {
 
   it('the gate itself killed mid-transfer: the leftover staging is never promoted and the next push removes it', async () => {
     const before = live('kill');
-    const child = startPush('kill', source({ 'kill.example': 4 }, { zone: 'big.example', bytes: 4_000_000 }), ['--delete', '--bwlimit=200']);
+    const child = startPush('kill', source({ 'kill.example': 4 }, { zone: 'big.example', bytes: 4_000_000 }), [
+      '--delete',
+      '--bwlimit=200',
+    ]);
     await until(() => staging('kill').length > 0 && gatePids('kill').length > 0, 'the gate to start staging');
     const leftover = staging('kill')[0];
     // attack/accident: the gate is killed (OOM killer, reboot): nothing runs its cleanup.
@@ -146,7 +191,11 @@ describe('zone sets under failure', () => {
     expect(await named.serial('kill.example')).toBe(3);
     const next = push('kill', source({ 'kill.example': 5 }));
     expect(next.status).toBe(0);
-    expect(records().filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'decision').at(-1)).toMatchObject({ leftoversRemoved: [leftover] });
+    expect(
+      records()
+        .filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'decision')
+        .at(-1),
+    ).toMatchObject({ leftoversRemoved: [leftover] });
     expect(staging('kill')).toEqual([]);
     expect(await named.serial('kill.example')).toBe(5);
   });
@@ -171,7 +220,9 @@ describe('zone sets under failure', () => {
     const broken = `${soaZone('reject.example', 2)}www IN A 999.0.0.1\n`;
     const result = push('reject', source({ 'reject.example': broken }));
     expect(result.status).toBe(84);
-    expect(result.stderr).toMatch(/the server does not serve the new serial of reject\.example after the reload; rolled back to release \S+/);
+    expect(result.stderr).toMatch(
+      /the server does not serve the new serial of reject\.example after the reload; rolled back to release \S+/,
+    );
     expect(live('reject')).toEqual(before);
     expect(await named.serial('reject.example')).toBe(1);
   });
@@ -179,7 +230,12 @@ describe('zone sets under failure', () => {
   it('the gate killed after promotion but before the reload: the next push finishes the reload', async () => {
     writeFileSync(join(base, 'hang'), '');
     const child = startPush('crash', source({ 'crash.example': 2 }), ['--delete']);
-    await until(() => readFileSync(join(roots['crash'] ?? '', '.zonegate/state.json'), 'utf8').includes('"pending"') && readFileSync(join(roots['crash'] ?? '', 'current/db.crash.example'), 'utf8').includes(' 2 3600'), 'the promotion');
+    await until(
+      () =>
+        readFileSync(join(roots['crash'] ?? '', '.zonegate/state.json'), 'utf8').includes('"pending"') &&
+        readFileSync(join(roots['crash'] ?? '', 'current/db.crash.example'), 'utf8').includes(' 2 3600'),
+      'the promotion',
+    );
     // attack/accident: the gate dies while rndc runs (the release is live, named still serves 1).
     for (const pid of gatePids('crash')) process.kill(pid, 'SIGKILL');
     child.kill('SIGKILL');
@@ -199,12 +255,22 @@ describe('zone sets under failure', () => {
     const sshd = await startSshd();
     try {
       const key = await makeKeyPair(sshd.dir, 'primary');
-      writeFileSync(sshd.authorizedKeys, `restrict,from="127.0.0.1",command="${process.execPath} ${GATE} --config ${config} --key kill" ${key.line}\n`);
+      writeFileSync(
+        sshd.authorizedKeys,
+        `restrict,from="127.0.0.1",command="${process.execPath} ${GATE} --config ${config} --key kill" ${key.line}\n`,
+      );
       const rsh = ['ssh', ...sshd.sshOptions(key.privateKey)].join(' ');
       const target = `${sshd.user}@127.0.0.1:${roots['kill'] ?? ''}/`;
       const before = live('kill');
-      const child = spawn('rsync', ['-e', rsh, '-rt', '--bwlimit=200', `${source({ 'kill.example': 6 }, { zone: 'big.example', bytes: 4_000_000 })}/`, target], { stdio: 'ignore' });
-      await until(() => staging('kill').some((id) => readdirSync(join(roots['kill'] ?? '', '.staging', id)).some((file) => file.startsWith('.'))), 'a partial file in staging');
+      const child = spawn(
+        'rsync',
+        ['-e', rsh, '-rt', '--bwlimit=200', `${source({ 'kill.example': 6 }, { zone: 'big.example', bytes: 4_000_000 })}/`, target],
+        { stdio: 'ignore' },
+      );
+      await until(
+        () => staging('kill').some((id) => readdirSync(join(roots['kill'] ?? '', '.staging', id)).some((file) => file.startsWith('.'))),
+        'a partial file in staging',
+      );
       // attack/accident: the ssh connection dies (SIGKILL the ssh process, not rsync).
       const ssh = spawnSync('pgrep', ['-P', String(child.pid), '-x', 'ssh'], { encoding: 'utf8' }).stdout.trim();
       expect(ssh).toMatch(/^\d+$/);

@@ -51,7 +51,13 @@ function pushArgs(view: View, dir: string, extra: string[]): string[] {
 }
 
 function pushEnv(key: string): Record<string, string> {
-  return { PATH: '/usr/bin:/bin', ZONEGATE_TEST_NODE: process.execPath, ZONEGATE_TEST_GATE: GATE, ZONEGATE_TEST_CONFIG: config, ZONEGATE_TEST_KEY: key };
+  return {
+    PATH: '/usr/bin:/bin',
+    ZONEGATE_TEST_NODE: process.execPath,
+    ZONEGATE_TEST_GATE: GATE,
+    ZONEGATE_TEST_CONFIG: config,
+    ZONEGATE_TEST_KEY: key,
+  };
 }
 
 function push(view: View, dir: string, extra: string[] = ['--delete'], key = `${view}-primary`): Push {
@@ -64,16 +70,25 @@ function pushAsync(view: View, dir: string, key: string): Promise<Push> {
     const child = spawn('rsync', pushArgs(view, dir, []), { env: pushEnv(key) });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => { resolve({ status, stderr }); });
+    child.on('close', (status) => {
+      resolve({ status, stderr });
+    });
   });
 }
 
 function records(): Record<string, unknown>[] {
-  return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 function lastFinished(): Record<string, unknown> {
-  return records().filter((record) => record['event'] === 'finished').at(-1) ?? {};
+  return (
+    records()
+      .filter((record) => record['event'] === 'finished')
+      .at(-1) ?? {}
+  );
 }
 
 function zoneSetRule(view: View, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -128,7 +143,11 @@ describe('zone sets with a real named', () => {
     expect(result.stderr).toMatch(/zonegate: zone set ext: release \S+ is live: 0 changed, 4 added, 0 removed/);
     expect(result.status).toBe(0);
     expect(await named.serial('a.example', { view: 'ext' })).toBe(1);
-    expect(lastFinished()).toMatchObject({ outcome: 'promoted', added: ['a.example', 'b.example', 'c.example', 'd.example'], reload: ['reconfig'] });
+    expect(lastFinished()).toMatchObject({
+      outcome: 'promoted',
+      added: ['a.example', 'b.example', 'c.example', 'd.example'],
+      reload: ['reconfig'],
+    });
   });
 
   it('a push of changed zones reloads only those, with the view named, and named serves the new serials', async () => {
@@ -211,7 +230,8 @@ describe('zone sets with a real named', () => {
     expect(readdirSync(join(roots.ext, '.staging'))).toEqual([]);
     expect(await named.serial('c.example', { view: 'ext' })).toBe(6);
     const deadline = Date.now() + 10_000;
-    while (readdirSync(join(roots.ext, '.trash')).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (readdirSync(join(roots.ext, '.trash')).length > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(readdirSync(join(roots.ext, '.trash'))).toEqual([]);
   });
 
@@ -240,7 +260,9 @@ describe('zone sets with a real named', () => {
     const second = source({ 'd.example': 40 });
     const [ra, rb] = await Promise.all([pushAsync('ext', first, 'ext-primary'), pushAsync('ext', second, 'ext-second-primary')]);
     expect([ra.status, rb.status]).toEqual([0, 0]);
-    const promoted = records().filter((record) => record['event'] === 'finished' && record['outcome'] === 'promoted').slice(-2);
+    const promoted = records()
+      .filter((record) => record['event'] === 'finished' && record['outcome'] === 'promoted')
+      .slice(-2);
     // Sequential: the later push was staged from the release the earlier one made live.
     expect(promoted[1]?.['previous']).toBe(promoted[0]?.['release']);
     expect(await named.serial('b.example', { view: 'ext' })).toBe(20);
@@ -264,7 +286,10 @@ describe('zone sets with a real named', () => {
 
   it('a pull from a zone set reads the live release only', () => {
     const back = mkdtempSync(join(tmpdir(), 'zonegate-back-'));
-    const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', `secondary:${roots.ext}/`, `${back}/`], { env: pushEnv('ext-primary'), encoding: 'utf8' });
+    const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', `secondary:${roots.ext}/`, `${back}/`], {
+      env: pushEnv('ext-primary'),
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     expect(Object.fromEntries(readdirSync(back).map((file) => [file, readFileSync(join(back, file), 'utf8')]))).toEqual(live('ext'));
   });

@@ -6,7 +6,13 @@ import { refusal as outcome } from '../helpers/refusal.js';
 
 const command: GateCommand = { node: '/usr/bin/node', gate: '/opt/zonegate/bin/gate.cjs', config: '/etc/zonegate/zonegate.conf' };
 const rules: KeyPolicy['rules'] = [{ direction: 'upload', root: '/var/lib/bind', paths: ['zones/**'], delete: false }];
-const key = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({ name: 'primary1', publicKey: KEY_A, from: ['192.0.2.10'], rules, ...overrides });
+const key = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
+  name: 'primary1',
+  publicKey: KEY_A,
+  from: ['192.0.2.10'],
+  rules,
+  ...overrides,
+});
 
 describe('renderAuthorizedKeysLine', () => {
   it('restricts everything, pins from= and forces the gate by absolute paths', () => {
@@ -37,7 +43,13 @@ describe('renderAuthorizedKeysLine', () => {
     ['newline in node', key(), { ...command, node: '/usr/bin/node\n' }, '--node', /absolute path/],
     ['malformed key', key({ publicKey: 'ssh-ed25519 AAAA' }), command, 'keys.primary1.publicKey', /not a ssh-ed25519 key/],
     ['truncated key', key({ publicKey: KEY_A.slice(0, 60) }), command, 'keys.primary1.publicKey', /./],
-    ['newline in key comment', key({ publicKey: `${KEY_A}\ncommand="/bin/sh" ${KEY_B}` }), command, 'keys.primary1.publicKey', /one OpenSSH public key line/],
+    [
+      'newline in key comment',
+      key({ publicKey: `${KEY_A}\ncommand="/bin/sh" ${KEY_B}` }),
+      command,
+      'keys.primary1.publicKey',
+      /one OpenSSH public key line/,
+    ],
     ['bad expiry', key({ expiry: '2027-12-31' }), command, 'keys.primary1.expiry', /YYYYMMDD/],
   ])('refuses %s, naming the field', (_label, bad, cmd, field, message) => {
     const result = outcome(() => renderAuthorizedKeysLine(bad, cmd));
@@ -55,7 +67,13 @@ describe('renderAuthorizedKeysLines', () => {
 
   // Attack on the admin's intent: the same key under two names; sshd would only ever apply the first.
   it('refuses the same public key under two names', () => {
-    const result = outcome(() => renderAuthorizedKeysLines([key(), key({ name: 'again', publicKey: KEY_A.replace('k1@example', 'other') })], command));
-    expect(result).toMatchObject({ kind: 'refused', reason: 'unsafe-value', message: expect.stringMatching(/^keys\.again\.publicKey: / ) as unknown });
+    const result = outcome(() =>
+      renderAuthorizedKeysLines([key(), key({ name: 'again', publicKey: KEY_A.replace('k1@example', 'other') })], command),
+    );
+    expect(result).toMatchObject({
+      kind: 'refused',
+      reason: 'unsafe-value',
+      message: expect.stringMatching(/^keys\.again\.publicKey: /) as unknown,
+    });
   });
 });

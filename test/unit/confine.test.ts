@@ -33,9 +33,16 @@ describe('confineToRealTree', () => {
   const { root } = makeTree();
   const pinned = pinRoot(root);
 
-  it.each([['external'], ['external/sub'], ['external/to-sub'], ['external/new/deeper'], ['external/sub/new-file']])('allows %s', (path) => {
-    expect(outcome(() => { confineToRealTree(pinned, decision([path])); }).kind).toBe('ok');
-  });
+  it.each([['external'], ['external/sub'], ['external/to-sub'], ['external/new/deeper'], ['external/sub/new-file']])(
+    'allows %s',
+    (path) => {
+      expect(
+        outcome(() => {
+          confineToRealTree(pinned, decision([path]));
+        }).kind,
+      ).toBe('ok');
+    },
+  );
 
   it.each([
     // attack: a symlink inside the tree that points outside the root (relative and absolute).
@@ -46,11 +53,19 @@ describe('confineToRealTree', () => {
     ['external/to-internal'],
     ['external/to-internal/new'],
   ])('refuses %s as symlink-escape', (path) => {
-    expect(outcome(() => { confineToRealTree(pinned, decision([path])); })).toMatchObject({ kind: 'refused', reason: 'symlink-escape', exitCode: 77 });
+    expect(
+      outcome(() => {
+        confineToRealTree(pinned, decision([path]));
+      }),
+    ).toMatchObject({ kind: 'refused', reason: 'symlink-escape', exitCode: 77 });
   });
 
   it('checks extra (option) paths too', () => {
-    expect(outcome(() => { confineToRealTree(pinned, decision(['external']), ['external/out/x']); })).toMatchObject({ reason: 'symlink-escape' });
+    expect(
+      outcome(() => {
+        confineToRealTree(pinned, decision(['external']), ['external/out/x']);
+      }),
+    ).toMatchObject({ reason: 'symlink-escape' });
   });
 });
 
@@ -62,7 +77,11 @@ describe('pinRoot', () => {
     renameSync(root, join(base, 'moved'));
     mkdirSync(root);
     expect(resolveInside(pinned, 'external/sub')).toBeUndefined();
-    expect(outcome(() => { confineToRealTree(pinned, decision(['external/sub'])); })).toMatchObject({ reason: 'symlink-escape' });
+    expect(
+      outcome(() => {
+        confineToRealTree(pinned, decision(['external/sub']));
+      }),
+    ).toMatchObject({ reason: 'symlink-escape' });
   });
 
   it('refuses a missing root and a root that is a file', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAccount, judgeRsync, judgeSandbox, judgeSshdEnvironment, judgeStrictModes, rcFilesFor, renderChecklist } from '../../src/admin/doctor-checks.js';
+import {
+  judgeAccount,
+  judgeRsync,
+  judgeSandbox,
+  judgeSshdEnvironment,
+  judgeStrictModes,
+  rcFilesFor,
+  renderChecklist,
+} from '../../src/admin/doctor-checks.js';
 
 describe('judgeRsync', () => {
   it.each([
@@ -73,7 +81,12 @@ describe('renderChecklist', () => {
     expect(
       renderChecklist([
         { status: 'ok', title: 'config valid' },
-        { status: 'fail', title: 'log directory /var/log/zonegate', detail: 'does not exist', fix: 'install -d -o bind -m 750 /var/log/zonegate' },
+        {
+          status: 'fail',
+          title: 'log directory /var/log/zonegate',
+          detail: 'does not exist',
+          fix: 'install -d -o bind -m 750 /var/log/zonegate',
+        },
         { status: 'skip', title: 'rndc', detail: 'not needed here' },
       ]),
     ).toMatchInlineSnapshot(`

@@ -7,9 +7,13 @@ import { parseIp } from '../../src/shared/ip.js';
 
 const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((bytes) => bytes.join('.'));
 const v6 = fc.ipV6();
-const mutated = fc.oneof(v4, v6).chain((address) =>
-  fc.tuple(fc.nat(address.length), fc.constantFrom('', ':', '::', '.', '0', 'f', 'g', '1.2', '%eth0', ' ')).map(([at, insert]) => address.slice(0, at) + insert + address.slice(at + 1)),
-);
+const mutated = fc
+  .oneof(v4, v6)
+  .chain((address) =>
+    fc
+      .tuple(fc.nat(address.length), fc.constantFrom('', ':', '::', '.', '0', 'f', 'g', '1.2', '%eth0', ' '))
+      .map(([at, insert]) => address.slice(0, at) + insert + address.slice(at + 1)),
+  );
 
 describe('parseIp agrees with node:net isIP', () => {
   it('on valid and mutated addresses', () => {

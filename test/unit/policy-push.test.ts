@@ -6,7 +6,13 @@ import { parsePolicy, PUSH_DEFAULTS } from '../../src/shared/policy.js';
 import { outcome } from '../helpers/outcome.js';
 
 const target = (extra: Record<string, unknown>): string =>
-  JSON.stringify({ targets: { ns2: { host: 'ns2', user: 'zonegate', identity: '/k/id', knownHosts: '/k/kh', source: '/z', destination: '.', ...extra } } }, null, 1);
+  JSON.stringify(
+    {
+      targets: { ns2: { host: 'ns2', user: 'zonegate', identity: '/k/id', knownHosts: '/k/kh', source: '/z', destination: '.', ...extra } },
+    },
+    null,
+    1,
+  );
 
 describe('push settings', () => {
   it('fills defaults', () => {
@@ -16,9 +22,21 @@ describe('push settings', () => {
   });
 
   it.each([
-    ['{"push": {"stateDir": "/s", "concurrency": 8, "backoffSeconds": [1, 2], "hook": ["/usr/local/bin/alert", "x"], "pingUrl": "https://hc-ping.com/abc", "mailTo": "hostmaster@example.net"}}', { stateDir: '/s', concurrency: 8, backoffSeconds: [1, 2], hook: ['/usr/local/bin/alert', 'x'], pingUrl: 'https://hc-ping.com/abc', mailTo: 'hostmaster@example.net' }],
+    [
+      '{"push": {"stateDir": "/s", "concurrency": 8, "backoffSeconds": [1, 2], "hook": ["/usr/local/bin/alert", "x"], "pingUrl": "https://hc-ping.com/abc", "mailTo": "hostmaster@example.net"}}',
+      {
+        stateDir: '/s',
+        concurrency: 8,
+        backoffSeconds: [1, 2],
+        hook: ['/usr/local/bin/alert', 'x'],
+        pingUrl: 'https://hc-ping.com/abc',
+        mailTo: 'hostmaster@example.net',
+      },
+    ],
     ['{"push": {"checker": false}}', { checker: [] }],
-  ])('accepts %s', (text, expected) => { expect(parsePolicy(text, 'c.conf').push).toMatchObject(expected); });
+  ])('accepts %s', (text, expected) => {
+    expect(parsePolicy(text, 'c.conf').push).toMatchObject(expected);
+  });
 
   it.each([
     ['{"push": {"stateDir": "relative"}}', 'c.conf:1:11: push.stateDir: must be an absolute path'],
@@ -36,7 +54,12 @@ describe('push settings', () => {
 
 describe('push target settings', () => {
   it('accepts allowed rsync options and a zone file pattern', () => {
-    expect(parsePolicy(target({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 }), 'c').targets.get('ns2')).toMatchObject({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 });
+    expect(
+      parsePolicy(
+        target({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 }),
+        'c',
+      ).targets.get('ns2'),
+    ).toMatchObject({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 });
   });
 
   it.each([

@@ -9,7 +9,16 @@ import { outcome } from '../helpers/outcome.js';
 const KEY = fakeEd25519PublicKey();
 
 function config(key: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ keys: { ns1: { publicKey: KEY, from: ['192.0.2.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['external/**'] }], ...key } }, ...extra }, null, 2);
+  return JSON.stringify(
+    {
+      keys: {
+        ns1: { publicKey: KEY, from: ['192.0.2.1'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['external/**'] }], ...key },
+      },
+      ...extra,
+    },
+    null,
+    2,
+  );
 }
 
 function messageOf(text: string): string {
@@ -52,20 +61,36 @@ describe('parsePolicy', () => {
   });
 
   it.each([
-    ['a hostname in from', { from: ['ns1.example.com'] }, /keys\.ns1\.from\[0\]: "ns1\.example\.com" is not an IP address or CIDR; hostnames are refused/],
+    [
+      'a hostname in from',
+      { from: ['ns1.example.com'] },
+      /keys\.ns1\.from\[0\]: "ns1\.example\.com" is not an IP address or CIDR; hostnames are refused/,
+    ],
     ['a bad CIDR', { from: ['192.0.2.0/33'] }, /keys\.ns1\.from\[0\]: .*prefix length/],
     ['an empty from list', { from: [] }, /keys\.ns1\.from: must be a non-empty list/],
     ['a malformed public key', { publicKey: 'ssh-ed25519 AAAAnotakey' }, /keys\.ns1\.publicKey: the base64 body is not a ssh-ed25519 key/],
     ['a DSA key', { publicKey: 'ssh-dss AAAAB3NzaC1kc3M= x' }, /unsupported key type "ssh-dss"/],
-    ['a relative root', { rules: [{ direction: 'upload', root: 'srv/zones', paths: ['**'] }] }, /keys\.ns1\.rules\[0\]\.root: must be an absolute path/],
+    [
+      'a relative root',
+      { rules: [{ direction: 'upload', root: 'srv/zones', paths: ['**'] }] },
+      /keys\.ns1\.rules\[0\]\.root: must be an absolute path/,
+    ],
     ['root /', { rules: [{ direction: 'upload', root: '/', paths: ['**'] }] }, /must not be \//],
     ['a root with ..', { rules: [{ direction: 'upload', root: '/srv/../etc', paths: ['**'] }] }, /normalized absolute path/],
     ['a quote in a root', { rules: [{ direction: 'upload', root: '/srv/"x', paths: ['**'] }] }, /absolute path of letters/],
-    ['a pattern with ..', { rules: [{ direction: 'upload', root: '/srv', paths: ['a/../b'] }] }, /rules\[0\]\.paths\[0\]: patterns must not contain \.\./],
+    [
+      'a pattern with ..',
+      { rules: [{ direction: 'upload', root: '/srv', paths: ['a/../b'] }] },
+      /rules\[0\]\.paths\[0\]: patterns must not contain \.\./,
+    ],
     ['an absolute pattern', { rules: [{ direction: 'upload', root: '/srv', paths: ['/etc/**'] }] }, /relative to the rule's root/],
     ['no direction', { rules: [{ root: '/srv', paths: ['**'] }] }, /rules\[0\]\.direction: is required/],
     ['a bad direction', { rules: [{ direction: 'both', root: '/srv', paths: ['**'] }] }, /must be one of upload, download/],
-    ['an unknown rule field', { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], deletes: true }] }, /rules\[0\]\.deletes: unknown setting/],
+    [
+      'an unknown rule field',
+      { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], deletes: true }] },
+      /rules\[0\]\.deletes: unknown setting/,
+    ],
     ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
     ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
   ])('refuses %s and names the field', (_name, key, expected) => {

@@ -30,7 +30,9 @@ describe('classifyExit', () => {
     [86, '', { kind: 'failed', transient: false }],
     [23, '', { kind: 'failed', transient: false }],
     [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
-  ])('exit %i %j', (status, stderr, expected) => { expect(classifyExit(status, stderr)).toMatchObject(expected); });
+  ])('exit %i %j', (status, stderr, expected) => {
+    expect(classifyExit(status, stderr)).toMatchObject(expected);
+  });
 });
 
 describe('backoffMs', () => {
@@ -40,23 +42,49 @@ describe('backoffMs', () => {
     [3, [5, 15], 0, 15000],
     [1, [5, 15], 0.999999, 6250],
     [1, [0], 0.5, 0],
-  ])('retry %i of %j (random %f) waits %i ms', (n, schedule, random, expected) => { expect(backoffMs(n, schedule, () => random)).toBe(expected); });
+  ])('retry %i of %j (random %f) waits %i ms', (n, schedule, random, expected) => {
+    expect(backoffMs(n, schedule, () => random)).toBe(expected);
+  });
 });
 
 describe('summarizeRsyncOutput', () => {
   it.each([
-    ['<f+++++++++ db.a\n<f.st...... db.b\n.f...p..... db.c\ncd+++++++++ sub/\n*deleting   db.old\nTotal bytes sent: 1,234\n', { filesChanged: 2, deleted: 1, bytesSent: 1234 }],
+    [
+      '<f+++++++++ db.a\n<f.st...... db.b\n.f...p..... db.c\ncd+++++++++ sub/\n*deleting   db.old\nTotal bytes sent: 1,234\n',
+      { filesChanged: 2, deleted: 1, bytesSent: 1234 },
+    ],
     ['', { filesChanged: 0, deleted: 0, bytesSent: 0 }],
     ['Total bytes sent: 98\n', { filesChanged: 0, deleted: 0, bytesSent: 98 }],
-  ])('%j', (stdout, expected) => { expect(summarizeRsyncOutput(stdout)).toEqual(expected); });
+  ])('%j', (stdout, expected) => {
+    expect(summarizeRsyncOutput(stdout)).toEqual(expected);
+  });
 });
 
 describe('rsyncArgv', () => {
-  const target: Target = { name: 'ns2', host: '2001:db8::2', port: 2222, user: 'zonegate', identity: '/k/id', knownHosts: '/k/kh', source: '/z', destination: '.', delete: true, rsyncOptions: ['--bwlimit=100'] };
+  const target: Target = {
+    name: 'ns2',
+    host: '2001:db8::2',
+    port: 2222,
+    user: 'zonegate',
+    identity: '/k/id',
+    knownHosts: '/k/kh',
+    source: '/z',
+    destination: '.',
+    delete: true,
+    rsyncOptions: ['--bwlimit=100'],
+  };
   it('pins the host key, never prompts, and brackets IPv6', () => {
     const argv = rsyncArgv(target);
     const ssh = argv[argv.indexOf('-e') + 1] ?? '';
-    for (const option of ['BatchMode=yes', 'IdentitiesOnly=yes', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/k/kh', 'ConnectTimeout=10', 'ServerAliveInterval=15']) expect(ssh).toContain(`-o ${option}`);
+    for (const option of [
+      'BatchMode=yes',
+      'IdentitiesOnly=yes',
+      'StrictHostKeyChecking=yes',
+      'UserKnownHostsFile=/k/kh',
+      'ConnectTimeout=10',
+      'ServerAliveInterval=15',
+    ])
+      expect(ssh).toContain(`-o ${option}`);
     expect(ssh).toMatch(/-i \/k\/id -p 2222 -l zonegate$/);
     expect(argv.slice(-3)).toEqual(['--', '/z/', '[2001:db8::2]:.']);
     expect(argv).toContain('--delete-delay');
@@ -72,18 +100,57 @@ describe('logsToRemove', () => {
     { name: `push-${stamp}-1.log`, mtimeMs: now - ageDays * day },
     { name: `push-${stamp}-1.jsonl`, mtimeMs: now - ageDays * day },
   ];
-  const entries = [...run('20240105T000000000Z', 1), ...run('20240104T000000000Z', 2), ...run('20240103T000000000Z', 3), ...run('20240101T000000000Z', 40), { name: 'notes.txt', mtimeMs: 0 }, { name: 'push-manual.log', mtimeMs: 0 }];
+  const entries = [
+    ...run('20240105T000000000Z', 1),
+    ...run('20240104T000000000Z', 2),
+    ...run('20240103T000000000Z', 3),
+    ...run('20240101T000000000Z', 40),
+    { name: 'notes.txt', mtimeMs: 0 },
+    { name: 'push-manual.log', mtimeMs: 0 },
+  ];
   it.each([
-    ['count: keep 2 of 4 (one too old anyway)', 2, 30, undefined, ['push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log', 'push-20240103T000000000Z-1.jsonl', 'push-20240103T000000000Z-1.log']],
+    [
+      'count: keep 2 of 4 (one too old anyway)',
+      2,
+      30,
+      undefined,
+      [
+        'push-20240101T000000000Z-1.jsonl',
+        'push-20240101T000000000Z-1.log',
+        'push-20240103T000000000Z-1.jsonl',
+        'push-20240103T000000000Z-1.log',
+      ],
+    ],
     ['age only', 10, 30, undefined, ['push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log']],
-    ['current run counts towards keep and is never removed', 2, 30, 'push-20240105T000000000Z-1', [
-      'push-20240101T000000000Z-1.jsonl', 'push-20240101T000000000Z-1.log', 'push-20240103T000000000Z-1.jsonl', 'push-20240103T000000000Z-1.log',
-    ]],
+    [
+      'current run counts towards keep and is never removed',
+      2,
+      30,
+      'push-20240105T000000000Z-1',
+      [
+        'push-20240101T000000000Z-1.jsonl',
+        'push-20240101T000000000Z-1.log',
+        'push-20240103T000000000Z-1.jsonl',
+        'push-20240103T000000000Z-1.log',
+      ],
+    ],
     ['nothing beyond the limits', 10, 60, undefined, []],
-  ])('%s', (_name, keep, days, current, expected) => { expect(logsToRemove(entries, keep, days, now, current)).toEqual(expected); });
+  ])('%s', (_name, keep, days, current, expected) => {
+    expect(logsToRemove(entries, keep, days, now, current)).toEqual(expected);
+  });
 });
 
-const outcome = (target: string, kind: TargetOutcome['kind'], extra: Partial<TargetOutcome> = {}): TargetOutcome => ({ target, kind, status: kind === 'ok' ? 0 : 255, reason: kind, attempts: 1, durationMs: 10, bytesSent: 0, zonesChanged: 0, ...extra });
+const outcome = (target: string, kind: TargetOutcome['kind'], extra: Partial<TargetOutcome> = {}): TargetOutcome => ({
+  target,
+  kind,
+  status: kind === 'ok' ? 0 : 255,
+  reason: kind,
+  attempts: 1,
+  durationMs: 10,
+  bytesSent: 0,
+  zonesChanged: 0,
+  ...extra,
+});
 
 describe('counters', () => {
   it('counts runs, failures, consecutive failures and resets them on success', () => {
@@ -94,8 +161,21 @@ describe('counters', () => {
     status = recordSkip(status, t2);
     status = recordRun(status, [outcome('a', 'ok', { bytesSent: 50, zonesChanged: 1 }), outcome('b', 'timeout')], 1, t3, '/l/2');
     expect(status).toMatchObject({ runs: 2, failedRuns: 2, skips: 1, consecutiveSkips: 0, lastSkip: t2.toISOString(), lastRunLog: '/l/2' });
-    expect(status.targets['a']).toMatchObject({ runs: 2, failures: 0, lastSuccess: t3.toISOString(), bytesSentTotal: 150, zonesChangedTotal: 3, lastZonesChanged: 1 });
-    expect(status.targets['b']).toMatchObject({ runs: 2, failures: 2, consecutiveFailures: 2, lastSuccess: undefined, lastOutcome: 'timeout' });
+    expect(status.targets['a']).toMatchObject({
+      runs: 2,
+      failures: 0,
+      lastSuccess: t3.toISOString(),
+      bytesSentTotal: 150,
+      zonesChangedTotal: 3,
+      lastZonesChanged: 1,
+    });
+    expect(status.targets['b']).toMatchObject({
+      runs: 2,
+      failures: 2,
+      consecutiveFailures: 2,
+      lastSuccess: undefined,
+      lastOutcome: 'timeout',
+    });
     status = recordRun(status, [outcome('b', 'ok')], 0, t3, '/l/3');
     expect(status.targets['b']).toMatchObject({ consecutiveFailures: 0, failures: 2, lastSuccess: t3.toISOString() });
   });
@@ -112,7 +192,9 @@ describe('runExitCode', () => {
     [[outcome('a', 'ok'), outcome('b', 'failed')], PUSH_EXIT.partial],
     [[outcome('a', 'invalid'), outcome('b', 'timeout')], PUSH_EXIT.failed],
     [[outcome('a', 'invalid')], PUSH_EXIT.failed],
-  ])('%#', (outcomes, code) => { expect(runExitCode(outcomes)).toBe(code); });
+  ])('%#', (outcomes, code) => {
+    expect(runExitCode(outcomes)).toBe(code);
+  });
 });
 
 describe('changedFiles', () => {

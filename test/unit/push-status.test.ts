@@ -12,16 +12,40 @@ import { lastGoodFromGateLog } from '../../src/admin/status/secondary.js';
 
 const now = Date.parse('2024-01-01T12:00:00Z');
 const at = (secondsAgo: number): Date => new Date(now - secondsAgo * 1000);
-const outcome = (target: string, ok: boolean): TargetOutcome => ({ target, kind: ok ? 'ok' : 'failed', status: ok ? 0 : 255, reason: ok ? 'pushed' : 'ssh connection failed', attempts: 1, durationMs: 1500, bytesSent: 10, zonesChanged: 1 });
+const outcome = (target: string, ok: boolean): TargetOutcome => ({
+  target,
+  kind: ok ? 'ok' : 'failed',
+  status: ok ? 0 : 255,
+  reason: ok ? 'pushed' : 'ssh connection failed',
+  attempts: 1,
+  durationMs: 1500,
+  bytesSent: 10,
+  zonesChanged: 1,
+});
 const runs = (...list: [number, boolean][]): ReturnType<typeof emptyStatus> =>
   list.reduce((status, [ago, ok]) => recordRun(status, [outcome('ns2', ok)], ok ? 0 : 2, at(ago), '/log'), emptyStatus());
 
 describe('evaluateNagios', () => {
   const primary = (status: ReturnType<typeof emptyStatus> | null) => ({ primary: { status, targets: ['ns2'] }, zoneSets: [] });
   it.each([
-    ['fresh success', primary(runs([60, true])), NAGIOS.ok, /^ZONEGATE OK - 1 item\(s\) fine \| 'ns2_age'=60s;3600;10800;0 'ns2_consecutive_failures'=0;1;3;0/],
-    ['one failure after a recent success', primary(runs([600, true], [60, false])), NAGIOS.warning, /^ZONEGATE WARNING - ns2: 1 consecutive failure\(s\) \(ssh connection failed\)/],
-    ['three failures', primary(runs([900, true], [600, false], [300, false], [60, false])), NAGIOS.critical, /^ZONEGATE CRITICAL - ns2: 3 consecutive failures/],
+    [
+      'fresh success',
+      primary(runs([60, true])),
+      NAGIOS.ok,
+      /^ZONEGATE OK - 1 item\(s\) fine \| 'ns2_age'=60s;3600;10800;0 'ns2_consecutive_failures'=0;1;3;0/,
+    ],
+    [
+      'one failure after a recent success',
+      primary(runs([600, true], [60, false])),
+      NAGIOS.warning,
+      /^ZONEGATE WARNING - ns2: 1 consecutive failure\(s\) \(ssh connection failed\)/,
+    ],
+    [
+      'three failures',
+      primary(runs([900, true], [600, false], [300, false], [60, false])),
+      NAGIOS.critical,
+      /^ZONEGATE CRITICAL - ns2: 3 consecutive failures/,
+    ],
     ['success too old', primary(runs([4000, true])), NAGIOS.warning, /last success 4000 s ago \(>= 3600\)/],
     ['success far too old', primary(runs([20000, true])), NAGIOS.critical, /last success 20000 s ago \(>= 10800\)/],
     ['never succeeded', primary(runs([60, false])), NAGIOS.critical, /ns2: never pushed successfully/],
@@ -29,9 +53,24 @@ describe('evaluateNagios', () => {
     ['unreadable status file', primary(null), NAGIOS.unknown, /unreadable/],
     ['skips in a row', primary(recordSkip(recordSkip(runs([60, true]), at(30)), at(10))), NAGIOS.warning, /2 runs skipped in a row/],
     ['nothing configured', { primary: undefined, zoneSets: [] }, NAGIOS.unknown, /nothing to monitor/],
-    ['fresh zone set', { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(100).toISOString() }] }, NAGIOS.ok, /'zoneset_ext_age'=100s/],
-    ['stale zone set: the primary\'s cron is dead', { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(11000).toISOString() }] }, NAGIOS.critical, /zone set ext: last success 11000 s ago/],
-    ['zone set never pushed', { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] }, NAGIOS.critical, /zone set ext: no good push recorded/],
+    [
+      'fresh zone set',
+      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(100).toISOString() }] },
+      NAGIOS.ok,
+      /'zoneset_ext_age'=100s/,
+    ],
+    [
+      "stale zone set: the primary's cron is dead",
+      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(11000).toISOString() }] },
+      NAGIOS.critical,
+      /zone set ext: last success 11000 s ago/,
+    ],
+    [
+      'zone set never pushed',
+      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] },
+      NAGIOS.critical,
+      /zone set ext: no good push recorded/,
+    ],
   ])('%s', (_name, input, code, pattern) => {
     const result = evaluateNagios(input, DEFAULT_THRESHOLDS, now);
     expect(result.code).toBe(code);
@@ -41,7 +80,9 @@ describe('evaluateNagios', () => {
 
 describe('renderPrometheus', () => {
   it('renders counters and gauges with labels and HELP/TYPE lines', () => {
-    const text = renderPrometheus(runs([60, true]), [{ name: 'ext"x', root: '/z', release: 'r', zones: 1, lastGoodPush: '2024-01-01T00:00:00.000Z' }]);
+    const text = renderPrometheus(runs([60, true]), [
+      { name: 'ext"x', root: '/z', release: 'r', zones: 1, lastGoodPush: '2024-01-01T00:00:00.000Z' },
+    ]);
     expect(text).toContain('# TYPE zonegate_push_runs_total counter\nzonegate_push_runs_total 1\n');
     expect(text).toContain(`zonegate_push_target_last_success_timestamp_seconds{target="ns2"} ${String((now - 60_000) / 1000)}\n`);
     expect(text).toContain('zonegate_push_target_last_duration_seconds{target="ns2"} 1.5\n');
@@ -65,7 +106,7 @@ describe('lastGoodFromGateLog', () => {
 });
 
 describe('renderProgress', () => {
-  it('shows each target\'s phase', () => {
+  it("shows each target's phase", () => {
     const phases = new Map<string, TargetPhase>([
       ['ns2', { kind: 'running', attempt: 1 }],
       ['ns3', { kind: 'backoff', attempt: 1, untilMs: 5000 }],
@@ -85,16 +126,24 @@ describe('renderProgress', () => {
 
 describe('host keys', () => {
   const body = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-  it('fingerprints like ssh-keygen -l', () => { expect(fingerprintOf(body)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/); });
+  it('fingerprints like ssh-keygen -l', () => {
+    expect(fingerprintOf(body)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
   it.each([
     ['ns2.example.net', 22, 'ns2.example.net'],
     ['192.0.2.2', 2222, '[192.0.2.2]:2222'],
-  ])('known_hosts name of %s port %i', (host, port, name) => { expect(knownHostsName(host, port)).toBe(name); });
+  ])('known_hosts name of %s port %i', (host, port, name) => {
+    expect(knownHostsName(host, port)).toBe(name);
+  });
   it('parses ssh-keyscan output, ignoring comments and junk', () => {
-    expect(parseKeyscan(`# ns2:22 SSH-2.0-OpenSSH\nns2 ssh-ed25519 ${body}\nns2 ssh-rsa not;base64\n`).map((k) => k.type)).toEqual(['ssh-ed25519']);
+    expect(parseKeyscan(`# ns2:22 SSH-2.0-OpenSSH\nns2 ssh-ed25519 ${body}\nns2 ssh-rsa not;base64\n`).map((k) => k.type)).toEqual([
+      'ssh-ed25519',
+    ]);
   });
   it('replaces only the lines for that host', () => {
     const before = `[ns2]:2222 ssh-ed25519 OLD\nns3 ssh-ed25519 KEEP\n`;
-    expect(replaceKnownHosts(before, '[ns2]:2222', [{ type: 'ssh-ed25519', body, fingerprint: '' }])).toBe(`ns3 ssh-ed25519 KEEP\n[ns2]:2222 ssh-ed25519 ${body}\n`);
+    expect(replaceKnownHosts(before, '[ns2]:2222', [{ type: 'ssh-ed25519', body, fingerprint: '' }])).toBe(
+      `ns3 ssh-ed25519 KEEP\n[ns2]:2222 ssh-ed25519 ${body}\n`,
+    );
   });
 });

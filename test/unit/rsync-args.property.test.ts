@@ -15,8 +15,7 @@ const FIXTURES = (
 ).map((f) => f.command);
 
 // Anything the tokenizer must have refused: control chars, replacement char, lone surrogates.
-const FORBIDDEN =
-  /[\u0000-\u001f\u007f-\u009f\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 const HARDENING = ['--confine-root=/srv/zones', '--drop-D', '--munge-links'];
 
 function checkAccepted(request: RsyncRequest): void {
@@ -142,11 +141,15 @@ function mutate(command: string, m: Mutation): string {
 describe('tokenizer + parser properties', () => {
   it('random strings only ever yield a GateError or a safe request', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => { decideOn(s); }),
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        decideOn(s);
+      }),
       { numRuns: 2000 },
     );
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), (s) => { decideOn(`rsync --server ${s}`); }),
+      fc.property(fc.string({ maxLength: 200 }), (s) => {
+        decideOn(`rsync --server ${s}`);
+      }),
       { numRuns: 2000 },
     );
   });
@@ -170,9 +173,7 @@ describe('tokenizer + parser properties', () => {
           // The parser alone does not police characters (the tokenizer does); the argv shape still holds.
           const argv = buildRsyncArgv(result.value, result.value.paths, HARDENING);
           expect(argv[argv.indexOf('--') + 1]).toBe('.');
-          expect(parseRsyncServerArgs(['rsync', ...buildRsyncArgv(result.value, result.value.paths, [])])).toEqual(
-            result.value,
-          );
+          expect(parseRsyncServerArgs(['rsync', ...buildRsyncArgv(result.value, result.value.paths, [])])).toEqual(result.value);
         }
       }),
       { numRuns: 5000 },

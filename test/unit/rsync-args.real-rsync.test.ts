@@ -19,13 +19,13 @@ interface ClientCommand {
   expect: string;
 }
 const FIXTURES = (
-  JSON.parse(
-    readFileSync(new URL('../fixtures/rsync-client-commands.json', import.meta.url), 'utf8'),
-  ) as ClientCommand[]
+  JSON.parse(readFileSync(new URL('../fixtures/rsync-client-commands.json', import.meta.url), 'utf8')) as ClientCommand[]
 ).filter((f) => f.expect === 'ok');
 
 const base = mkdtempSync(join(tmpdir(), 'zonegate-rsync-args-'));
-afterAll(() => { rmSync(base, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(base, { recursive: true, force: true });
+});
 
 // The fake ssh: drops the host word, checks the command is the recorded one, runs the rebuilt argv.
 const wrapper = join(base, 'fake-ssh.mjs');
@@ -65,10 +65,7 @@ describe('rebuilt argv against the real rsync server', () => {
     });
     const request = parseRsyncServerArgs(tokenizeCommand(fixture.command));
     // The gate's hardening must coexist with every client option, so run with it.
-    const hardening = [
-      `--confine-root=${server}`,
-      ...(request.direction === 'upload' ? ['--drop-D', '--munge-links'] : []),
-    ];
+    const hardening = [`--confine-root=${server}`, ...(request.direction === 'upload' ? ['--drop-D', '--munge-links'] : [])];
     const argv = buildRsyncArgv(request, request.paths, hardening);
     const result = spawnSync(RSYNC, ['-e', wrapper, ...fixture.argv], {
       cwd: client,
@@ -87,8 +84,7 @@ describe('rebuilt argv against the real rsync server', () => {
     });
     // Something really moved (unless it was a dry run or a listing).
     if (!request.shortFlags.includes('n')) {
-      const arrived =
-        request.direction === 'upload' ? join(server, request.paths[0] ?? '', 'a') : join(client, 'dst', 'a');
+      const arrived = request.direction === 'upload' ? join(server, request.paths[0] ?? '', 'a') : join(client, 'dst', 'a');
       expect(readFileSync(arrived, 'utf8')).toBe(request.direction === 'upload' ? 'a\n' : 'old\n');
     }
   });

@@ -60,7 +60,10 @@ describe('decide', () => {
 
   it('resolves a relative path against the first rule whose root and trees allow it', () => {
     // Rule 0 (/srv/zones, external/** and internal/**) does not allow "other/"; rule 2 (/srv/slaves, **) does.
-    expect(decide(request('upload', ['other/'], false), key)).toMatchObject({ ruleIndex: 2, paths: [{ relative: 'other', operand: 'other/' }] });
+    expect(decide(request('upload', ['other/'], false), key)).toMatchObject({
+      ruleIndex: 2,
+      paths: [{ relative: 'other', operand: 'other/' }],
+    });
     const zonesOnly: KeyPolicy = { ...key, rules: [key.rules[0]!] };
     expect(outcome(() => decide(request('upload', ['.']), zonesOnly))).toMatchObject({ reason: 'path-not-allowed' });
     expect(outcome(() => decide(request('upload', ['externalx/']), zonesOnly))).toMatchObject({ reason: 'path-not-allowed' });

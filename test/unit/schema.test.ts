@@ -26,9 +26,29 @@ function bothJudge(config: unknown): { schema: boolean; loader: boolean } {
   return { schema: validate(parseJsonc(text).value), loader };
 }
 
-const key = { publicKey: KEY_A, from: ['192.0.2.1', '2001:db8::/64'], rules: [{ direction: 'upload', root: '/srv/zones', paths: ['external/**'] }] };
-const target = { host: 'ns2.example.net', user: 'bind', identity: '/etc/zonegate/keys/ns2', knownHosts: '/etc/zonegate/known_hosts', source: '/var/lib/zonegate/zones', destination: 'external/' };
-const zoneSet = { name: 'ext', view: 'external', checker: false, rndc: ['/usr/sbin/rndc', '-c', '/etc/bind/rndc.conf'], verify: { server: '127.0.0.1', port: 53, source: '127.0.0.2', timeoutSeconds: 5 }, keep: 3, maxDeleteShare: 0.3, lockWaitSeconds: 10 };
+const key = {
+  publicKey: KEY_A,
+  from: ['192.0.2.1', '2001:db8::/64'],
+  rules: [{ direction: 'upload', root: '/srv/zones', paths: ['external/**'] }],
+};
+const target = {
+  host: 'ns2.example.net',
+  user: 'bind',
+  identity: '/etc/zonegate/keys/ns2',
+  knownHosts: '/etc/zonegate/known_hosts',
+  source: '/var/lib/zonegate/zones',
+  destination: 'external/',
+};
+const zoneSet = {
+  name: 'ext',
+  view: 'external',
+  checker: false,
+  rndc: ['/usr/sbin/rndc', '-c', '/etc/bind/rndc.conf'],
+  verify: { server: '127.0.0.1', port: 53, source: '127.0.0.2', timeoutSeconds: 5 },
+  keep: 3,
+  maxDeleteShare: 0.3,
+  lockWaitSeconds: 10,
+};
 
 describe('the JSON Schema', () => {
   it.each(['primary', 'secondary'] as const)('accepts the %s starter config (zonegate init output)', async (role) => {
@@ -37,9 +57,34 @@ describe('the JSON Schema', () => {
   });
 
   it.each([
-    ['a full secondary', { gate: { rsync: '/usr/bin/rsync', log: '/var/log/zonegate/gate.log', sandbox: 'required' }, keys: { ns1: { ...key, expiry: '20301231' } } }],
-    ['a zone-set rule', { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet }] } } }],
-    ['a primary', { targets: { ns2: { ...target, port: 2222, delete: true, zoneFile: 'db.{zone}', rsyncOptions: ['--bwlimit=500'], timeoutSeconds: 60, retries: 1 } }, push: { stateDir: '/var/lib/zonegate', concurrency: 2, backoffSeconds: [1, 2], pingUrl: 'https://hc.example/abc', mailTo: 'root' } }],
+    [
+      'a full secondary',
+      {
+        gate: { rsync: '/usr/bin/rsync', log: '/var/log/zonegate/gate.log', sandbox: 'required' },
+        keys: { ns1: { ...key, expiry: '20301231' } },
+      },
+    ],
+    [
+      'a zone-set rule',
+      { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet }] } } },
+    ],
+    [
+      'a primary',
+      {
+        targets: {
+          ns2: {
+            ...target,
+            port: 2222,
+            delete: true,
+            zoneFile: 'db.{zone}',
+            rsyncOptions: ['--bwlimit=500'],
+            timeoutSeconds: 60,
+            retries: 1,
+          },
+        },
+        push: { stateDir: '/var/lib/zonegate', concurrency: 2, backoffSeconds: [1, 2], pingUrl: 'https://hc.example/abc', mailTo: 'root' },
+      },
+    ],
   ])('agrees with the loader on %s (both accept)', (_name, config) => {
     expect(bothJudge(config)).toEqual({ schema: true, loader: true });
   });
@@ -58,8 +103,14 @@ describe('the JSON Schema', () => {
     ['an absolute pattern', { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['/etc'] }] } } }],
     ['a hostname in from', { keys: { ns1: { ...key, from: ['ns1.example.net'] } } }],
     ['a quote in a key name', { keys: { 'a"b': key } }],
-    ['a zone set with two placeholders', { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zoneFile: '{zone}.{zone}' } }] } } }],
-    ['a relative rndc', { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { rndc: ['rndc'] } }] } } }],
+    [
+      'a zone set with two placeholders',
+      { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zoneFile: '{zone}.{zone}' } }] } } },
+    ],
+    [
+      'a relative rndc',
+      { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { rndc: ['rndc'] } }] } } },
+    ],
     ['a bad sandbox', { gate: { sandbox: 'maybe' } }],
     ['a target without identity', { targets: { ns2: { ...target, identity: undefined } } }],
     ['a target with ..', { targets: { ns2: { ...target, destination: '../etc' } } }],

@@ -28,7 +28,13 @@ describe('starter configs', () => {
     const text = uncommentExample(await renderStarterConfig('secondary')).replace('ssh-ed25519 AAAA… zonegate:ns2@ns1', KEY_A);
     const policy = parsePolicy(text, 'secondary');
     expect(policy.keys.get('ns1-push')).toMatchObject({ from: ['192.0.2.10', '2001:db8::10'], expiry: '20301231' });
-    expect(policy.keys.get('ns1-push')?.rules[1]?.zoneSet).toMatchObject({ name: 'external', view: 'external', zoneFile: 'db.{zone}', rndc: ['/usr/sbin/rndc'], keep: 5 });
+    expect(policy.keys.get('ns1-push')?.rules[1]?.zoneSet).toMatchObject({
+      name: 'external',
+      view: 'external',
+      zoneFile: 'db.{zone}',
+      rndc: ['/usr/sbin/rndc'],
+      keep: 5,
+    });
   });
 
   it('explains every field it shows with a comment on the line before', async () => {

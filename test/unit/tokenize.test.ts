@@ -5,18 +5,12 @@ import { outcome } from '../helpers/outcome.js';
 describe('tokenizeCommand: what real rsync clients send', () => {
   it.each([
     ['rsync --server -logDtpre.iLsfxCIvu . zones/', ['rsync', '--server', '-logDtpre.iLsfxCIvu', '.', 'zones/']],
-    [
-      'rsync --server --sender -vlogDtpre.iLsfxCIvu . zones/',
-      ['rsync', '--server', '--sender', '-vlogDtpre.iLsfxCIvu', '.', 'zones/'],
-    ],
+    ['rsync --server --sender -vlogDtpre.iLsfxCIvu . zones/', ['rsync', '--server', '--sender', '-vlogDtpre.iLsfxCIvu', '.', 'zones/']],
     // rsync escapes a space inside a path
     ['rsync --server . zones/ex\\ ample/', ['rsync', '--server', '.', 'zones/ex ample/']],
     ['rsync --server . zones/été/', ['rsync', '--server', '.', 'zones/été/']],
     ['rsync --server . zones/it\\\'s\\ \\"q\\"', ['rsync', '--server', '.', 'zones/it\'s "q"']],
-    [
-      'rsync --server . zones/\\$HOME\\;id\\&\\(x\\)\\|\\{y\\}\\<z\\>\\!\\#\\`',
-      ['rsync', '--server', '.', 'zones/$HOME;id&(x)|{y}<z>!#`'],
-    ],
+    ['rsync --server . zones/\\$HOME\\;id\\&\\(x\\)\\|\\{y\\}\\<z\\>\\!\\#\\`', ['rsync', '--server', '.', 'zones/$HOME;id&(x)|{y}<z>!#`']],
     ['rsync --server . zones/back\\\\slash', ['rsync', '--server', '.', 'zones/back\\slash']],
     // an escaped glob character is a literal one, and stays one: no shell runs
     ['rsync --server . zones/star\\*lit\\?\\[x\\]', ['rsync', '--server', '.', 'zones/star*lit?[x]']],

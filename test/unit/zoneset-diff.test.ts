@@ -60,14 +60,38 @@ describe('diffReleases', () => {
 
   it.each([
     // attack: a symlink pushed into the zone set, to make named read another file.
-    ['a symlink', (dir: string) => { symlinkSync('/etc/shadow', join(dir, 'db.evil.example')); }],
+    [
+      'a symlink',
+      (dir: string) => {
+        symlinkSync('/etc/shadow', join(dir, 'db.evil.example'));
+      },
+    ],
     // attack: a directory tree inside the zone set.
-    ['a directory', (dir: string) => { mkdirSync(join(dir, 'sub')); }],
-    ['a stray file', (dir: string) => { writeFileSync(join(dir, 'README'), 'x'); }],
-    ['two files for one zone', (dir: string) => { writeFileSync(join(dir, 'db.A.example'), 'x'); }],
+    [
+      'a directory',
+      (dir: string) => {
+        mkdirSync(join(dir, 'sub'));
+      },
+    ],
+    [
+      'a stray file',
+      (dir: string) => {
+        writeFileSync(join(dir, 'README'), 'x');
+      },
+    ],
+    [
+      'two files for one zone',
+      (dir: string) => {
+        writeFileSync(join(dir, 'db.A.example'), 'x');
+      },
+    ],
   ])('refuses %s as not-a-zone-file', (_name, plant) => {
     const dirs = live();
     plant(dirs.staging);
-    expect(outcome(() => diffReleases(dirs.live, dirs.staging, 'db.{zone}'))).toMatchObject({ kind: 'refused', reason: 'not-a-zone-file', exitCode: 86 });
+    expect(outcome(() => diffReleases(dirs.live, dirs.staging, 'db.{zone}'))).toMatchObject({
+      kind: 'refused',
+      reason: 'not-a-zone-file',
+      exitCode: 86,
+    });
   });
 });

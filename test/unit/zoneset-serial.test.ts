@@ -23,7 +23,10 @@ describe('serialIncreased (RFC 1982)', () => {
 describe('readSoaSerial', () => {
   it.each([
     ['@ IN SOA ns1 host 42 1 2 3 4', 42],
-    ['$TTL 300\n; SOA 99 in a comment\n@ 300 IN SOA ns1.example. host.example. (\n  2026112301 ; serial\n  3600 600 86400 300 )', 2026112301],
+    [
+      '$TTL 300\n; SOA 99 in a comment\n@ 300 IN SOA ns1.example. host.example. (\n  2026112301 ; serial\n  3600 600 86400 300 )',
+      2026112301,
+    ],
     ['example.com. SOA ns1 host ( 7\n 1 2 3 4 )', 7],
     ['@ IN SOA ns1 host notanumber 1 2 3 4', undefined],
     ['www IN A 192.0.2.1', undefined],

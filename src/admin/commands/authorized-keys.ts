@@ -57,7 +57,9 @@ export const authorizedKeysCommand: CommandFactory = (setExit) =>
         const file = resolve(args.install);
         const result = await installAuthorizedKeys(file, lines, policy.keys.values());
         warnDuplicates(file, result.duplicates);
-        process.stdout.write(`${file}: ${result.changed ? `installed ${String(lines.length)} key line(s)` : 'already up to date, nothing written'}\n`);
+        process.stdout.write(
+          `${file}: ${result.changed ? `installed ${String(lines.length)} key line(s)` : 'already up to date, nothing written'}\n`,
+        );
         return;
       }
       if (args.check !== undefined) {

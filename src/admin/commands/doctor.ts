@@ -35,7 +35,10 @@ export const doctorCommand: CommandFactory = (setExit) =>
         config: safePathOption('config', args.config),
         user: args.user ?? userInfo().username,
         ...(args['authorized-keys'] === undefined ? {} : { authorizedKeys: args['authorized-keys'] }),
-        command: { gate: safePathOption('gate', args.gate ?? defaultGatePath()), node: safePathOption('node', args.node ?? process.execPath) },
+        command: {
+          gate: safePathOption('gate', args.gate ?? defaultGatePath()),
+          node: safePathOption('node', args.node ?? process.execPath),
+        },
       });
       process.stdout.write(renderChecklist(items));
       if (items.some((entry) => entry.status === 'fail')) setExit(1);

@@ -13,8 +13,6 @@ import { defineCommand } from './define.js';
 interface CommonArgs {
   config: string;
   script: string;
-  log: string;
-  lock: string;
   target: string[] | undefined;
   schedule: string | undefined;
   write: boolean;
@@ -33,8 +31,6 @@ function pushScript(args: CommonArgs): RenderedFile {
   const text = job.renderPushScript({
     policy: loadPolicy(config),
     config,
-    log: safePathOption('log', args.log),
-    lock: safePathOption('lock', args.lock),
     node: safePathOption('node', process.execPath),
     zonegate: safePathOption('zonegate', defaultAdminPath()),
     ...(args.target === undefined ? {} : { only: args.target }),
@@ -50,8 +46,15 @@ async function emit(files: RenderedFile[], args: CommonArgs): Promise<void> {
   // Check every destination before writing any, so a refusal leaves nothing half-installed.
   if (!args.force) {
     for (const file of files) {
-      const exists = await lstat(file.path).then(() => true, () => false);
-      if (exists) throw new UsageError('file-exists', `${file.option} ${file.path}: already exists; pass --force to replace it (nothing was written)`);
+      const exists = await lstat(file.path).then(
+        () => true,
+        () => false,
+      );
+      if (exists)
+        throw new UsageError(
+          'file-exists',
+          `${file.option} ${file.path}: already exists; pass --force to replace it (nothing was written)`,
+        );
     }
   }
   for (const file of files) await writeNewFile(file.path, file.text, args.force, file.option, file.mode);
@@ -62,9 +65,11 @@ function common<T>(yargs: import('yargs').Argv<T>) {
   return yargs
     .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file (pinned in the script)' })
     .option('script', { type: 'string', default: job.DEFAULT_SCRIPT, describe: 'Where the push script is installed' })
-    .option('log', { type: 'string', default: job.DEFAULT_PUSH_LOG, describe: 'Log file the script appends to' })
-    .option('lock', { type: 'string', default: job.DEFAULT_LOCK, describe: 'flock(1) lock file (no overlapping runs)' })
-    .option('target', { type: 'string', array: true, describe: 'Push only these targets (default: all in the config)' })
+    .option('target', {
+      type: 'string',
+      array: true,
+      describe: 'Push only these targets (default: every target in the config when the job runs)',
+    })
     .option('schedule', { type: 'string', describe: 'When to run' })
     .option('write', { type: 'boolean', default: false, describe: 'Write the files instead of printing them' })
     .option('force', { type: 'boolean', default: false, describe: 'With --write: replace existing files' });
@@ -73,17 +78,22 @@ function common<T>(yargs: import('yargs').Argv<T>) {
 export const cronCommand: CommandFactory = () =>
   defineCommand<CommonArgs & { crontab: string; user: string; mailto: string }>({
     command: 'cron',
-    describe: 'Render the push script and an /etc/cron.d entry that runs it',
+    describe: 'Render the push script (pinned environment, then `zonegate push`) and an /etc/cron.d entry that runs it',
     builder: (yargs) =>
       common(yargs)
         .option('crontab', { type: 'string', default: job.DEFAULT_CRONTAB, describe: 'Where the cron.d file goes (no dot in its name)' })
         .option('user', { type: 'string', default: 'root', describe: 'Account the job runs as' })
-        .option('mailto', { type: 'string', default: 'root', describe: 'Who cron mails failures to' })
+        .option('mailto', { type: 'string', default: 'root', describe: 'Who cron mails the failure summary to' })
         .example("$0 cron --schedule '*/5 * * * *'", 'print the script and the cron.d entry')
         .example('$0 cron --write', `install ${job.DEFAULT_SCRIPT} and ${job.DEFAULT_CRONTAB}`),
     handler: async (args) => {
       const script = pushScript(args);
-      const crontab = job.renderCrontab({ schedule: args.schedule ?? '*/5 * * * *', user: args.user, mailto: args.mailto, script: script.path });
+      const crontab = job.renderCrontab({
+        schedule: args.schedule ?? '*/5 * * * *',
+        user: args.user,
+        mailto: args.mailto,
+        script: script.path,
+      });
       await emit([script, { path: safePathOption('crontab', args.crontab), text: crontab, mode: 0o644, option: '--crontab' }], args);
     },
   });
@@ -91,7 +101,7 @@ export const cronCommand: CommandFactory = () =>
 export const systemdCommand: CommandFactory = () =>
   defineCommand<CommonArgs & { 'unit-dir': string }>({
     command: 'systemd',
-    describe: 'Render the push script and a zonegate-push.service + .timer pair that runs it',
+    describe: 'Render the push script (pinned environment, then `zonegate push`) and a zonegate-push.service + .timer pair that runs it',
     builder: (yargs) =>
       common(yargs)
         .option('unit-dir', { type: 'string', default: job.DEFAULT_UNIT_DIR, describe: 'Where the units go' })
@@ -103,11 +113,20 @@ export const systemdCommand: CommandFactory = () =>
       await emit(
         [
           script,
-          { path: join(dir, 'zonegate-push.service'), text: job.renderSystemdService({ script: script.path }), mode: 0o644, option: '--unit-dir' },
-          { path: join(dir, 'zonegate-push.timer'), text: job.renderSystemdTimer({ schedule: args.schedule ?? '*:0/5' }), mode: 0o644, option: '--unit-dir' },
+          {
+            path: join(dir, 'zonegate-push.service'),
+            text: job.renderSystemdService({ script: script.path }),
+            mode: 0o644,
+            option: '--unit-dir',
+          },
+          {
+            path: join(dir, 'zonegate-push.timer'),
+            text: job.renderSystemdTimer({ schedule: args.schedule ?? '*:0/5' }),
+            mode: 0o644,
+            option: '--unit-dir',
+          },
         ],
         args,
       );
     },
   });
-

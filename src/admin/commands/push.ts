@@ -31,7 +31,9 @@ export const pushCommand: CommandFactory = (setExit) =>
         .example('$0 push', 'push to every target; silent unless something failed')
         .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
         .example('*/5 * * * * root zonegate push', 'the crontab line')
-        .epilog('Exit: 0 all targets ok, 1 partial failure, 2 every target failed, 75 skipped (previous run still running), 64 usage, 78 config.'),
+        .epilog(
+          'Exit: 0 all targets ok, 1 partial failure, 2 every target failed, 75 skipped (previous run still running), 64 usage, 78 config.',
+        ),
     handler: async (args: PushArgs) => {
       const policy = loadPolicy(args.config);
       const overrides = {

@@ -39,26 +39,54 @@ function safeRead(file: string): PushStatus | null {
 export const statusCommand: CommandFactory = (setExit) =>
   defineCommand<StatusArgs>({
     command: 'status',
-    describe: 'Show push counters and last successes (primary) and zone sets\' last good push (secondary)',
+    describe: "Show push counters and last successes (primary) and zone sets' last good push (secondary)",
     builder: (yargs) =>
       yargs
         .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
         .option('state-dir', { type: 'string', describe: 'where `zonegate push` keeps its status file (default push.stateDir)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the status as one JSON object' })
-        .option('nagios', { type: 'boolean', default: false, describe: 'act as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN' })
+        .option('nagios', {
+          type: 'boolean',
+          default: false,
+          describe: 'act as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN',
+        })
         .option('prometheus', { type: 'boolean', default: false, describe: 'print node_exporter textfile metrics' })
         .option('output', { type: 'string', describe: 'with --prometheus: write this file atomically instead of stdout' })
-        .option('warn-age', { type: 'number', default: DEFAULT_THRESHOLDS.warnAge, describe: 'seconds since the last success before WARNING' })
-        .option('crit-age', { type: 'number', default: DEFAULT_THRESHOLDS.critAge, describe: 'seconds since the last success before CRITICAL' })
-        .option('warn-failures', { type: 'number', default: DEFAULT_THRESHOLDS.warnFailures, describe: 'consecutive failures before WARNING' })
-        .option('crit-failures', { type: 'number', default: DEFAULT_THRESHOLDS.critFailures, describe: 'consecutive failures before CRITICAL' })
-        .option('warn-skips', { type: 'number', default: DEFAULT_THRESHOLDS.warnSkips, describe: 'runs skipped in a row (lock held) before WARNING' })
+        .option('warn-age', {
+          type: 'number',
+          default: DEFAULT_THRESHOLDS.warnAge,
+          describe: 'seconds since the last success before WARNING',
+        })
+        .option('crit-age', {
+          type: 'number',
+          default: DEFAULT_THRESHOLDS.critAge,
+          describe: 'seconds since the last success before CRITICAL',
+        })
+        .option('warn-failures', {
+          type: 'number',
+          default: DEFAULT_THRESHOLDS.warnFailures,
+          describe: 'consecutive failures before WARNING',
+        })
+        .option('crit-failures', {
+          type: 'number',
+          default: DEFAULT_THRESHOLDS.critFailures,
+          describe: 'consecutive failures before CRITICAL',
+        })
+        .option('warn-skips', {
+          type: 'number',
+          default: DEFAULT_THRESHOLDS.warnSkips,
+          describe: 'runs skipped in a row (lock held) before WARNING',
+        })
         .example('$0 status', 'counters and last successes, for people')
         .example('$0 status --nagios --warn-age 1800 --crit-age 7200', 'a Nagios/Icinga check (NRPE command)')
-        .example('$0 status --prometheus --output /var/lib/prometheus/node-exporter/zonegate.prom', 'for the node_exporter textfile collector')
+        .example(
+          '$0 status --prometheus --output /var/lib/prometheus/node-exporter/zonegate.prom',
+          'for the node_exporter textfile collector',
+        )
         .epilog('Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config.'),
     handler: (args: StatusArgs) => {
-      if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1) throw new UsageError('usage', 'choose one of --json, --nagios, --prometheus');
+      if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1)
+        throw new UsageError('usage', 'choose one of --json, --nagios, --prometheus');
       const policy = loadPolicy(args.config);
       const settings = pushSettings(policy, args['state-dir'] === undefined ? {} : { stateDir: args['state-dir'] });
       const targets = [...policy.targets.keys()];
@@ -66,7 +94,13 @@ export const statusCommand: CommandFactory = (setExit) =>
       const zoneSets = zoneSetStatuses(policy);
       const now = Date.now();
       if (args.nagios) {
-        const thresholds = { warnAge: args['warn-age'], critAge: args['crit-age'], warnFailures: args['warn-failures'], critFailures: args['crit-failures'], warnSkips: args['warn-skips'] };
+        const thresholds = {
+          warnAge: args['warn-age'],
+          critAge: args['crit-age'],
+          warnFailures: args['warn-failures'],
+          critFailures: args['crit-failures'],
+          warnSkips: args['warn-skips'],
+        };
         const result = evaluateNagios({ primary: status === undefined ? undefined : { status, targets }, zoneSets }, thresholds, now);
         process.stdout.write(result.output);
         setExit(result.code);

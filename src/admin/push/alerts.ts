@@ -43,33 +43,63 @@ function runWithInput(argv: readonly string[], input: string, env: Record<string
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
-    child.once('error', (error: NodeJS.ErrnoException) => { resolve(`${file ?? ''}: ${error.code ?? error.message}`); });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(`${file ?? ''}: ${error.code ?? error.message}`);
+    });
     child.once('close', (status, signal) => {
       if (status === 0) resolve(undefined);
-      else resolve(`${file ?? ''}: ${signal === null ? `exit ${String(status)}` : `killed by ${signal}`} ${stderr.trim().slice(0, 200)}`.trim());
+      else
+        resolve(
+          `${file ?? ''}: ${signal === null ? `exit ${String(status)}` : `killed by ${signal}`} ${stderr.trim().slice(0, 200)}`.trim(),
+        );
     });
   });
 }
 
 export function hookEnv(event: AlertEvent, base: Record<string, string>): Record<string, string> {
-  return { ...base, ZONEGATE_OUTCOME: event.outcome, ZONEGATE_EXIT: String(event.exitCode), ZONEGATE_SUMMARY: event.summary, ZONEGATE_RUN_LOG: event.runLog ?? '' };
+  return {
+    ...base,
+    ZONEGATE_OUTCOME: event.outcome,
+    ZONEGATE_EXIT: String(event.exitCode),
+    ZONEGATE_SUMMARY: event.summary,
+    ZONEGATE_RUN_LOG: event.runLog ?? '',
+  };
 }
 
 export function renderMail(to: string, event: AlertEvent, host: string, log: string): string {
-  return [`To: ${to}`, `Subject: zonegate push on ${host}: ${event.outcome} (exit ${String(event.exitCode)})`, 'Content-Type: text/plain; charset=utf-8', '', event.summary, '', log].join('\n');
+  return [
+    `To: ${to}`,
+    `Subject: zonegate push on ${host}: ${event.outcome} (exit ${String(event.exitCode)})`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    event.summary,
+    '',
+    log,
+  ].join('\n');
 }
 
 /** Runs every configured alert for a failure or a repeated skip; returns the problems met. */
-export async function alertFailure(settings: PushSettings, event: AlertEvent, env: Record<string, string>, host: string): Promise<string[]> {
+export async function alertFailure(
+  settings: PushSettings,
+  event: AlertEvent,
+  env: Record<string, string>,
+  host: string,
+): Promise<string[]> {
   const problems: (string | undefined)[] = [];
   const jobs: Promise<void>[] = [];
-  if (settings.hook.length > 0) jobs.push(runWithInput(settings.hook, `${JSON.stringify(event)}\n`, hookEnv(event, env)).then((p) => void problems.push(p)));
+  if (settings.hook.length > 0)
+    jobs.push(runWithInput(settings.hook, `${JSON.stringify(event)}\n`, hookEnv(event, env)).then((p) => void problems.push(p)));
   if (settings.pingUrl !== undefined) jobs.push(ping(settings.pingUrl, 'fail', event.summary).then((p) => void problems.push(p)));
   if (settings.mailTo !== undefined) {
-    if (!existsSync(settings.sendmail)) problems.push(`mail not sent: ${settings.sendmail} is missing (install a mail transport agent, e.g. apt-get install -y postfix or dma)`);
+    if (!existsSync(settings.sendmail))
+      problems.push(
+        `mail not sent: ${settings.sendmail} is missing (install a mail transport agent, e.g. apt-get install -y postfix or dma)`,
+      );
     else {
       const log = event.runLog === undefined ? '' : readFileSync(event.runLog, 'utf8').slice(-64 * 1024);
-      jobs.push(runWithInput([settings.sendmail, '-t'], renderMail(settings.mailTo, event, host, log), env).then((p) => void problems.push(p)));
+      jobs.push(
+        runWithInput([settings.sendmail, '-t'], renderMail(settings.mailTo, event, host, log), env).then((p) => void problems.push(p)),
+      );
     }
   }
   await Promise.all(jobs);

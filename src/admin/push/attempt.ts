@@ -46,13 +46,18 @@ export function runAttempt(argv: readonly string[], deadlineMs: number, env: Rec
     const pid = child.pid;
     if (pid !== undefined) liveGroups.add(pid);
     let hardKill: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (pid === undefined) return;
-      killGroup(pid, 'SIGTERM');
-      // ssh stuck in a dead TCP connection may ignore nothing, but a wedged disk may: escalate.
-      hardKill = setTimeout(() => { killGroup(pid, 'SIGKILL'); }, 2000);
-    }, Math.max(0, deadlineMs - started));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        if (pid === undefined) return;
+        killGroup(pid, 'SIGTERM');
+        // ssh stuck in a dead TCP connection may ignore nothing, but a wedged disk may: escalate.
+        hardKill = setTimeout(() => {
+          killGroup(pid, 'SIGKILL');
+        }, 2000);
+      },
+      Math.max(0, deadlineMs - started),
+    );
     child.once('error', (e: NodeJS.ErrnoException) => {
       error = e.code ?? e.message;
     });
@@ -64,7 +69,15 @@ export function runAttempt(argv: readonly string[], deadlineMs: number, env: Rec
         killGroup(pid, 'SIGKILL');
         liveGroups.delete(pid);
       }
-      resolve({ status: status ?? undefined, signal: signal ?? undefined, timedOut, error, stdout, stderr, durationMs: Date.now() - started });
+      resolve({
+        status: status ?? undefined,
+        signal: signal ?? undefined,
+        timedOut,
+        error,
+        stdout,
+        stderr,
+        durationMs: Date.now() - started,
+      });
     });
   });
 }

@@ -37,9 +37,19 @@ export function parseKeyscan(output: string): HostKey[] {
 }
 
 export async function scanHostKeys(host: string, port: number): Promise<{ keys: HostKey[]; error: string | undefined }> {
-  const result = await execa(SSH_KEYSCAN, ['-T', '5', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', host], { reject: false, env: { LC_ALL: 'C' }, extendEnv: false });
+  const result = await execa(SSH_KEYSCAN, ['-T', '5', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', host], {
+    reject: false,
+    env: { LC_ALL: 'C' },
+    extendEnv: false,
+  });
   const keys = parseKeyscan(result.stdout);
-  return { keys, error: keys.length > 0 ? undefined : `no host key from ${host} port ${String(port)}: ${result.stderr.trim() || `ssh-keyscan exit ${String(result.exitCode)}`}` };
+  return {
+    keys,
+    error:
+      keys.length > 0
+        ? undefined
+        : `no host key from ${host} port ${String(port)}: ${result.stderr.trim() || `ssh-keyscan exit ${String(result.exitCode)}`}`,
+  };
 }
 
 /** known_hosts text with every line for `name` replaced by `keys` (pure). */

@@ -27,7 +27,10 @@ export function tryLock(lockFile: string, flock = FLOCK): LockAttempt {
   const result = spawnSync(flock, ['--exclusive', '--nonblock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
   if (result.error) {
     closeSync(fd);
-    throw new ConfigError('flock-missing', `cannot run ${flock} (${(result.error as NodeJS.ErrnoException).code ?? 'error'}): apt-get install -y util-linux`);
+    throw new ConfigError(
+      'flock-missing',
+      `cannot run ${flock} (${(result.error as NodeJS.ErrnoException).code ?? 'error'}): apt-get install -y util-linux`,
+    );
   }
   if (result.status !== 0) {
     closeSync(fd);
@@ -36,7 +39,12 @@ export function tryLock(lockFile: string, flock = FLOCK): LockAttempt {
   // The pid is only for the message a skipped run prints; the lock itself is the flock.
   ftruncateSync(fd, 0);
   writeSync(fd, `${String(process.pid)} ${new Date().toISOString()}\n`);
-  return { kind: 'held', release: () => { closeSync(fd); } };
+  return {
+    kind: 'held',
+    release: () => {
+      closeSync(fd);
+    },
+  };
 }
 
 function readHolder(lockFile: string): string | undefined {

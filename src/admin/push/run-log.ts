@@ -36,12 +36,16 @@ export function openRunLog(dir: string, now = new Date()): RunLog {
     file,
     stem,
     eventsFile: join(dir, `${stem}.jsonl`),
-    line: (text) => { write(`${new Date().toISOString()} ${text}\n`); },
+    line: (text) => {
+      write(`${new Date().toISOString()} ${text}\n`);
+    },
     block: (prefix, text) => {
       const lines = text.split('\n').filter((l) => l !== '');
       if (lines.length > 0) write(lines.map((l) => `${prefix}${l}\n`).join(''));
     },
-    close: () => { closeSync(fd); },
+    close: () => {
+      closeSync(fd);
+    },
   };
 }
 
@@ -68,7 +72,10 @@ export function logsToRemove(entries: readonly LogEntry[], keep: number, maxDays
   const sorted = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a));
   const room = Math.max(0, keep - (current === undefined ? 0 : 1));
   const maxAgeMs = maxDays * 86_400_000;
-  return sorted.filter(([, run], index) => index >= room || nowMs - run.mtimeMs > maxAgeMs).flatMap(([, run]) => run.files).sort();
+  return sorted
+    .filter(([, run], index) => index >= room || nowMs - run.mtimeMs > maxAgeMs)
+    .flatMap(([, run]) => run.files)
+    .sort();
 }
 
 export function pruneRunLogs(dir: string, keep: number, maxDays: number, current?: string, nowMs = Date.now()): string[] {

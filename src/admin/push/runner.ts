@@ -34,7 +34,11 @@ export function selectTargets(policy: Policy, only: readonly string[]): Target[]
   }
   return only.map((name) => {
     const target = policy.targets.get(name);
-    if (target === undefined) throw new UsageError('unknown-target', `${name}: no such target under "targets" in ${policy.source} (known: ${[...policy.targets.keys()].join(', ')})`);
+    if (target === undefined)
+      throw new UsageError(
+        'unknown-target',
+        `${name}: no such target under "targets" in ${policy.source} (known: ${[...policy.targets.keys()].join(', ')})`,
+      );
     return target;
   });
 }
@@ -53,12 +57,21 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     if (status.consecutiveSkips >= settings.skipAlertAfter) {
       const summary = `zonegate push: skipped ${String(status.consecutiveSkips)} runs in a row: the previous run still holds ${settings.lockFile} (${lock.holder ?? 'holder unknown'})`;
       options.stderr.write(`${summary}\n`);
-      for (const problem of await alertFailure(settings, { outcome: 'skipped', exitCode: PUSH_EXIT.skipped, summary, runLog: undefined }, CHILD_ENV, hostname())) options.stderr.write(`zonegate push: alert failed: ${problem}\n`);
+      for (const problem of await alertFailure(
+        settings,
+        { outcome: 'skipped', exitCode: PUSH_EXIT.skipped, summary, runLog: undefined },
+        CHILD_ENV,
+        hostname(),
+      ))
+        options.stderr.write(`zonegate push: alert failed: ${problem}\n`);
     }
     return PUSH_EXIT.skipped;
   }
   const log = openRunLog(settings.logDir);
-  const events = pino({ base: { component: 'push', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: log.eventsFile, sync: true }));
+  const events = pino(
+    { base: { component: 'push', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: log.eventsFile, sync: true }),
+  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     stopping = true;
@@ -69,15 +82,29 @@ export async function runPush(options: PushRunOptions): Promise<number> {
   let display: ProgressDisplay | undefined;
   try {
     const removed = pruneRunLogs(settings.logDir, settings.keepLogs, settings.keepLogDays, log.stem);
-    log.line(`run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`);
+    log.line(
+      `run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`,
+    );
     events.info({ event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length });
     const pingProblems: (string | undefined)[] = [];
     const started = settings.pingUrl === undefined ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
     const blocked = await validateSources(targets, settings, log);
-    if (options.progress) display = startProgress(options.stdout, targets.map((t) => t.name));
+    if (options.progress)
+      display = startProgress(
+        options.stdout,
+        targets.map((t) => t.name),
+      );
     const outcomes = await mapLimited(targets, settings.concurrency, async (target): Promise<TargetOutcome> => {
       const invalid = blocked.get(target.name);
-      const outcome = invalid ?? (await pushTarget(target, { backoffSeconds: settings.backoffSeconds, env: CHILD_ENV, log, stopping: () => stopping, onPhase: (name, phase) => display?.update(name, phase) }));
+      const outcome =
+        invalid ??
+        (await pushTarget(target, {
+          backoffSeconds: settings.backoffSeconds,
+          env: CHILD_ENV,
+          log,
+          stopping: () => stopping,
+          onPhase: (name, phase) => display?.update(name, phase),
+        }));
       if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
       // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
       events[outcome.kind === 'ok' ? 'info' : 'error']({ event: 'target', ...outcome });
@@ -94,7 +121,12 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     pingProblems.push(await started);
     if (exitCode !== PUSH_EXIT.ok) {
       options.stderr.write(summary);
-      const event = { outcome: exitCode === PUSH_EXIT.partial ? ('partial' as const) : ('failed' as const), exitCode, summary, runLog: log.file };
+      const event = {
+        outcome: exitCode === PUSH_EXIT.partial ? ('partial' as const) : ('failed' as const),
+        exitCode,
+        summary,
+        runLog: log.file,
+      };
       for (const problem of await alertFailure(settings, event, CHILD_ENV, hostname())) pingProblems.push(problem);
     } else if (settings.pingUrl !== undefined) {
       pingProblems.push(await ping(settings.pingUrl, 'success', summary));

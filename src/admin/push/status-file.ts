@@ -49,13 +49,35 @@ export interface PushStatus {
 }
 
 export function emptyStatus(): PushStatus {
-  return { version: 1, runs: 0, failedRuns: 0, skips: 0, consecutiveSkips: 0, lastRun: undefined, lastRunExit: undefined, lastSkip: undefined, lastRunLog: undefined, targets: {} };
+  return {
+    version: 1,
+    runs: 0,
+    failedRuns: 0,
+    skips: 0,
+    consecutiveSkips: 0,
+    lastRun: undefined,
+    lastRunExit: undefined,
+    lastSkip: undefined,
+    lastRunLog: undefined,
+    targets: {},
+  };
 }
 
 function emptyTarget(): TargetCounters {
   return {
-    runs: 0, failures: 0, consecutiveFailures: 0, lastRun: undefined, lastSuccess: undefined, lastFailure: undefined, lastOutcome: undefined,
-    lastReason: undefined, lastDurationMs: 0, lastBytesSent: 0, lastZonesChanged: 0, bytesSentTotal: 0, zonesChangedTotal: 0,
+    runs: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastRun: undefined,
+    lastSuccess: undefined,
+    lastFailure: undefined,
+    lastOutcome: undefined,
+    lastReason: undefined,
+    lastDurationMs: 0,
+    lastBytesSent: 0,
+    lastZonesChanged: 0,
+    bytesSentTotal: 0,
+    zonesChangedTotal: 0,
   };
 }
 
@@ -71,7 +93,11 @@ export function readStatus(file: string): PushStatus {
     return emptyStatus();
   }
   const raw = JSON.parse(text) as Partial<PushStatus>;
-  return { ...emptyStatus(), ...raw, targets: Object.fromEntries(Object.entries(raw.targets ?? {}).map(([name, t]) => [name, { ...emptyTarget(), ...t }])) };
+  return {
+    ...emptyStatus(),
+    ...raw,
+    targets: Object.fromEntries(Object.entries(raw.targets ?? {}).map(([name, t]) => [name, { ...emptyTarget(), ...t }])),
+  };
 }
 
 export function writeStatus(file: string, status: PushStatus): void {
@@ -104,7 +130,16 @@ export function recordRun(status: PushStatus, outcomes: readonly TargetOutcome[]
       zonesChangedTotal: before.zonesChangedTotal + outcome.zonesChanged,
     };
   }
-  return { ...status, runs: status.runs + 1, failedRuns: status.failedRuns + (exitCode === 0 ? 0 : 1), consecutiveSkips: 0, lastRun: at, lastRunExit: exitCode, lastRunLog: runLog, targets };
+  return {
+    ...status,
+    runs: status.runs + 1,
+    failedRuns: status.failedRuns + (exitCode === 0 ? 0 : 1),
+    consecutiveSkips: 0,
+    lastRun: at,
+    lastRunExit: exitCode,
+    lastRunLog: runLog,
+    targets,
+  };
 }
 
 export function recordSkip(status: PushStatus, now: Date): PushStatus {

@@ -9,7 +9,11 @@ import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
 import { backoffMs, classifyExit } from './transient.js';
 
-export type TargetPhase = { kind: 'waiting' } | { kind: 'running'; attempt: number } | { kind: 'backoff'; attempt: number; untilMs: number } | { kind: 'done'; outcome: TargetOutcome };
+export type TargetPhase =
+  | { kind: 'waiting' }
+  | { kind: 'running'; attempt: number }
+  | { kind: 'backoff'; attempt: number; untilMs: number }
+  | { kind: 'done'; outcome: TargetOutcome };
 
 export interface TargetPushOptions {
   backoffSeconds: readonly number[];
@@ -31,7 +35,9 @@ function lastGateReply(stderr: string): string | undefined {
 
 function describe(result: AttemptResult, reason: string): string {
   const reply = lastGateReply(result.stderr);
-  const sshLine = result.stderr.split('\n').find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
+  const sshLine = result.stderr
+    .split('\n')
+    .find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
   return [reason, reply?.replace(/^zonegate: /, ''), reply === undefined ? sshLine : undefined].filter(Boolean).join(': ');
 }
 
@@ -39,11 +45,16 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const started = Date.now();
   const deadline = started + (target.timeoutSeconds ?? 300) * 1000;
   const retries = target.retries ?? 2;
-  const argv = rsyncArgv(target, { ...(options.rsync === undefined ? {} : { rsync: options.rsync }), ...(options.ssh === undefined ? {} : { ssh: options.ssh }) });
+  const argv = rsyncArgv(target, {
+    ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
+    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+  });
   const { log } = options;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
     const done: TargetOutcome = { target: target.name, durationMs: Date.now() - started, ...outcome };
-    log.line(`${target.name}: ${done.kind}${done.status === undefined ? '' : ` (exit ${String(done.status)})`} after ${String(done.attempts)} attempt(s), ${String(done.durationMs)} ms: ${done.reason}`);
+    log.line(
+      `${target.name}: ${done.kind}${done.status === undefined ? '' : ` (exit ${String(done.status)})`} after ${String(done.attempts)} attempt(s), ${String(done.durationMs)} ms: ${done.reason}`,
+    );
     options.onPhase(target.name, { kind: 'done', outcome: done });
     return done;
   };
@@ -55,22 +66,47 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     log.block(`${target.name} rsync| `, result.stdout);
     log.block(`${target.name} stderr| `, result.stderr);
     if (result.timedOut) {
-      return finish({ kind: 'timeout', status: undefined, reason: `timed out after ${String(target.timeoutSeconds ?? 300)} s; process group killed`, attempts: attempt, bytesSent: 0, zonesChanged: 0 });
+      return finish({
+        kind: 'timeout',
+        status: undefined,
+        reason: `timed out after ${String(target.timeoutSeconds ?? 300)} s; process group killed`,
+        attempts: attempt,
+        bytesSent: 0,
+        zonesChanged: 0,
+      });
     }
     if (result.error !== undefined || result.status === undefined) {
-      const why = result.error !== undefined ? `cannot run ${argv[0] ?? 'rsync'} (${result.error})` : `rsync killed by ${result.signal ?? 'a signal'}`;
+      const why =
+        result.error !== undefined
+          ? `cannot run ${argv[0] ?? 'rsync'} (${result.error})`
+          : `rsync killed by ${result.signal ?? 'a signal'}`;
       return finish({ kind: 'failed', status: undefined, reason: why, attempts: attempt, bytesSent: 0, zonesChanged: 0 });
     }
     const end = classifyExit(result.status, result.stderr);
     if (end.kind === 'ok') {
       const summary = summarizeRsyncOutput(result.stdout);
       const reply = lastGateReply(result.stderr)?.replace(/^zonegate: /, '');
-      return finish({ kind: 'ok', status: 0, reason: reply ?? 'pushed', attempts: attempt, bytesSent: summary.bytesSent, zonesChanged: summary.filesChanged + summary.deleted });
+      return finish({
+        kind: 'ok',
+        status: 0,
+        reason: reply ?? 'pushed',
+        attempts: attempt,
+        bytesSent: summary.bytesSent,
+        zonesChanged: summary.filesChanged + summary.deleted,
+      });
     }
     if (end.kind !== 'failed') throw new Error('unreachable');
     const wait = backoffMs(attempt, options.backoffSeconds);
     const retry = end.transient && attempt <= retries && Date.now() + wait < deadline && !options.stopping();
-    if (!retry) return finish({ kind: 'failed', status: end.status, reason: describe(result, end.reason), attempts: attempt, bytesSent: 0, zonesChanged: 0 });
+    if (!retry)
+      return finish({
+        kind: 'failed',
+        status: end.status,
+        reason: describe(result, end.reason),
+        attempts: attempt,
+        bytesSent: 0,
+        zonesChanged: 0,
+      });
     log.line(`${target.name}: transient failure (exit ${String(end.status)}: ${end.reason}); retry in ${String(wait)} ms`);
     options.onPhase(target.name, { kind: 'backoff', attempt, untilMs: Date.now() + wait });
     await sleep(wait);

@@ -2,10 +2,7 @@
 // there, or the zone set was busy with another push. Permanent: the gate, the zone data or our own
 // config said no; retrying would only repeat the refusal (and delay the report).
 
-export type AttemptEnd =
-  | { kind: 'ok' }
-  | { kind: 'failed'; status: number; transient: boolean; reason: string }
-  | { kind: 'timeout' };
+export type AttemptEnd = { kind: 'ok' } | { kind: 'failed'; status: number; transient: boolean; reason: string } | { kind: 'timeout' };
 
 /** rsync, ssh and gate exit codes that a later attempt may not see again. */
 export const TRANSIENT_EXITS: ReadonlyMap<number, string> = new Map([
@@ -40,11 +37,13 @@ export const PERMANENT_EXITS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** ssh says 255 for a dead link and for a wrong host key alike; the key and auth cases never heal. */
-const PERMANENT_SSH = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|No such file or directory.*identity|Load key .*: /;
+const PERMANENT_SSH =
+  /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|No such file or directory.*identity|Load key .*: /;
 
 export function classifyExit(status: number, stderr: string): AttemptEnd {
   if (status === 0) return { kind: 'ok' };
-  if (status === 255 && PERMANENT_SSH.test(stderr)) return { kind: 'failed', status, transient: false, reason: 'ssh refused: host key or authentication' };
+  if (status === 255 && PERMANENT_SSH.test(stderr))
+    return { kind: 'failed', status, transient: false, reason: 'ssh refused: host key or authentication' };
   const transient = TRANSIENT_EXITS.get(status);
   if (transient !== undefined) return { kind: 'failed', status, transient: true, reason: transient };
   return { kind: 'failed', status, transient: false, reason: PERMANENT_EXITS.get(status) ?? `exit ${String(status)}` };

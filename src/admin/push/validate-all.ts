@@ -6,7 +6,11 @@ import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
 import { validateSource } from './validate.js';
 
-export async function validateSources(targets: readonly Target[], settings: PushSettings, log: RunLog): Promise<Map<string, TargetOutcome>> {
+export async function validateSources(
+  targets: readonly Target[],
+  settings: PushSettings,
+  log: RunLog,
+): Promise<Map<string, TargetOutcome>> {
   const blocked = new Map<string, TargetOutcome>();
   const groups = new Map<string, Target[]>();
   for (const target of targets) {
@@ -21,17 +25,32 @@ export async function validateSources(targets: readonly Target[], settings: Push
     let reason: string | undefined;
     try {
       const result = await validateSource(first.source, first.zoneFile, settings.checker, settings.stateDir, settings.concurrency);
-      log.line(`validate ${first.source}: ${String(result.changed.length)} changed zone(s)${result.changed.length > 0 && result.changed.length <= 20 ? `: ${result.changed.join(', ')}` : ''}`);
+      log.line(
+        `validate ${first.source}: ${String(result.changed.length)} changed zone(s)${result.changed.length > 0 && result.changed.length <= 20 ? `: ${result.changed.join(', ')}` : ''}`,
+      );
       for (const problem of result.problems) log.line(`validate ${first.source}: ${problem.file}: ${problem.message}`);
       if (result.problems.length === 0) result.accept();
-      else reason = `not sent: ${String(result.problems.length)} zone file problem(s) in ${first.source}: ${result.problems.slice(0, 3).map((p) => `${p.file}: ${p.message}`).join('; ')}`;
+      else
+        reason = `not sent: ${String(result.problems.length)} zone file problem(s) in ${first.source}: ${result.problems
+          .slice(0, 3)
+          .map((p) => `${p.file}: ${p.message}`)
+          .join('; ')}`;
     } catch (error) {
       reason = `not sent: cannot validate ${first.source} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
     }
     if (reason === undefined) continue;
     log.line(reason);
     for (const target of group) {
-      blocked.set(target.name, { target: target.name, kind: 'invalid', status: undefined, reason, attempts: 0, durationMs: Date.now() - started, bytesSent: 0, zonesChanged: 0 });
+      blocked.set(target.name, {
+        target: target.name,
+        kind: 'invalid',
+        status: undefined,
+        reason,
+        attempts: 0,
+        durationMs: Date.now() - started,
+        bytesSent: 0,
+        zonesChanged: 0,
+      });
     }
   }
   return blocked;

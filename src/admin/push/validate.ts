@@ -47,7 +47,11 @@ function readManifest(file: string): Manifest {
 }
 
 /** What differs from the manifest, cheaply: size and mtime first, the hash only when they moved. */
-export function changedFiles(current: Record<string, { size: number; mtimeMs: number }>, manifest: Manifest, hash: (file: string) => string): { file: string; sha256: string }[] {
+export function changedFiles(
+  current: Record<string, { size: number; mtimeMs: number }>,
+  manifest: Manifest,
+  hash: (file: string) => string,
+): { file: string; sha256: string }[] {
   const out: { file: string; sha256: string }[] = [];
   for (const [file, stat] of Object.entries(current)) {
     const before = manifest[file];
@@ -58,7 +62,13 @@ export function changedFiles(current: Record<string, { size: number; mtimeMs: nu
   return out.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-export async function validateSource(source: string, zoneFile: string, checker: readonly string[], stateDir: string, concurrency = 4): Promise<SourceValidation> {
+export async function validateSource(
+  source: string,
+  zoneFile: string,
+  checker: readonly string[],
+  stateDir: string,
+  concurrency = 4,
+): Promise<SourceValidation> {
   const manifestPath = manifestFile(stateDir, source);
   const manifest = readManifest(manifestPath);
   const problems: ZoneProblem[] = [];
@@ -66,7 +76,11 @@ export async function validateSource(source: string, zoneFile: string, checker: 
   for (const entry of readdirSync(source, { withFileTypes: true })) {
     // The gate refuses anything in a zone set that is not a regular zone file; say so before sending.
     if (!entry.isFile() || zoneOfFile(entry.name, zoneFile) === undefined) {
-      problems.push({ file: entry.name, zone: undefined, message: entry.isFile() ? `does not match the zone file pattern ${JSON.stringify(zoneFile)}` : 'is not a regular file' });
+      problems.push({
+        file: entry.name,
+        zone: undefined,
+        message: entry.isFile() ? `does not match the zone file pattern ${JSON.stringify(zoneFile)}` : 'is not a regular file',
+      });
       continue;
     }
     const stat = statSync(join(source, entry.name));
@@ -90,7 +104,11 @@ export async function validateSource(source: string, zoneFile: string, checker: 
     const previous = manifest[file]?.serial;
     if (serial === undefined) problems.push({ file, zone, message: 'no SOA serial found' });
     else if (previous !== undefined && !serialIncreased(previous, serial)) {
-      problems.push({ file, zone, message: `serial not increased: ${String(previous)} -> ${String(serial)} (the secondaries would keep serving the old zone)` });
+      problems.push({
+        file,
+        zone,
+        message: `serial not increased: ${String(previous)} -> ${String(serial)} (the secondaries would keep serving the old zone)`,
+      });
     }
     if (checker.length > 0) {
       const result = await runCommand([...checker, zone, join(source, file)]);

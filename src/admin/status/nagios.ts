@@ -42,7 +42,8 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     code = level === NAGIOS.unknown ? (code === NAGIOS.ok ? level : code) : code === NAGIOS.unknown ? level : Math.max(code, level);
     problems.push(message);
   };
-  const age = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000)));
+  const age = (iso: string | undefined): number | undefined =>
+    iso === undefined ? undefined : Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
   const checkAge = (what: string, seconds: number | undefined, never: string): void => {
     if (seconds === undefined) raise(NAGIOS.critical, `${what}: ${never}`);
     else if (seconds >= t.critAge) raise(NAGIOS.critical, `${what}: last success ${String(seconds)} s ago (>= ${String(t.critAge)})`);
@@ -61,23 +62,39 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
         const seconds = age(target?.lastSuccess);
         const failures = target?.consecutiveFailures ?? 0;
         checkAge(name, seconds, 'never pushed successfully');
-        if (failures >= t.critFailures) raise(NAGIOS.critical, `${name}: ${String(failures)} consecutive failures (${target?.lastReason ?? ''})`);
-        else if (failures >= t.warnFailures) raise(NAGIOS.warning, `${name}: ${String(failures)} consecutive failure(s) (${target?.lastReason ?? ''})`);
-        details.push(`${name}: ${target?.lastOutcome ?? 'never run'}, last success ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, ${String(failures)} consecutive failure(s)`);
+        if (failures >= t.critFailures)
+          raise(NAGIOS.critical, `${name}: ${String(failures)} consecutive failures (${target?.lastReason ?? ''})`);
+        else if (failures >= t.warnFailures)
+          raise(NAGIOS.warning, `${name}: ${String(failures)} consecutive failure(s) (${target?.lastReason ?? ''})`);
+        details.push(
+          `${name}: ${target?.lastOutcome ?? 'never run'}, last success ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, ${String(failures)} consecutive failure(s)`,
+        );
         if (seconds !== undefined) perf.push(`${label(`${name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
         perf.push(`${label(`${name}_consecutive_failures`)}=${String(failures)};${String(t.warnFailures)};${String(t.critFailures)};0`);
       }
-      if (status.consecutiveSkips >= t.warnSkips) raise(NAGIOS.warning, `${String(status.consecutiveSkips)} runs skipped in a row: the previous run still holds the lock`);
-      perf.push(`'consecutive_skips'=${String(status.consecutiveSkips)};${String(t.warnSkips)};;0`, `'runs'=${String(status.runs)}c`, `'skips'=${String(status.skips)}c`);
+      if (status.consecutiveSkips >= t.warnSkips)
+        raise(NAGIOS.warning, `${String(status.consecutiveSkips)} runs skipped in a row: the previous run still holds the lock`);
+      perf.push(
+        `'consecutive_skips'=${String(status.consecutiveSkips)};${String(t.warnSkips)};;0`,
+        `'runs'=${String(status.runs)}c`,
+        `'skips'=${String(status.skips)}c`,
+      );
     }
   }
   for (const set of input.zoneSets) {
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
-    details.push(`zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`);
-    if (seconds !== undefined) perf.push(`${label(`zoneset_${set.name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
+    details.push(
+      `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
+    );
+    if (seconds !== undefined)
+      perf.push(`${label(`zoneset_${set.name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
   }
-  if (input.primary === undefined && input.zoneSets.length === 0) raise(NAGIOS.unknown, 'no targets and no zone sets in the config: nothing to monitor');
+  if (input.primary === undefined && input.zoneSets.length === 0)
+    raise(NAGIOS.unknown, 'no targets and no zone sets in the config: nothing to monitor');
   const headline = problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`;
-  return { code, output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}` };
+  return {
+    code,
+    output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}`,
+  };
 }

@@ -24,14 +24,54 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     metric('zonegate_push_consecutive_skips', 'gauge', 'Push runs skipped in a row.', [['', primary.consecutiveSkips]]);
     metric('zonegate_push_last_run_timestamp_seconds', 'gauge', 'When the last push run ended.', [['', seconds(primary.lastRun)]]);
     metric('zonegate_push_last_run_exit_code', 'gauge', 'Exit code of the last push run.', [['', primary.lastRunExit]]);
-    metric('zonegate_push_target_runs_total', 'counter', 'Pushes attempted per target.', per((t) => t.runs));
-    metric('zonegate_push_target_failures_total', 'counter', 'Failed pushes per target.', per((t) => t.failures));
-    metric('zonegate_push_target_consecutive_failures', 'gauge', 'Failed pushes in a row per target.', per((t) => t.consecutiveFailures));
-    metric('zonegate_push_target_last_success_timestamp_seconds', 'gauge', 'Last successful push per target.', per((t) => seconds(t.lastSuccess)));
-    metric('zonegate_push_target_last_duration_seconds', 'gauge', 'Duration of the last push per target.', per((t) => t.lastDurationMs / 1000));
-    metric('zonegate_push_target_bytes_sent_total', 'counter', 'Bytes rsync sent per target.', per((t) => t.bytesSentTotal));
-    metric('zonegate_push_target_zones_changed_total', 'counter', 'Zone files sent or deleted per target.', per((t) => t.zonesChangedTotal));
+    metric(
+      'zonegate_push_target_runs_total',
+      'counter',
+      'Pushes attempted per target.',
+      per((t) => t.runs),
+    );
+    metric(
+      'zonegate_push_target_failures_total',
+      'counter',
+      'Failed pushes per target.',
+      per((t) => t.failures),
+    );
+    metric(
+      'zonegate_push_target_consecutive_failures',
+      'gauge',
+      'Failed pushes in a row per target.',
+      per((t) => t.consecutiveFailures),
+    );
+    metric(
+      'zonegate_push_target_last_success_timestamp_seconds',
+      'gauge',
+      'Last successful push per target.',
+      per((t) => seconds(t.lastSuccess)),
+    );
+    metric(
+      'zonegate_push_target_last_duration_seconds',
+      'gauge',
+      'Duration of the last push per target.',
+      per((t) => t.lastDurationMs / 1000),
+    );
+    metric(
+      'zonegate_push_target_bytes_sent_total',
+      'counter',
+      'Bytes rsync sent per target.',
+      per((t) => t.bytesSentTotal),
+    );
+    metric(
+      'zonegate_push_target_zones_changed_total',
+      'counter',
+      'Zone files sent or deleted per target.',
+      per((t) => t.zonesChangedTotal),
+    );
   }
-  metric('zonegate_zoneset_last_good_push_timestamp_seconds', 'gauge', 'Last good push a zone set took (secondary).', zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, seconds(s.lastGoodPush)]));
+  metric(
+    'zonegate_zoneset_last_good_push_timestamp_seconds',
+    'gauge',
+    'Last good push a zone set took (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, seconds(s.lastGoodPush)]),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -42,7 +42,8 @@ export function lastGoodFromGateLog(text: string): Map<string, string> {
     if (!line.includes('"finished"')) continue;
     try {
       const record = JSON.parse(line) as { event?: unknown; zoneSet?: unknown; status?: unknown; time?: unknown };
-      if (record.event !== 'finished' || record.status !== 0 || typeof record.zoneSet !== 'string' || typeof record.time !== 'string') continue;
+      if (record.event !== 'finished' || record.status !== 0 || typeof record.zoneSet !== 'string' || typeof record.time !== 'string')
+        continue;
       const before = out.get(record.zoneSet);
       if (before === undefined || before < record.time) out.set(record.zoneSet, record.time);
     } catch {
@@ -61,7 +62,13 @@ export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
       const state = readState(layoutOf(rule.root).stateFile);
       const logged = fromLog.get(rule.zoneSet.name);
       const times = [state.lastGoodPush, logged].filter((t): t is string => t !== undefined).sort();
-      seen.set(rule.root, { name: rule.zoneSet.name, root: rule.root, release: state.release, zones: Object.keys(state.serials).length, lastGoodPush: times.pop() });
+      seen.set(rule.root, {
+        name: rule.zoneSet.name,
+        root: rule.root,
+        release: state.release,
+        zones: Object.keys(state.serials).length,
+        lastGoodPush: times.pop(),
+      });
     }
   }
   return [...seen.values()];

@@ -24,7 +24,8 @@ export function zoneOfFile(file: string, pattern: string): string | undefined {
   if (!file.startsWith(prefix) || !file.endsWith(suffix) || file.length <= prefix.length + suffix.length) return undefined;
   const zone = file.slice(prefix.length, file.length - suffix.length);
   // A DNS name as a file name: labels of letters, digits, - and _, dots between; no leading dot.
-  if (!/^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(zone)) return undefined;
+  if (!/^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(zone))
+    return undefined;
   return zone.toLowerCase();
 }
 
@@ -52,7 +53,8 @@ export function diffReleases(liveDir: string, stagingDir: string, pattern: strin
       throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} ${what}`);
     }
     const other = zones.get(zone);
-    if (other !== undefined) throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} and ${JSON.stringify(other)} are the same zone ${zone}`);
+    if (other !== undefined)
+      throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} and ${JSON.stringify(other)} are the same zone ${zone}`);
     zones.set(zone, file);
     if (!live.has(file)) changes.added.push({ zone, file });
     else if (stat.nlink === 1 && !sameContent(join(liveDir, file), join(stagingDir, file), stat)) changes.changed.push({ zone, file });

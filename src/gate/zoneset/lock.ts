@@ -14,11 +14,22 @@ export interface HeldLock {
 export async function acquireLock(lockFile: string, waitSeconds: number, zoneSet: string): Promise<HeldLock> {
   const { spawnSync } = await import('node:child_process');
   const fd = openSync(lockFile, 'a', 0o600);
-  const result = spawnSync(FLOCK, ['--exclusive', '--wait', String(waitSeconds), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
+  const result = spawnSync(FLOCK, ['--exclusive', '--wait', String(waitSeconds), '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+    env: {},
+  });
   if (result.status !== 0) {
     closeSync(fd);
-    if (result.error) throw new ZoneSetError('staging-failed', `cannot run ${FLOCK} (${(result.error as NodeJS.ErrnoException).code ?? 'error'})`);
-    throw new ZoneSetError('zoneset-busy', `zone set ${zoneSet} is busy with another push; gave up after ${String(waitSeconds)} s, try again later`);
+    if (result.error)
+      throw new ZoneSetError('staging-failed', `cannot run ${FLOCK} (${(result.error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ZoneSetError(
+      'zoneset-busy',
+      `zone set ${zoneSet} is busy with another push; gave up after ${String(waitSeconds)} s, try again later`,
+    );
   }
-  return { release: () => { closeSync(fd); } };
+  return {
+    release: () => {
+      closeSync(fd);
+    },
+  };
 }

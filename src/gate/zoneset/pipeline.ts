@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { ZoneSetError, isGateError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import { diffReleases, hasChanges, type ZoneSetChanges } from './diff.js';
-import { currentReleaseId, discard, ensureLayout, layoutOf, newReleaseId, pointCurrentAt, releaseDir, removeLeftoverStaging, spareName, type ZoneSetLayout } from './layout.js';
+import {
+  currentReleaseId,
+  discard,
+  ensureLayout,
+  layoutOf,
+  newReleaseId,
+  pointCurrentAt,
+  releaseDir,
+  removeLeftoverStaging,
+  spareName,
+  type ZoneSetLayout,
+} from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { promote, pruneReleases, renderNamedInclude, republish } from './promote.js';
 import { reloadZones, verifySerials } from './reload.js';
@@ -65,12 +76,18 @@ export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings
     lock?.release();
     if (isGateError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, { cause: error });
+    throw new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, {
+      cause: error,
+    });
   }
 }
 
 function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
-  return { added: changes.added.map((z) => z.zone), changed: changes.changed.map((z) => z.zone), removed: changes.removed.map((z) => z.zone) };
+  return {
+    added: changes.added.map((z) => z.zone),
+    changed: changes.changed.map((z) => z.zone),
+    removed: changes.removed.map((z) => z.zone),
+  };
 }
 
 /** Everything after a successful rsync run; throws ZoneSetError when the push is refused. */
@@ -85,7 +102,11 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
     renameSync(push.stagingDir, join(layout.staging, spareName(push.liveId)));
     // Still a good push: the primary is alive and in step, which is what monitoring asks.
     writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString() });
-    return { status: 0, report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`], record: { zoneSet: name, outcome: 'unchanged', ...summary } };
+    return {
+      status: 0,
+      report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`],
+      record: { zoneSet: name, outcome: 'unchanged', ...summary },
+    };
   }
   checkDeleteShare(changes, settings);
   const state = readState(layout.stateFile);
@@ -95,7 +116,8 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   try {
     const commands = await reloadZones(settings, plan);
     const stale = await verifySerials(settings, serials);
-    if (stale.length > 0) throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
+    if (stale.length > 0)
+      throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
     writeState(layout.stateFile, { ...promotion.state, lastGoodPush: new Date().toISOString(), pending: undefined });
     // Only now, so deleting an old release never delays the new serials.
     pruneReleases(layout, settings.keep, [promotion.release, promotion.previous]);
@@ -103,13 +125,32 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
     const report = [
       `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
       ...(serialText.length > 0 ? [`zonegate: serials: ${serialText.join(', ')}`] : []),
-      ...(commands.length > 0 ? [`zonegate: ${commands.length > 6 ? `${String(commands.length)} rndc commands` : `rndc ${commands.join('; rndc ')}`}${settings.verify ? ', new serials verified' : ''}`] : []),
+      ...(commands.length > 0
+        ? [
+            `zonegate: ${commands.length > 6 ? `${String(commands.length)} rndc commands` : `rndc ${commands.join('; rndc ')}`}${settings.verify ? ', new serials verified' : ''}`,
+          ]
+        : []),
     ];
-    return { status: 0, report, record: { zoneSet: name, outcome: 'promoted', release: promotion.release, previous: promotion.previous, serials, reload: commands, ...summary } };
+    return {
+      status: 0,
+      report,
+      record: {
+        zoneSet: name,
+        outcome: 'promoted',
+        release: promotion.release,
+        previous: promotion.previous,
+        serials,
+        reload: commands,
+        ...summary,
+      },
+    };
   } catch (error) {
     const rolledBack = await rollBack(layout, settings, promotion.previous, plan, state);
     const message = isGateError(error) ? error.message : String(error);
-    throw new ZoneSetError('reload-failed', `${message}; rolled back to release ${rolledBack}`, { cause: error, details: { zoneSet: name, rolledBackTo: rolledBack, ...summary } });
+    throw new ZoneSetError('reload-failed', `${message}; rolled back to release ${rolledBack}`, {
+      cause: error,
+      details: { zoneSet: name, rolledBackTo: rolledBack, ...summary },
+    });
   }
 }
 
@@ -121,11 +162,14 @@ export async function finishPendingReload(push: ZoneSetPush): Promise<string | u
   const { layout, settings } = push;
   const state = readState(layout.stateFile);
   if (!state.pending || state.release !== push.liveId) return undefined;
-  const expected = Object.fromEntries(state.pending.reload.flatMap((zone) => (state.serials[zone] === undefined ? [] : [[zone, state.serials[zone]]])));
+  const expected = Object.fromEntries(
+    state.pending.reload.flatMap((zone) => (state.serials[zone] === undefined ? [] : [[zone, state.serials[zone]]])),
+  );
   try {
     await reloadZones(settings, state.pending);
     const stale = await verifySerials(settings, expected);
-    if (stale.length > 0) return `zonegate: zone set ${settings.name}: an interrupted push left ${stale.join(', ')} unreloaded, and they still are not served`;
+    if (stale.length > 0)
+      return `zonegate: zone set ${settings.name}: an interrupted push left ${stale.join(', ')} unreloaded, and they still are not served`;
   } catch (error) {
     return `zonegate: zone set ${settings.name}: finishing an interrupted reload failed: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -143,8 +187,14 @@ export async function rollBack(
 ): Promise<string> {
   const id = newReleaseId();
   republish(layout, toId, id);
-  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined })}\n`);
-  const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile));
+  const commitState = prepareFile(
+    layout.stateFile,
+    `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined })}\n`,
+  );
+  const commitInclude = prepareFile(
+    layout.namedInclude,
+    renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile),
+  );
   pointCurrentAt(layout, id);
   commitState();
   commitInclude();

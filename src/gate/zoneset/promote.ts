@@ -47,7 +47,9 @@ export function promote(
     const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next)}\n`);
     // The zone list only changes when zones come or go (its paths go through current/).
     const zoneListChanged = changes.added.length + changes.removed.length > 0 || !existsSync(layout.namedInclude);
-    const commitInclude = zoneListChanged ? prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile)) : () => undefined;
+    const commitInclude = zoneListChanged
+      ? prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile))
+      : () => undefined;
     renameSync(staged.dir, target);
     pointCurrentAt(layout, staged.id);
     commitState();

@@ -34,7 +34,10 @@ export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan): 
 async function runRndc(settings: ZoneSetSettings, args: string[]): Promise<void> {
   const result = await runCommand([...settings.rndc, ...args], 20_000);
   if (result.status !== 0) {
-    throw new ZoneSetError('reload-failed', `rndc ${args.join(' ')} failed: ${result.output.trim().split('\n').join('; ') || (result.error ?? `exit ${String(result.status)}`)}`);
+    throw new ZoneSetError(
+      'reload-failed',
+      `rndc ${args.join(' ')} failed: ${result.output.trim().split('\n').join('; ') || (result.error ?? `exit ${String(result.status)}`)}`,
+    );
   }
 }
 
@@ -46,7 +49,18 @@ export async function servedSerials(settings: ZoneSetSettings, zones: readonly s
   const served = new Map<string, number>();
   const verify = settings.verify;
   if (!verify || zones.length === 0) return served;
-  const common = [DIG, '+noall', '+answer', '+norecurse', '+time=1', '+tries=1', '-p', String(verify.port), ...(verify.source ? ['-b', verify.source] : []), `@${verify.server}`];
+  const common = [
+    DIG,
+    '+noall',
+    '+answer',
+    '+norecurse',
+    '+time=1',
+    '+tries=1',
+    '-p',
+    String(verify.port),
+    ...(verify.source ? ['-b', verify.source] : []),
+    `@${verify.server}`,
+  ];
   const chunks: string[][] = [];
   for (let index = 0; index < zones.length; index += 200) chunks.push(zones.slice(index, index + 200).flatMap((zone) => [zone, 'SOA']));
   const results = await mapLimited(chunks, 4, (queries) => runCommand([...common, ...queries], 15_000));

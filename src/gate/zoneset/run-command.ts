@@ -2,7 +2,6 @@
 // a time limit, collecting its output. Used only after rsync has finished, so the gate's stdout
 // (the protocol stream) is never touched: output is piped.
 
-
 export interface CommandResult {
   status: number | null;
   output: string;
@@ -26,8 +25,12 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000): P
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    child.once('error', (error: NodeJS.ErrnoException) => { resolve({ status: null, output, error: error.code ?? error.message }); });
-    child.once('close', (status, signal) => { resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` }); });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      resolve({ status: null, output, error: error.code ?? error.message });
+    });
+    child.once('close', (status, signal) => {
+      resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` });
+    });
   });
 }
 

@@ -40,5 +40,7 @@ export function writeState(file: string, state: ZoneSetState): void {
 export function prepareFile(file: string, content: string): () => void {
   const temp = `${file}.${randomHex(8)}.tmp`;
   writeFileSync(temp, content, { mode: 0o644 });
-  return () => { renameSync(temp, file); };
+  return () => {
+    renameSync(temp, file);
+  };
 }

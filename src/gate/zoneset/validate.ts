@@ -27,16 +27,28 @@ async function checkOne(settings: ZoneSetSettings, dir: string, zone: ZoneFile):
   // attack: `$INCLUDE /etc/shadow` makes the checker (and later named) read any file it can, and the
   // checker's parse errors would echo its lines back to the client.
   if (/^[ \t]*\$INCLUDE\b/im.test(text)) {
-    throw new ZoneSetError('zone-invalid', `zone ${zone.zone} (${zone.file}) uses $INCLUDE, which zonegate refuses in pushed zones`, { details: { zone: zone.zone } });
+    throw new ZoneSetError('zone-invalid', `zone ${zone.zone} (${zone.file}) uses $INCLUDE, which zonegate refuses in pushed zones`, {
+      details: { zone: zone.zone },
+    });
   }
   if (settings.checker.length === 0) return readSoaSerial(text);
   const result = await runCommand([...settings.checker, zone.zone, file]);
   if (result.status !== 0) {
     // The checker's own words, minus the staging path (meaningless to the client).
-    const said = result.output.split(dir + '/').join('').trim().split('\n').slice(0, 6).join('; ');
-    throw new ZoneSetError('zone-invalid', `zone ${zone.zone} (${zone.file}) is invalid: ${said || (result.error ?? `checker exit ${String(result.status)}`)}`, {
-      details: { zone: zone.zone },
-    });
+    const said = result.output
+      .split(dir + '/')
+      .join('')
+      .trim()
+      .split('\n')
+      .slice(0, 6)
+      .join('; ');
+    throw new ZoneSetError(
+      'zone-invalid',
+      `zone ${zone.zone} (${zone.file}) is invalid: ${said || (result.error ?? `checker exit ${String(result.status)}`)}`,
+      {
+        details: { zone: zone.zone },
+      },
+    );
   }
   const loaded = /loaded serial (\d+)/.exec(result.output);
   return loaded ? Number(loaded[1]) : readSoaSerial(text);
@@ -63,9 +75,13 @@ export async function validateZones(
     const after = result[zone.zone] ?? 0;
     // named loads a backwards serial on a primary with only a log line; its secondaries would not.
     if (before !== undefined && !serialIncreased(before, after)) {
-      throw new ZoneSetError('serial-not-increased', `zone ${zone.zone}: serial ${String(after)} is not greater than the live ${String(before)} (RFC 1982); bump the SOA serial`, {
-        details: { zone: zone.zone, before, after },
-      });
+      throw new ZoneSetError(
+        'serial-not-increased',
+        `zone ${zone.zone}: serial ${String(after)} is not greater than the live ${String(before)} (RFC 1982); bump the SOA serial`,
+        {
+          details: { zone: zone.zone, before, after },
+        },
+      );
     }
   }
   return result;
