@@ -10,7 +10,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './lib/ports.mjs';
 import { tmpdir, userInfo, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,14 +67,6 @@ function keygen(file) {
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 async function startSecondary(n, clientKeyLine) {
   const home = join(dir, `ns${n}`);

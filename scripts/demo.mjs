@@ -7,10 +7,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/ports.mjs';
 
 const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN = join(PROJECT, 'bin/admin.js');
@@ -49,17 +49,6 @@ function run(shown, file, args, options = {}) {
 }
 
 const zonegate = (args, options) => run(`zonegate ${args.join(' ')}`, process.execPath, [ADMIN, ...args], options);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function zone(name, serial, extra = '') {
   return `$TTL 300\n@ IN SOA ns1.${name}. hostmaster.${name}. ( ${serial} 3600 600 86400 300 )\n@ IN NS ns1.${name}.\nns1 IN A 192.0.2.53\nwww IN A 192.0.2.${(serial % 200) + 1}\n${extra}`;
@@ -103,8 +92,8 @@ async function main() {
   const zoneSet = join(S, 'zones/external');
   mkdirSync(join(zoneSet, '.zonegate'), { recursive: true });
   const sshPort = await freePort();
-  const dnsPort = await freePort();
-  const rndcPort = await freePort();
+  const dnsPort = await freePort(true, [sshPort]);
+  const rndcPort = await freePort(false, [sshPort, dnsPort]);
   say(`zonegate demo in ${base}: a secondary (sshd on 127.0.0.1:${sshPort}, named on :${dnsPort}) and a primary, on loopback.`);
 
   step('1. The secondary: a starter config, then one key for the primary and one zone-set rule');

@@ -8,47 +8,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 
 export const NAMED = '/usr/sbin/named';
 export const RNDC = '/usr/sbin/rndc';
 export const DIG = '/usr/bin/dig';
 
+import { freePort } from './ports.mjs';
+
+export { freePort };
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function tcpPort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function udpFree(port) {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
-/** A 127.0.0.1 port free for TCP, and for UDP too when `udp`. */
-export async function freePort(udp, avoid = []) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await tcpPort();
-    if (avoid.includes(port)) continue;
-    if (!udp || (await udpFree(port))) return port;
-  }
-  throw new Error('no free port on 127.0.0.1');
-}
 
 function quoted(value) {
   if (/["\\\n\r;{}]/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into named.conf`);

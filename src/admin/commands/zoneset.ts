@@ -1,7 +1,6 @@
 // `zonegate releases ZONESET` and `zonegate rollback ZONESET [--to RELEASE]`.
 
 import { DEFAULT_CONFIG_PATH, loadPolicy } from '../../shared/policy.js';
-import { describeReleases, findZoneSet, renderReleases, rollbackZoneSet } from '../zoneset-admin.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
 
@@ -21,7 +20,9 @@ export const releasesCommand: CommandFactory = () =>
         .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
         .example('$0 releases external', 'list the releases of zone set "external"'),
-    handler: (args) => {
+    handler: async (args) => {
+      // Loaded here, like every command's logic, to keep the CLI's start-up small.
+      const { describeReleases, findZoneSet, renderReleases } = await import('../zoneset-admin.js');
       const ref = findZoneSet(loadPolicy(args.config), args.zoneset);
       const info = describeReleases(ref);
       process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : renderReleases(args.zoneset, info));
@@ -46,6 +47,7 @@ export const rollbackCommand: CommandFactory = (setExit) =>
         .example('$0 rollback external --to 20261123T101500123Z-3f9c', 'go back to a given release')
         .epilog('Exit: 0 rolled back and verified; 84 rolled back but the server does not serve the expected serials.'),
     handler: async (args) => {
+      const { findZoneSet, rollbackZoneSet } = await import('../zoneset-admin.js');
       const result = await rollbackZoneSet(findZoneSet(loadPolicy(args.config), args.zoneset), args.to);
       if (args.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
