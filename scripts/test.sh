@@ -6,4 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build
 npm run --silent lint
-npx vitest run
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
+# One plain closing line any CI reads: "N passed, N failed".
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const failed = r.numFailedTests || (r.success ? 0 : r.numFailedTestSuites); console.log(`${r.numPassedTests} passed, ${failed} failed`)' "$results" || true
+exit "$status"
