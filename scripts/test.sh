@@ -11,5 +11,6 @@ trap 'rm -f "$results"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
 # One plain closing line any CI reads: "N passed, N failed".
+# shellcheck disable=SC2016 # the single quotes hold JavaScript, not shell
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const failed = r.numFailedTests || (r.success ? 0 : r.numFailedTestSuites); console.log(`${r.numPassedTests} passed, ${failed} failed`)' "$results" || true
 exit "$status"
