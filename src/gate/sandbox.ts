@@ -70,14 +70,14 @@ const ROOT_CAPABILITIES = [
   ...['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID'].flatMap((cap) => ['--cap-add', cap]),
 ];
 
-/** The bwrap argv (without argv0) that runs rsync inside the sandbox. */
-export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean): string[] {
+/** Namespaces and a fresh /proc, /dev and /tmp: what every sandboxed program gets. */
+function isolation(capabilities: readonly string[]): string[] {
   const isRoot = process.getuid?.() === 0;
   return [
     // As root, a user namespace would unmap every other uid and break -o/-g, so root gets no userns
-    // but keeps only the capabilities a receiver needs: no CAP_SYS_ADMIN or CAP_MKNOD to mount or
-    // create a block device and reach the host's disks from inside.
-    ...(isRoot ? ROOT_CAPABILITIES : ['--unshare-user']),
+    // but keeps only the capabilities asked for: no CAP_SYS_ADMIN or CAP_MKNOD to mount or create a
+    // block device and reach the host's disks from inside.
+    ...(isRoot ? capabilities : ['--unshare-user']),
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-net',
@@ -93,6 +93,13 @@ export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], wri
     '/dev',
     '--tmpfs',
     '/tmp',
+  ];
+}
+
+/** The bwrap argv (without argv0) that runs rsync inside the sandbox. */
+export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean): string[] {
+  return [
+    ...isolation(ROOT_CAPABILITIES),
     ...systemMounts(rsyncPath),
     writable ? '--bind-fd' : '--ro-bind-fd',
     String(SANDBOX_ROOT_FD),
@@ -102,5 +109,24 @@ export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], wri
     '--',
     rsyncPath,
     ...rsyncArgs,
+  ];
+}
+
+/**
+ * The bwrap argv (without argv0) that runs a helper, such as the zone checker, on client-supplied
+ * files: the directory read-only at SANDBOX_TREE, no capabilities, no network.
+ */
+export function sandboxedHelperArgv(command: readonly string[], dir: string): string[] {
+  const program = command[0] ?? '';
+  return [
+    ...isolation(['--cap-drop', 'ALL']),
+    ...systemMounts(program),
+    '--ro-bind',
+    dir,
+    SANDBOX_TREE,
+    '--chdir',
+    SANDBOX_TREE,
+    '--',
+    ...command,
   ];
 }

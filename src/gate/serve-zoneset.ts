@@ -8,6 +8,7 @@ import type { Policy, ZoneSetSettings } from '../shared/policy.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
+import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from './zoneset/layout.js';
 import { completeZoneSetPush, finishPendingReload, prepareZoneSetPush } from './zoneset/pipeline.js';
 
@@ -46,7 +47,8 @@ export async function serveZoneSetUpload(
     );
   if (evaluation.request.shortFlags.includes('H'))
     throw new ZoneSetError('option-refused-zoneset', 'option -H is refused for zone sets: zone files are never hard links of each other');
-  const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings);
+  const checkerSandbox = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap) ? { bwrap: policy.gate.bwrap } : undefined;
+  const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings, checkerSandbox);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
   try {
     const recovered = await finishPendingReload(push);

@@ -25,10 +25,12 @@ import { promote, pruneReleases, renderNamedInclude, republish } from './promote
 import { reloadZones, verifySerials } from './reload.js';
 import { stageFromRelease } from './stage.js';
 import { prepareFile, readState, writeState, type ZoneSetState } from './state.js';
-import { checkDeleteShare, validateZones } from './validate.js';
+import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
+  /** Run the zone checker in bwrap (set when the gate sandboxes rsync too). */
+  checkerSandbox: CheckerSandbox | undefined;
   layout: ZoneSetLayout;
   liveId: string;
   stagingId: string;
@@ -46,7 +48,11 @@ export interface ZoneSetOutcome {
 }
 
 /** Takes the lock and stages the live release; the caller runs rsync into `stagingDir`. */
-export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings): Promise<ZoneSetPush> {
+export async function prepareZoneSetPush(
+  root: string,
+  settings: ZoneSetSettings,
+  checkerSandbox: CheckerSandbox | undefined,
+): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
   let lock: HeldLock | undefined;
   try {
@@ -62,6 +68,7 @@ export async function prepareZoneSetPush(root: string, settings: ZoneSetSettings
     const held = lock;
     return {
       settings,
+      checkerSandbox,
       layout,
       liveId,
       stagingId,
@@ -110,7 +117,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   }
   checkDeleteShare(changes, settings);
   const state = readState(layout.stateFile);
-  const serials = await validateZones(settings, push.stagingDir, liveDir, changes, state.serials);
+  const serials = await validateZones(settings, push.stagingDir, liveDir, changes, state.serials, push.checkerSandbox);
   const promotion = promote(layout, settings, { id: push.stagingId, dir: push.stagingDir }, changes, serials, state);
   const plan = promotion.state.pending ?? { reload: [], reconfig: false };
   try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import type { ZoneFile, ZoneSetChanges } from './diff.js';
+import { SANDBOX_TREE, sandboxedHelperArgv } from '../sandbox.js';
 import { mapLimited, runCommand } from './run-command.js';
 import { readSoaSerial, serialIncreased } from './serial.js';
 
@@ -21,7 +22,17 @@ export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSetti
   }
 }
 
-async function checkOne(settings: ZoneSetSettings, dir: string, zone: ZoneFile): Promise<number | undefined> {
+/** How the checker is run: directly, or through bwrap (the staged files it reads come from the client). */
+export interface CheckerSandbox {
+  bwrap: string;
+}
+
+async function checkOne(
+  settings: ZoneSetSettings,
+  dir: string,
+  zone: ZoneFile,
+  sandbox: CheckerSandbox | undefined,
+): Promise<number | undefined> {
   const file = join(dir, zone.file);
   const text = readFileSync(file, 'utf8');
   // attack: `$INCLUDE /etc/shadow` makes the checker (and later named) read any file it can, and the
@@ -32,11 +43,14 @@ async function checkOne(settings: ZoneSetSettings, dir: string, zone: ZoneFile):
     });
   }
   if (settings.checker.length === 0) return readSoaSerial(text);
-  const result = await runCommand([...settings.checker, zone.zone, file]);
+  // A bug in the checker's parser must not be reachable outside the sandbox: it reads client data.
+  const shownDir = sandbox ? SANDBOX_TREE : dir;
+  const command = [...settings.checker, zone.zone, join(shownDir, zone.file)];
+  const result = await runCommand(sandbox ? [sandbox.bwrap, ...sandboxedHelperArgv(command, dir)] : command);
   if (result.status !== 0) {
     // The checker's own words, minus the staging path (meaningless to the client).
     const said = result.output
-      .split(dir + '/')
+      .split(shownDir + '/')
       .join('')
       .trim()
       .split('\n')
@@ -61,9 +75,10 @@ export async function validateZones(
   liveDir: string,
   changes: ZoneSetChanges,
   knownSerials: Readonly<Record<string, number>>,
+  sandbox?: CheckerSandbox,
 ): Promise<Record<string, number>> {
   const touched = [...changes.changed, ...changes.added];
-  const serials = await mapLimited(touched, 4, (zone) => checkOne(settings, stagingDir, zone));
+  const serials = await mapLimited(touched, 4, (zone) => checkOne(settings, stagingDir, zone, sandbox));
   const result: Record<string, number> = {};
   for (const [index, zone] of touched.entries()) {
     const serial = serials[index];
