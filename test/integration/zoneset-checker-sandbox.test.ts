@@ -1,7 +1,7 @@
 // The zone checker reads client-supplied files, so the gate runs it in the same bubblewrap sandbox
 // as rsync: it sees the staged zone set read-only and not the rest of the host.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,15 @@ describe('the zone checker sandbox', () => {
     const result = push(setUp('off'));
     expect(result.status).toBe(80);
     expect(result.stderr).toContain("checker sees the host's files");
+  });
+
+  it('refuses a zone set whose directory does not exist, and creates nothing', () => {
+    // accident: a typo in the root; the gate must not build a new, unserved tree elsewhere.
+    const world = setUp('off');
+    rmSync(world.root, { recursive: true });
+    const result = push(world);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/zonegate: denied: the zone set ckz has no directory/);
+    expect(existsSync(world.root)).toBe(false);
   });
 });

@@ -3,9 +3,9 @@
 // the new zones. The live tree changes in exactly one place (pointCurrentAt) and only after every
 // check passed.
 
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZoneSetError, isGateError } from '../../shared/errors.js';
+import { DeniedError, ZoneSetError, isGateError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import { diffReleases, hasChanges, type ZoneSetChanges } from './diff.js';
 import {
@@ -54,6 +54,11 @@ export async function prepareZoneSetPush(
   checkerSandbox: CheckerSandbox | undefined,
 ): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
+  // The zone set's directory is the admin's to create: a typo in the config must not make the
+  // gate build a new, unserved tree somewhere else.
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DeniedError('root-unavailable', `the zone set ${settings.name} has no directory ${root} on this host`);
+  }
   let lock: HeldLock | undefined;
   try {
     ensureLayout(layout);
