@@ -2,7 +2,7 @@
 // serial was not bumped stops the push with a message naming the file; the secondary keeps serving
 // what it had. Also: log retention removes only old run logs, and the healthchecks-style ping.
 
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { makePushWorld, zoneText, type PushWorld } from '../helpers/push-world.j
 let world: PushWorld;
 let config: string;
 let server: Server;
+let mailbox: string;
 const pings: string[] = [];
 
 beforeAll(async () => {
@@ -23,7 +24,17 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  config = world.writeConfig([world.healthy], { pingUrl: `http://127.0.0.1:${String(port)}/ping/abc`, keepLogs: 3, keepLogDays: 7 });
+  // A stand-in sendmail that keeps what it was given: mail goes out on failure only.
+  mailbox = join(world.dir, 'mailbox');
+  const sendmail = join(world.dir, 'sendmail');
+  writeFileSync(sendmail, `#!/bin/sh\n{ echo "argv: $*"; cat; echo "--- end of mail"; } >> ${mailbox}\n`, { mode: 0o755 });
+  config = world.writeConfig([world.healthy], {
+    pingUrl: `http://127.0.0.1:${String(port)}/ping/abc`,
+    keepLogs: 3,
+    keepLogDays: 7,
+    mailTo: 'hostmaster',
+    sendmail,
+  });
   const first = await zonegate(['push', '--config', config]);
   expect(first).toEqual({ exitCode: 0, stdout: '', stderr: '' });
 });
@@ -35,8 +46,9 @@ afterAll(async () => {
 const live = (file: string): string => readFileSync(join(world.healthy.root, 'current', file), 'utf8');
 
 describe('local validation', () => {
-  it('pinged /start and then success', () => {
+  it('pinged /start and then success, and mailed nothing', () => {
     expect(pings).toEqual(['/ping/abc/start', '/ping/abc']);
+    expect(existsSync(mailbox)).toBe(false);
   });
 
   it('never sends a zone that named-checkzone rejects', async () => {
@@ -48,6 +60,11 @@ describe('local validation', () => {
     );
     expect(live('db.zone1.example')).toBe(zoneText('zone1.example', 2024010100));
     expect(pings.slice(-2)).toEqual(['/ping/abc/start', '/ping/abc/fail']);
+    // The failure is mailed (sendmail -t), with the summary and the run log.
+    const mail = readFileSync(mailbox, 'utf8');
+    expect(mail).toMatch(/^argv: -t\nTo: hostmaster\nSubject: zonegate push on \S+: failed \(exit 2\)\n/);
+    expect(mail).toContain('db.zone1.example');
+    expect(mail.match(/--- end of mail/g)).toHaveLength(1);
   });
 
   it('never sends a changed zone whose serial was not bumped', async () => {
