@@ -2,11 +2,12 @@
 // serial was not bumped stops the push with a message naming the file; the secondary keeps serving
 // what it had. Also: log retention removes only old run logs, and the healthchecks-style ping.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zonegate } from '../helpers/admin-cli.js';
+import { ROOT, zonegate } from '../helpers/admin-cli.js';
 import { makePushWorld, zoneText, type PushWorld } from '../helpers/push-world.js';
 
 let world: PushWorld;
@@ -156,5 +157,19 @@ describe('zonegate target add', () => {
       logDir: join(world.dir, 'log2'),
     });
     expect(await zonegate(['push', '--config', pinned])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('progress display', () => {
+  it('shows a live per-target display on a terminal (a pty from script(1)), and none when piped', async () => {
+    const touched = join(world.source, 'db.zone2.example');
+    writeFileSync(touched, zoneText('zone2.example', 2024010500));
+    const command = `${process.execPath} ${join(ROOT, 'bin/admin.js')} push --config ${config}`;
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/✓ healthy\s+ok\s+[\d.]+s\s+1 zone file\(s\) changed/);
+    writeFileSync(touched, zoneText('zone2.example', 2024010600));
+    const piped = await zonegate(['push', '--config', config]);
+    expect(piped).toEqual({ exitCode: 0, stdout: '', stderr: '' });
   });
 });
