@@ -4,20 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
-import {
-  currentReleaseId,
-  layoutOf,
-  listReleases,
-  newReleaseId,
-  pointCurrentAt,
-  releaseDir,
-  type ZoneSetLayout,
-} from '../gate/zoneset/layout.js';
+import { currentReleaseId, layoutOf, listReleases, releaseDir, type ZoneSetLayout } from '../gate/zoneset/layout.js';
 import { acquireLock } from '../gate/zoneset/lock.js';
-import { renderNamedInclude, republish } from '../gate/zoneset/promote.js';
+import { publishAgain } from '../gate/zoneset/promote.js';
 import { reloadZones, verifySerials } from '../gate/zoneset/reload.js';
 import { readSoaSerial } from '../gate/zoneset/serial.js';
-import { prepareFile, readState } from '../gate/zoneset/state.js';
+import { readState } from '../gate/zoneset/state.js';
 import { zoneOfFile } from '../gate/zoneset/diff.js';
 
 export interface ZoneSetRef {
@@ -92,26 +84,16 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
     if (target === undefined || !releases.includes(target))
       throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
     if (target === from) throw new UsageError('unknown-release', `release ${target} is already live`);
-    const published = newReleaseId();
-    const fresh = republish(layout, target, published);
-    const files = readdirSync(releaseDir(layout, published));
+    // The serials the rolled-back zones will be served with, read from the release itself.
     const serials: Record<string, number> = {};
-    for (const file of files) {
+    for (const file of readdirSync(releaseDir(layout, target))) {
       const zone = zoneOfFile(file, settings.zoneFile);
-      const serial = readSoaSerial(readFileSync(join(releaseDir(layout, published), file), 'utf8'));
+      const serial = readSoaSerial(readFileSync(join(releaseDir(layout, target), file), 'utf8'));
       if (zone !== undefined && serial !== undefined) serials[zone] = serial;
     }
     const liveFiles = readdirSync(releaseDir(layout, from));
+    const { id: published, fresh, files } = publishAgain(layout, settings, target, { ...readState(layout.stateFile), serials });
     const sameZones = liveFiles.length === files.length && files.every((file) => liveFiles.includes(file));
-    const state = readState(layout.stateFile);
-    const commitState = prepareFile(
-      layout.stateFile,
-      `${JSON.stringify({ ...state, release: published, previous: from, serials }, null, 2)}\n`,
-    );
-    const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, files, settings.zoneFile));
-    pointCurrentAt(layout, published);
-    commitState();
-    commitInclude();
     const reload = fresh.map((file) => zoneOfFile(file, settings.zoneFile)).filter((zone): zone is string => zone !== undefined);
     // Zones new to the live set are loaded by reconfig; reloading them before it would fail.
     const liveZones = new Set(liveFiles.map((file) => zoneOfFile(file, settings.zoneFile)));

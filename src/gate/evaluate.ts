@@ -8,6 +8,7 @@ import type { KeyPolicy, Policy } from '../shared/policy.js';
 import { parseRsyncServerArgs, type RsyncRequest } from './rsync-args.js';
 import { decide, type Decision } from './rules.js';
 import { tokenizeCommand } from './tokenize.js';
+import { refuseZoneSetOptions } from './zoneset/options.js';
 
 export interface Evaluation {
   key: KeyPolicy;
@@ -39,5 +40,7 @@ export function evaluate(policy: Policy, input: EvaluationInput): Evaluation {
     throw new DeniedError('no-command', 'interactive logins are refused: this key may only run rsync');
   }
   const request = parseRsyncServerArgs(tokenizeCommand(input.command));
-  return { key, request, decision: decide(request, key) };
+  const decision = decide(request, key);
+  if (decision.rule.zoneSet && request.direction === 'upload') refuseZoneSetOptions(request);
+  return { key, request, decision };
 }

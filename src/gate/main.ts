@@ -89,12 +89,13 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   const client = connection.client ?? '(unknown)';
   const evaluation = evaluate(policy, { keyName: connection.keyName, client, command: connection.command });
   const { rule } = evaluation.decision;
+  const keyFingerprint = await fingerprint(evaluation.key.publicKey);
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
     return serveZoneSetUpload(
       policy,
       audit,
       {
-        ...describe(connection, evaluation, await fingerprint(evaluation.key.publicKey)),
+        ...describe(connection, evaluation, keyFingerprint),
         ref: connection.ref,
         key: connection.keyName,
         client,
@@ -109,15 +110,11 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   audit.write('info', {
     event: 'decision',
     verdict: 'allow',
-    ...describe(connection, evaluation, undefined),
+    ...describe(connection, evaluation, keyFingerprint),
     sandbox: run.sandboxed,
     argv: run.argv,
   });
-  const running = runPrepared(run, pinned);
-  // The key's fingerprint goes on the finished record: worked out while rsync runs, it keeps
-  // node:crypto off the path between the decision and rsync's start.
-  const keyFingerprint = await fingerprint(evaluation.key.publicKey);
-  const status = await running;
+  const status = await runPrepared(run, pinned);
   audit.write('info', {
     event: 'finished',
     ref: connection.ref,

@@ -12,13 +12,6 @@ import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from './zoneset/layout.js';
 import { completeZoneSetPush, finishPendingReload, prepareZoneSetPush } from './zoneset/pipeline.js';
 
-/**
- * Options refused for zone sets. The first write into the destination file's own inode, which
- * staging shares with the live file. The others make rsync hard-link files, and the change
- * detection (diff.ts) relies on every file rsync writes having a link count of 1.
- */
-const ZONE_SET_REFUSED = new Set(['inplace', 'append', 'append-verify', 'write-devices', 'link-dest', 'copy-dest', 'compare-dest']);
-
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
   key: string;
@@ -38,15 +31,6 @@ export async function serveZoneSetUpload(
 ): Promise<number> {
   const started = process.hrtime.bigint();
   const durationMs = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
-  const writer = evaluation.request.longOptions.find((option) => ZONE_SET_REFUSED.has(option.name));
-  // attack/accident: --inplace would write through the hard link into the file named is serving.
-  if (writer)
-    throw new ZoneSetError(
-      'option-refused-zoneset',
-      `option --${writer.name} is refused for zone sets: it would write into the live zone files or hard-link them`,
-    );
-  if (evaluation.request.shortFlags.includes('H'))
-    throw new ZoneSetError('option-refused-zoneset', 'option -H is refused for zone sets: zone files are never hard links of each other');
   const checkerSandbox = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap) ? { bwrap: policy.gate.bwrap } : undefined;
   const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings, checkerSandbox);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };

@@ -95,16 +95,21 @@ export function runGateProcess(
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs the real rsync client through fake-ssh and the gate. */
-export function rsyncThroughGate(world: GateWorld, args: string[], extra: { key?: string; client?: string } = {}): GateRun {
-  const env = {
+/** The environment test/fixtures/fake-ssh reads: which gate, config and key to run, as which client. */
+export function fakeSshEnv(config: string, key: string, client = '127.0.0.1'): Record<string, string> {
+  return {
     PATH: '/usr/bin:/bin',
     ZONEGATE_TEST_NODE: process.execPath,
     ZONEGATE_TEST_GATE: GATE,
-    ZONEGATE_TEST_CONFIG: world.config,
-    ZONEGATE_TEST_KEY: extra.key ?? 'ns1',
-    ZONEGATE_TEST_CLIENT: extra.client ?? '127.0.0.1',
+    ZONEGATE_TEST_CONFIG: config,
+    ZONEGATE_TEST_KEY: key,
+    ZONEGATE_TEST_CLIENT: client,
   };
+}
+
+/** Runs the real rsync client through fake-ssh and the gate. */
+export function rsyncThroughGate(world: GateWorld, args: string[], extra: { key?: string; client?: string } = {}): GateRun {
+  const env = fakeSshEnv(world.config, extra.key ?? 'ns1', extra.client);
   const result = spawnSync('rsync', ['-e', FAKE_SSH, ...args], { env, encoding: 'utf8', timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

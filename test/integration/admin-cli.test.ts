@@ -171,8 +171,8 @@ describe('zonegate init / keygen / cron', () => {
     expect(bad.stderr).toMatch(/TARGET "ns\\"2"/);
   });
 
-  it('cron --write refuses when either file exists, writing neither', async () => {
-    const dir = fresh();
+  /** A primary config with one target, ns2, in `dir`. */
+  function primaryConfig(dir: string): string {
     const config = join(dir, 'primary.conf');
     const target = {
       host: '192.0.2.2',
@@ -183,6 +183,12 @@ describe('zonegate init / keygen / cron', () => {
       destination: 'zones',
     };
     writeFileSync(config, JSON.stringify({ targets: { ns2: target } }), { mode: 0o600 });
+    return config;
+  }
+
+  it('cron --write refuses when either file exists, writing neither', async () => {
+    const dir = fresh();
+    const config = primaryConfig(dir);
     const crontab = join(dir, 'zonegate-push-cron');
     writeFileSync(crontab, 'mine\n');
     const result = await zonegate(['cron', '--config', config, '--write', '--script', join(dir, 'push'), '--crontab', crontab]);
@@ -200,16 +206,7 @@ describe('zonegate init / keygen / cron', () => {
     [['--target', 'ns9'], /--target ns9: not under "targets"/],
   ])('cron %j is refused with exit 64', async (extra, message) => {
     const dir = fresh();
-    const config = join(dir, 'primary.conf');
-    const target = {
-      host: '192.0.2.2',
-      user: 'bind',
-      identity: '/etc/zonegate/keys/ns2',
-      knownHosts: '/etc/zonegate/known_hosts',
-      source: '/srv/zones',
-      destination: 'zones',
-    };
-    writeFileSync(config, JSON.stringify({ targets: { ns2: target } }), { mode: 0o600 });
+    const config = primaryConfig(dir);
     const result = await zonegate(['cron', '--config', config, ...extra]);
     expect(result.exitCode).toBe(64);
     expect(result.stdout).toBe('');

@@ -51,6 +51,7 @@ describe('gate process (fake rsync)', () => {
     });
     expect(records[1]).toMatchObject({ event: 'finished', status: 0, ref: records[0]?.['ref'] });
     expect(records[1]?.['fingerprint']).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(records[0]?.['fingerprint']).toBe(records[1]?.['fingerprint']);
   });
 
   it('runs rsync inside the sandbox when it is required', () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_SSH, GATE } from '../helpers/gate.js';
+import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { soaZone } from '../helpers/named.js';
 
@@ -46,13 +46,7 @@ function setUp(sandbox: 'required' | 'off'): { config: string; root: string; sou
 }
 
 function push(world: { config: string; root: string; source: string }): { status: number | null; stderr: string } {
-  const env = {
-    PATH: '/usr/bin:/bin',
-    ZONEGATE_TEST_NODE: process.execPath,
-    ZONEGATE_TEST_GATE: GATE,
-    ZONEGATE_TEST_CONFIG: world.config,
-    ZONEGATE_TEST_KEY: 'ns1',
-  };
+  const env = fakeSshEnv(world.config, 'ns1');
   const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', `${world.source}/`, `secondary:${world.root}/`], { env, encoding: 'utf8' });
   return { status: result.status, stderr: result.stderr };
 }

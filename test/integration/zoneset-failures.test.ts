@@ -2,11 +2,12 @@
 // (leftover staging), the disk filling up during staging (a small tmpfs), and a zone named rejects
 // after promotion (rollback). Each time: live tree byte for byte as before, named's serial as before.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_SSH, GATE } from '../helpers/gate.js';
+import { FAKE_SSH, fakeSshEnv, GATE } from '../helpers/gate.js';
+import { liveZones, zoneSource } from '../helpers/zone-tree.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { soaZone, startNamed, type Named } from '../helpers/named.js';
 import { makeKeyPair, startSshd } from '../helpers/sshd.js';
@@ -16,33 +17,15 @@ let base: string;
 let config: string;
 let log: string;
 const roots: Record<string, string> = {};
-let clock = Math.floor(Date.now() / 1000) - 3600;
-
-function live(name: string): Record<string, string> {
-  const dir = join(roots[name] ?? '', 'current');
-  return Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
-}
+const live = (name: string): Record<string, string> => liveZones(roots[name] ?? '');
 
 function source(zones: Record<string, number | string>, big?: { zone: string; bytes: number }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zonegate-zones-'));
-  clock += 2;
-  for (const [zone, content] of Object.entries(zones)) {
-    writeFileSync(join(dir, `db.${zone}`), typeof content === 'number' ? soaZone(zone, content) : content);
-    utimesSync(join(dir, `db.${zone}`), clock, clock);
-  }
+  const dir = zoneSource(zones);
   if (big) writeFileSync(join(dir, `db.${big.zone}`), `${soaZone(big.zone, 1)};${'x'.repeat(big.bytes)}\n`);
   return dir;
 }
 
-function env(key: string): Record<string, string> {
-  return {
-    PATH: '/usr/bin:/bin',
-    ZONEGATE_TEST_NODE: process.execPath,
-    ZONEGATE_TEST_GATE: GATE,
-    ZONEGATE_TEST_CONFIG: config,
-    ZONEGATE_TEST_KEY: key,
-  };
-}
+const env = (key: string): Record<string, string> => fakeSshEnv(config, key);
 
 function push(name: string, dir: string, extra: string[] = []): { status: number | null; stderr: string } {
   const result = spawnSync('rsync', ['-e', FAKE_SSH, '-rt', '--delete', ...extra, `${dir}/`, `secondary:${roots[name] ?? ''}/`], {

@@ -2,12 +2,13 @@
 // (fake-ssh transport), a real named on loopback with rndc, and dig for the served serials. Every
 // refusal compares the live tree byte for byte before and after, and asks named what it serves.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
-import { FAKE_SSH, GATE } from '../helpers/gate.js';
+import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
+import { liveZones, zoneSource } from '../helpers/zone-tree.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { soaZone, startNamed, type Named } from '../helpers/named.js';
 
@@ -20,26 +21,8 @@ let config: string;
 let log: string;
 const roots = {} as Record<View, string>;
 
-/** Live files of a zone set (through the current symlink), name -> contents. */
-function live(view: View): Record<string, string> {
-  const dir = join(roots[view], 'current');
-  if (!existsSync(dir)) return {};
-  return Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
-}
-
-// Each source tree gets its own mtime, seconds apart: rsync's quick check compares whole seconds,
-// and an admin does not edit the same zone twice within one.
-let clock = Math.floor(Date.now() / 1000) - 3600;
-
-function source(zones: Record<string, number | string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zonegate-zones-'));
-  clock += 2;
-  for (const [zone, content] of Object.entries(zones)) {
-    writeFileSync(join(dir, `db.${zone}`), typeof content === 'number' ? soaZone(zone, content) : content);
-    utimesSync(join(dir, `db.${zone}`), clock, clock);
-  }
-  return dir;
-}
+const live = (view: View): Record<string, string> => liveZones(roots[view]);
+const source = zoneSource;
 
 interface Push {
   status: number | null;
@@ -50,15 +33,7 @@ function pushArgs(view: View, dir: string, extra: string[]): string[] {
   return ['-e', FAKE_SSH, '-rt', ...extra, `${dir}/`, `secondary:${roots[view]}/`];
 }
 
-function pushEnv(key: string): Record<string, string> {
-  return {
-    PATH: '/usr/bin:/bin',
-    ZONEGATE_TEST_NODE: process.execPath,
-    ZONEGATE_TEST_GATE: GATE,
-    ZONEGATE_TEST_CONFIG: config,
-    ZONEGATE_TEST_KEY: key,
-  };
-}
+const pushEnv = (key: string): Record<string, string> => fakeSshEnv(config, key);
 
 function push(view: View, dir: string, extra: string[] = ['--delete'], key = `${view}-primary`): Push {
   const result = spawnSync('rsync', pushArgs(view, dir, extra), { env: pushEnv(key), encoding: 'utf8', timeout: 60_000 });

@@ -3,7 +3,7 @@
 // the new zones. The live tree changes in exactly one place (pointCurrentAt) and only after every
 // check passed.
 
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeniedError, ZoneSetError, isGateError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
@@ -14,17 +14,16 @@ import {
   ensureLayout,
   layoutOf,
   newReleaseId,
-  pointCurrentAt,
   releaseDir,
   removeLeftoverStaging,
   spareName,
   type ZoneSetLayout,
 } from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
-import { promote, pruneReleases, renderNamedInclude, republish } from './promote.js';
+import { promote, pruneReleases, publishAgain } from './promote.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { stageFromRelease } from './stage.js';
-import { prepareFile, readState, writeState, type ZoneSetState } from './state.js';
+import { readState, writeState, type ZoneSetState } from './state.js';
 import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
 
 export interface ZoneSetPush {
@@ -197,19 +196,7 @@ export async function rollBack(
   plan: { reload: string[]; reconfig: boolean },
   state: ZoneSetState,
 ): Promise<string> {
-  const id = newReleaseId();
-  republish(layout, toId, id);
-  const commitState = prepareFile(
-    layout.stateFile,
-    `${JSON.stringify({ ...state, release: id, previous: currentReleaseId(layout), pending: undefined })}\n`,
-  );
-  const commitInclude = prepareFile(
-    layout.namedInclude,
-    renderNamedInclude(layout, readdirSync(releaseDir(layout, id)), settings.zoneFile),
-  );
-  pointCurrentAt(layout, id);
-  commitState();
-  commitInclude();
+  const { id } = publishAgain(layout, settings, toId, state);
   try {
     await reloadZones(settings, plan);
   } catch {

@@ -8,7 +8,7 @@ import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
 import type { ZoneSetChanges } from './diff.js';
 import { zoneOfFile } from './diff.js';
-import { currentReleaseId, discard, listReleases, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
+import { currentReleaseId, discard, listReleases, newReleaseId, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
 import { prepareFile, type ZoneSetState } from './state.js';
 
 /** named.conf fragment with one zone stanza per file of the release; include it inside the view. */
@@ -118,4 +118,29 @@ function sameInode(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+export interface Republished {
+  id: string;
+  /** Files published as fresh copies (they differ from the release that was live). */
+  fresh: string[];
+  /** Every file of the new release. */
+  files: string[];
+}
+
+/**
+ * Makes an earlier release live again, as a new release (see republish), with its state file and
+ * named zone list; used by a failed push's rollback and by `zonegate rollback`.
+ */
+export function publishAgain(layout: ZoneSetLayout, settings: ZoneSetSettings, fromId: string, state: ZoneSetState): Republished {
+  const id = newReleaseId();
+  const previous = currentReleaseId(layout);
+  const fresh = republish(layout, fromId, id);
+  const files = readdirSync(releaseDir(layout, id));
+  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous, pending: undefined })}\n`);
+  const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, files, settings.zoneFile));
+  pointCurrentAt(layout, id);
+  commitState();
+  commitInclude();
+  return { id, fresh, files };
 }

@@ -1,0 +1,51 @@
+// Zone-set uploads refuse the options that would write through staging's hard links into live
+// files, or hard-link files themselves. Part of evaluate(), so `zonegate check` sees it too.
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/gate/evaluate.js';
+import { parsePolicy } from '../../src/shared/policy.js';
+import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { outcome } from '../helpers/outcome.js';
+
+const policy = parsePolicy(
+  JSON.stringify({
+    keys: {
+      ns1: {
+        publicKey: fakeEd25519PublicKey(),
+        from: ['192.0.2.1'],
+        rules: [
+          { direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet: { name: 'ext' } },
+          { direction: 'download', root: '/srv/ext', paths: ['**'], zoneSet: { name: 'ext' } },
+          { direction: 'upload', root: '/srv/plain', paths: ['**'] },
+        ],
+      },
+    },
+  }),
+  'zoneset-options.conf',
+);
+
+const decideOn = (command: string) => outcome(() => evaluate(policy, { keyName: 'ns1', client: '192.0.2.1', command }));
+
+describe('zone-set option refusals', () => {
+  it.each([
+    // attack: --inplace writes into the inode the live release shares with staging.
+    ['rsync --server -logDtpre.iLsfxCIvu --inplace . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --append --append . /srv/ext/'],
+    // attack: hard links (-H, or a *-dest dir, in either spelling) would hide a change from the diff.
+    ['rsync --server -HlogDtpre.iLsfxCIvu . /srv/ext/'],
+    ['rsync --server -logDtpHre.iLsfxCIvu . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --link-dest=prev . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --link-dest prev . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --copy-dest=prev . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --compare-dest=prev . /srv/ext/'],
+  ])('refuses %s with exit 88', (command) => {
+    expect(decideOn(command)).toMatchObject({ kind: 'refused', reason: 'option-refused-zoneset', exitCode: 88 });
+  });
+
+  it.each([
+    ['a zone-set upload without them', 'rsync --server -logDtpre.iLsfxCIvu --delete . /srv/ext/'],
+    ['a zone-set download with -H', 'rsync --server --sender -HlogDtpre.iLsfxCIvu . /srv/ext/'],
+    ['a plain rule with --inplace and -H', 'rsync --server -HlogDtpre.iLsfxCIvu --inplace . /srv/plain/'],
+  ])('allows %s', (_name, command) => {
+    expect(decideOn(command).kind).toBe('ok');
+  });
+});
