@@ -1,16 +1,18 @@
 // Zone sets from the admin's side: find one by name in the config, list its releases, roll back.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
-import { currentReleaseId, layoutOf, listReleases, releaseDir, type ZoneSetLayout } from '../gate/zoneset/layout.js';
+import { zoneOfFile, type ZoneSetChanges } from '../gate/zoneset/diff.js';
+import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from '../gate/zoneset/layout.js';
 import { acquireLock } from '../gate/zoneset/lock.js';
-import { publishAgain } from '../gate/zoneset/promote.js';
-import { reloadZones, verifySerials } from '../gate/zoneset/reload.js';
+import { recoverInterruptedPromotion, reloadOrUndo } from '../gate/zoneset/pipeline.js';
+import { promote } from '../gate/zoneset/promote.js';
+import { listReleases, undoPlan } from '../gate/zoneset/releases.js';
 import { readSoaSerial } from '../gate/zoneset/serial.js';
+import { markSpareDirty, rebuildSpare, spareIsDirty } from '../gate/zoneset/spare.js';
 import { readState } from '../gate/zoneset/state.js';
-import { zoneOfFile } from '../gate/zoneset/diff.js';
 
 export interface ZoneSetRef {
   settings: ZoneSetSettings;
@@ -43,25 +45,41 @@ export function findZoneSet(policy: Policy, name: string): ZoneSetRef {
 
 export interface ReleaseInfo {
   id: string;
+  at: string;
+  kind: 'push' | 'rollback';
+  rollbackTo: string | undefined;
   zones: number;
+  changed: number;
+  added: number;
+  removed: number;
   live: boolean;
 }
 
 export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; lastGoodPush: string | undefined } {
-  let live: string | undefined;
-  try {
-    live = currentReleaseId(ref.layout);
-  } catch {
-    live = undefined;
-  }
-  const releases = listReleases(ref.layout).map((id) => ({ id, zones: readdirSync(releaseDir(ref.layout, id)).length, live: id === live }));
-  return { releases, lastGoodPush: readState(ref.layout.stateFile).lastGoodPush };
+  const state = readState(ref.layout.stateFile);
+  const releases = listReleases(ref.layout).map((release) => ({
+    id: release.id,
+    at: release.at,
+    kind: release.kind,
+    rollbackTo: release.rollbackTo,
+    zones: release.zones,
+    changed: release.changed.length,
+    added: release.added.length,
+    removed: release.removed.length,
+    live: release.id === state.release,
+  }));
+  return { releases, lastGoodPush: state.lastGoodPush };
 }
 
 export function renderReleases(name: string, info: ReturnType<typeof describeReleases>): string {
   const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
-  for (const release of [...info.releases].reverse())
-    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones${release.live ? '  (live)' : ''}`);
+  for (const release of [...info.releases].reverse()) {
+    const what =
+      release.kind === 'rollback'
+        ? `rollback to ${release.rollbackTo ?? '?'}`
+        : `${String(release.changed)} changed, ${String(release.added)} added, ${String(release.removed)} removed`;
+    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones  ${what}${release.live ? '  (live)' : ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -70,38 +88,69 @@ export interface RollbackResult {
   to: string;
   published: string;
   reloaded: string[];
-  stale: string[];
 }
 
-/** Publishes an older release as fresh copies, reloads the zones that differ, verifies the serials. */
+/**
+ * Brings back the zones of an earlier release as a new release: the files the later releases
+ * touched are copied into the spare with a fresh mtime (named skips files no newer than what it
+ * loaded), promoted, reloaded and verified like a push; if named does not take them, the release
+ * that was live stays live.
+ */
 export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): Promise<RollbackResult> {
   const { layout, settings } = ref;
   const lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
   try {
-    const from = currentReleaseId(layout);
+    await recoverInterruptedPromotion(layout, settings);
+    if (spareIsDirty(layout)) await rebuildSpare(layout);
+    const state = readState(layout.stateFile);
+    const from = state.release;
     const releases = listReleases(layout);
-    const target = to ?? releases.filter((id) => id < from).at(-1);
-    if (target === undefined || !releases.includes(target))
+    const target = to ?? releases.filter((release) => from !== undefined && release.id < from).at(-1)?.id;
+    if (from === undefined || target === undefined || !releases.some((release) => release.id === target))
       throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
     if (target === from) throw new UsageError('unknown-release', `release ${target} is already live`);
-    // The serials the rolled-back zones will be served with, read from the release itself.
+    if (target > from) throw new UsageError('unknown-release', `release ${target} is newer than the live release ${from}`);
+    const live = liveTree(layout);
+    const changes = stageUndo(layout, live, undoPlan(layout, releases, target, from), settings.zoneFile);
     const serials: Record<string, number> = {};
-    for (const file of readdirSync(releaseDir(layout, target))) {
-      const zone = zoneOfFile(file, settings.zoneFile);
-      const serial = readSoaSerial(readFileSync(join(releaseDir(layout, target), file), 'utf8'));
-      if (zone !== undefined && serial !== undefined) serials[zone] = serial;
+    for (const zone of [...changes.changed, ...changes.added]) {
+      const serial = readSoaSerial(readFileSync(join(treeDir(layout, otherTree(live)), zone.file), 'utf8'));
+      if (serial !== undefined) serials[zone.zone] = serial;
     }
-    const liveFiles = readdirSync(releaseDir(layout, from));
-    const { id: published, fresh, files } = publishAgain(layout, settings, target, { ...readState(layout.stateFile), serials });
-    const sameZones = liveFiles.length === files.length && files.every((file) => liveFiles.includes(file));
-    const reload = fresh.map((file) => zoneOfFile(file, settings.zoneFile)).filter((zone): zone is string => zone !== undefined);
-    // Zones new to the live set are loaded by reconfig; reloading them before it would fail.
-    const liveZones = new Set(liveFiles.map((file) => zoneOfFile(file, settings.zoneFile)));
-    const reloaded = await reloadZones(settings, { reload: reload.filter((zone) => liveZones.has(zone)), reconfig: !sameZones });
-    const expected = Object.fromEntries(reload.flatMap((zone) => (serials[zone] === undefined ? [] : [[zone, serials[zone]]])));
-    const stale = await verifySerials(settings, expected);
-    return { from, to: target, published, reloaded, stale };
+    const promotion = promote(
+      layout,
+      settings,
+      { id: newReleaseId(), kind: 'rollback', rollbackTo: target, live, changes, serials },
+      state,
+    );
+    const reloaded = await reloadOrUndo({ layout, settings }, promotion, changes, state);
+    return { from, to: target, published: promotion.release, reloaded };
   } finally {
     lock.release();
   }
+}
+
+/** Writes the undo plan into the spare (fresh copies, fresh mtimes) and says what it changes. */
+function stageUndo(layout: ZoneSetLayout, live: TreeName, plan: Map<string, string | null>, pattern: string): ZoneSetChanges {
+  const liveDir = treeDir(layout, live);
+  const spareDir = treeDir(layout, otherTree(live));
+  const changes: ZoneSetChanges = { added: [], changed: [], removed: [], touched: [], before: 0 };
+  markSpareDirty(layout, 'a rollback is writing into it');
+  for (const [file, source] of plan) {
+    const liveStat = lstatSync(join(liveDir, file), { throwIfNoEntry: false });
+    const zone = { zone: zoneOfFile(file, pattern) ?? file, file };
+    if (source === null) {
+      if (liveStat === undefined) continue;
+      rmSync(join(spareDir, file), { force: true });
+      changes.removed.push(zone);
+      continue;
+    }
+    const temp = join(spareDir, `.${file}.zonegate-copy`);
+    copyFileSync(source, temp);
+    const fresh = new Date(Math.max(Date.now(), (liveStat?.mtimeMs ?? 0) + 1000));
+    utimesSync(temp, fresh, fresh);
+    renameSync(temp, join(spareDir, file));
+    (liveStat === undefined ? changes.added : changes.changed).push(zone);
+  }
+  return changes;
 }

@@ -8,7 +8,8 @@ import { confineToRealTree, type PinnedRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { buildRsyncArgv } from './rsync-args.js';
 import { cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
-import { sandboxArgv, SANDBOX_TREE, shouldSandbox } from './sandbox.js';
+import { sandboxArgv, SANDBOX_TRANSFER_LOG, SANDBOX_TREE, shouldSandbox } from './sandbox.js';
+import { transferLogOptions } from './zoneset/transfer-log.js';
 import { spawnRsync, type SpawnPlan } from './spawn-rsync.js';
 
 export interface PreparedRun {
@@ -23,20 +24,27 @@ function optionPaths(evaluation: Evaluation): string[] {
   return evaluation.request.pathOptions.map((option) => join(base || '.', option.value ?? '.').replace(/^\.$/, ''));
 }
 
-export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot): Promise<PreparedRun> {
+/** `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards). */
+export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot, transferLog?: string): Promise<PreparedRun> {
   confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
   const caps = await cachedRsyncCapabilities(policy.gate.rsync, join(dirname(policy.gate.log), '.rsync-capabilities.json'));
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
   const direction = evaluation.request.direction;
   const hardening = hardeningOptions(caps, direction, sandboxed ? SANDBOX_TREE : pinned.realRoot);
+  const logging = transferLog === undefined ? [] : transferLogOptions(sandboxed ? SANDBOX_TRANSFER_LOG : transferLog);
   const argv = buildRsyncArgv(
     evaluation.request,
     evaluation.decision.paths.map((path) => path.operand),
-    hardening,
+    [...hardening, ...logging],
   );
   const plan: SpawnPlan = sandboxed
     ? // bwrap gets the pinned directory as its fd 3 and bind-mounts exactly that directory.
-      { file: policy.gate.bwrap, args: sandboxArgv(policy.gate.rsync, argv, direction === 'upload'), cwd: '/', extraFds: [pinned.fd] }
+      {
+        file: policy.gate.bwrap,
+        args: sandboxArgv(policy.gate.rsync, argv, direction === 'upload', transferLog),
+        cwd: '/',
+        extraFds: [pinned.fd],
+      }
     : { file: policy.gate.rsync, args: argv, cwd: `/proc/${String(process.pid)}/fd/${String(pinned.fd)}`, extraFds: [] };
   return { plan, argv, sandboxed };
 }

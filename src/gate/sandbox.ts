@@ -10,6 +10,8 @@ import type { SandboxMode } from '../shared/policy.js';
 
 /** Where the tree appears inside the sandbox. */
 export const SANDBOX_TREE = '/zonegate/tree';
+/** Where a zone-set push's transfer log appears inside the sandbox (a bind of that one file). */
+export const SANDBOX_TRANSFER_LOG = '/zonegate/transfer.log';
 /** The child fd the pinned root is passed on. */
 export const SANDBOX_ROOT_FD = 3;
 
@@ -97,10 +99,12 @@ function isolation(capabilities: readonly string[]): string[] {
 }
 
 /** The bwrap argv (without argv0) that runs rsync inside the sandbox. */
-export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean): string[] {
+export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], writable: boolean, transferLog?: string): string[] {
   return [
     ...isolation(ROOT_CAPABILITIES),
     ...systemMounts(rsyncPath),
+    // rsync walks the --log-file path itself (no /proc/self/fd links), so the file is bound in.
+    ...(transferLog === undefined ? [] : ['--bind', transferLog, SANDBOX_TRANSFER_LOG]),
     writable ? '--bind-fd' : '--ro-bind-fd',
     String(SANDBOX_ROOT_FD),
     SANDBOX_TREE,

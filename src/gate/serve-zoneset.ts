@@ -1,6 +1,7 @@
-// An upload into a zone set: rsync runs into a staged copy of the live release (never into the
-// live files); only after rsync succeeded is the push validated, promoted and reloaded. Whatever
-// fails, the client is told in a few lines what happened and that the live zones were kept.
+// An upload into a zone set: rsync runs into the spare tree, a copy of the live zones with its own
+// inodes (never into the live files), logging what it changes; only after rsync succeeded is the
+// push validated, promoted and reloaded. Whatever fails, the client is told in a few lines what
+// happened and that the live zones were kept.
 
 import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
@@ -10,7 +11,7 @@ import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from './zoneset/layout.js';
-import { completeZoneSetPush, finishPendingReload, prepareZoneSetPush } from './zoneset/pipeline.js';
+import { completeZoneSetPush, prepareZoneSetPush } from './zoneset/pipeline.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
@@ -35,18 +36,17 @@ export async function serveZoneSetUpload(
   const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings, checkerSandbox);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
   try {
-    const recovered = await finishPendingReload(push);
-    if (recovered !== undefined) say([recovered]);
-    const pinned = pinRoot(push.stagingDir);
-    const run = await prepareRun(policy, evaluation, pinned);
+    say(push.recovered);
+    const pinned = pinRoot(push.spareDir);
+    const run = await prepareRun(policy, evaluation, pinned, push.layout.transferLog);
     audit.write('info', {
       event: 'decision',
       verdict: 'allow',
       ...fields,
       zoneSet: settings.name,
-      staging: push.stagingId,
-      leftoversRemoved: push.leftovers,
-      recovered,
+      push: push.id,
+      spareRebuilt: push.spareRebuilt,
+      recovered: push.recovered.length > 0 ? push.recovered : undefined,
       sandbox: run.sandboxed,
       argv: run.argv,
     });

@@ -1,8 +1,8 @@
 // Zone sets when things go wrong mid-push: the client killed mid-transfer, the gate itself killed
-// (leftover staging), the disk filling up during staging (a small tmpfs), and a zone named rejects
+// (what it left in the spare), the disk filling up while receiving (a small tmpfs), and a zone named rejects
 // after promotion (rollback). Each time: live tree byte for byte as before, named's serial as before.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,9 +50,31 @@ function records(): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-function staging(name: string): string[] {
-  const dir = join(roots[name] ?? '', '.staging');
-  return existsSync(dir) ? readdirSync(dir) : [];
+/** The tree `current` does not point at: where a push is received. */
+function spareDir(name: string): string {
+  const root = roots[name] ?? '';
+  return join(root, 'trees', readlinkSync(join(root, 'current')) === 'trees/a' ? 'b' : 'a');
+}
+
+/** rsync's temp file (".db.big.example.XXXXXX") in the spare: a transfer under way or cut short. */
+const partialInSpare = (name: string): boolean => readdirSync(spareDir(name)).some((file) => file.startsWith('.'));
+const spareMarked = (name: string): boolean => existsSync(join(roots[name] ?? '', '.zonegate/spare-dirty'));
+
+function finished(name: string): Record<string, unknown>[] {
+  return records().filter((record) => record['zoneSet'] === name && record['event'] === 'finished');
+}
+
+/** After a push: the spare holds the live zones, nothing else, and is not marked. */
+function expectSpareInStep(name: string): void {
+  const spare = spareDir(name);
+  expect(Object.fromEntries(readdirSync(spare).map((file) => [file, readFileSync(join(spare, file), 'utf8')]))).toEqual(live(name));
+  expect(spareMarked(name)).toBe(false);
+}
+
+function lastDecision(name: string): Record<string, unknown> | undefined {
+  return records()
+    .filter((record) => record['zoneSet'] === name && record['event'] === 'decision')
+    .at(-1);
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
@@ -129,61 +151,53 @@ afterAll(async () => {
 });
 
 describe('zone sets under failure', () => {
-  it('the client killed mid-transfer: live untouched, staging removed, the next push works', async () => {
+  it('the client killed mid-transfer: live untouched, the spare marked, the next push copies it afresh and works', async () => {
     const before = live('kill');
+    const done = finished('kill').length;
     const child = startPush('kill', source({ 'kill.example': 2 }, { zone: 'big.example', bytes: 4_000_000 }), [
       '--delete',
       '--bwlimit=200',
     ]);
-    await until(
-      () =>
-        staging('kill').length > 0 &&
-        readdirSync(join(roots['kill'] ?? '', '.staging', staging('kill')[0] ?? '')).some((file) => file.startsWith('.')),
-      'a partial file in staging',
-    );
+    await until(() => partialInSpare('kill'), 'a partial file in the spare');
     // attack/accident: the pushing side dies (SIGKILL the client) in the middle of the transfer.
     child.kill('SIGKILL');
     await exited(child);
-    await until(() => staging('kill').length === 0, 'the gate to remove its staging');
+    await until(() => finished('kill').length > done, 'the gate to finish');
+    expect(finished('kill').at(-1)).toMatchObject({ outcome: 'rsync-failed' });
     expect(live('kill')).toEqual(before);
+    expect(spareMarked('kill')).toBe(true);
     expect(await named.serial('kill.example')).toBe(1);
-    expect(
-      records()
-        .filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'finished')
-        .at(-1),
-    ).toMatchObject({ outcome: 'rsync-failed' });
     const next = push('kill', source({ 'kill.example': 3 }));
     expect(next.status).toBe(0);
+    expect(lastDecision('kill')).toMatchObject({ spareRebuilt: true });
     expect(await named.serial('kill.example')).toBe(3);
+    expectSpareInStep('kill');
   });
 
-  it('the gate itself killed mid-transfer: the leftover staging is never promoted and the next push removes it', async () => {
+  it('the gate itself killed mid-transfer: what it left in the spare is never promoted, the next push starts from a fresh copy', async () => {
     const before = live('kill');
     const child = startPush('kill', source({ 'kill.example': 4 }, { zone: 'big.example', bytes: 4_000_000 }), [
       '--delete',
       '--bwlimit=200',
     ]);
-    await until(() => staging('kill').length > 0 && gatePids('kill').length > 0, 'the gate to start staging');
-    const leftover = staging('kill')[0];
+    await until(() => partialInSpare('kill') && gatePids('kill').length > 0, 'the gate to start receiving');
     // attack/accident: the gate is killed (OOM killer, reboot): nothing runs its cleanup.
     for (const pid of gatePids('kill')) process.kill(pid, 'SIGKILL');
     child.kill('SIGKILL');
     await exited(child);
-    expect(staging('kill')).toContain(leftover);
+    await until(() => gatePids('kill').length === 0, 'the gate to be gone');
+    expect(spareMarked('kill')).toBe(true);
     expect(live('kill')).toEqual(before);
     expect(await named.serial('kill.example')).toBe(3);
     const next = push('kill', source({ 'kill.example': 5 }));
     expect(next.status).toBe(0);
-    expect(
-      records()
-        .filter((record) => record['zoneSet'] === 'kill' && record['event'] === 'decision')
-        .at(-1),
-    ).toMatchObject({ leftoversRemoved: [leftover] });
-    expect(staging('kill')).toEqual([]);
+    expect(lastDecision('kill')).toMatchObject({ spareRebuilt: true });
+    expect(partialInSpare('kill')).toBe(false);
     expect(await named.serial('kill.example')).toBe(5);
+    expectSpareInStep('kill');
   });
 
-  it('the disk fills up during staging: a clear error, live untouched, named unchanged', async () => {
+  it('the disk fills up while receiving: a clear error, live untouched, named unchanged', async () => {
     const before = live('full');
     // 4 MB does not fit on the 3 MiB tmpfs.
     const result = push('full', source({ 'full.example': 2 }, { zone: 'huge.example', bytes: 4_000_000 }));
@@ -191,11 +205,12 @@ describe('zone sets under failure', () => {
     expect(result.stderr).toMatch(/No space left on device/);
     expect(result.stderr).toMatch(/zonegate: zone set full: rsync failed \(exit \d+\); nothing was promoted, the live zones are unchanged/);
     expect(live('full')).toEqual(before);
-    expect(staging('full')).toEqual([]);
+    expect(spareMarked('full')).toBe(true);
     expect(await named.serial('full.example')).toBe(1);
     // And once there is room again, a push goes through.
     expect(push('full', source({ 'full.example': 2 })).status).toBe(0);
     expect(await named.serial('full.example')).toBe(2);
+    expectSpareInStep('full');
   });
 
   it('named rejects a promoted zone: zonegate rolls back, says so, exit 84, the old serial is still served', async () => {
@@ -208,6 +223,7 @@ describe('zone sets under failure', () => {
     );
     expect(live('reject')).toEqual(before);
     expect(await named.serial('reject.example')).toBe(1);
+    expectSpareInStep('reject');
   });
 
   it('the gate killed after promotion but before the reload: the next push finishes the reload', async () => {
@@ -245,21 +261,20 @@ describe('zone sets under failure', () => {
       const rsh = ['ssh', ...sshd.sshOptions(key.privateKey)].join(' ');
       const target = `${sshd.user}@127.0.0.1:${roots['kill'] ?? ''}/`;
       const before = live('kill');
+      const done = finished('kill').length;
       const child = spawn(
         'rsync',
         ['-e', rsh, '-rt', '--bwlimit=200', `${source({ 'kill.example': 6 }, { zone: 'big.example', bytes: 4_000_000 })}/`, target],
         { stdio: 'ignore' },
       );
-      await until(
-        () => staging('kill').some((id) => readdirSync(join(roots['kill'] ?? '', '.staging', id)).some((file) => file.startsWith('.'))),
-        'a partial file in staging',
-      );
+      await until(() => partialInSpare('kill'), 'a partial file in the spare');
       // attack/accident: the ssh connection dies (SIGKILL the ssh process, not rsync).
       const ssh = spawnSync('pgrep', ['-P', String(child.pid), '-x', 'ssh'], { encoding: 'utf8' }).stdout.trim();
       expect(ssh).toMatch(/^\d+$/);
       process.kill(Number(ssh), 'SIGKILL');
       await exited(child);
-      await until(() => staging('kill').length === 0, 'the gate to remove its staging');
+      await until(() => finished('kill').length > done, 'the gate to finish');
+      expect(finished('kill').at(-1)).toMatchObject({ outcome: 'rsync-failed' });
       expect(live('kill')).toEqual(before);
       expect(await named.serial('kill.example')).toBe(5);
       const next = spawnSync('rsync', ['-e', rsh, '-rt', `${source({ 'kill.example': 7 })}/`, target], { encoding: 'utf8' });

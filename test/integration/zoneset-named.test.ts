@@ -2,7 +2,7 @@
 // (fake-ssh transport), a real named on loopback with rndc, and dig for the served serials. Every
 // refusal compares the live tree byte for byte before and after, and asks named what it serves.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,16 @@ function pushAsync(view: View, dir: string, key: string): Promise<Push> {
       resolve({ status, stderr });
     });
   });
+}
+
+/** The tree `current` does not point at holds the same files, with the same bytes, in other inodes. */
+function expectSpareInStep(view: View): void {
+  const liveTree = readlinkSync(join(roots[view], 'current'));
+  const spare = join(roots[view], 'trees', liveTree === 'trees/a' ? 'b' : 'a');
+  const files = readdirSync(spare).sort();
+  expect(Object.fromEntries(files.map((file) => [file, readFileSync(join(spare, file), 'utf8')]))).toEqual(live(view));
+  for (const file of files) expect(statSync(join(spare, file)).ino).not.toBe(statSync(join(roots[view], 'current', file)).ino);
+  expect(existsSync(join(roots[view], '.zonegate', 'spare-dirty'))).toBe(false);
 }
 
 function records(): Record<string, unknown>[] {
@@ -181,7 +191,7 @@ describe('zone sets with a real named', () => {
     expect(result.stderr).not.toMatch(/root:/);
   });
 
-  it('refuses --inplace, which would write through the hard links into live files', async () => {
+  it('refuses --inplace, which would write into the files named reads', async () => {
     const before = live('ext');
     const result = push('ext', source({ 'a.example': 7, 'b.example': 1, 'c.example': 5, 'd.example': 1 }), ['--inplace']);
     expect(result.status).not.toBe(0);
@@ -189,28 +199,40 @@ describe('zone sets with a real named', () => {
     expect(live('ext')).toEqual(before);
   });
 
-  it('an unchanged push leaves a spare staging copy for the next push, and old releases are emptied in the background', async () => {
+  it('after every push the spare holds the live zones byte for byte in inodes of its own', async () => {
     const tree = source({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 });
     const unchanged = push('ext', tree);
     expect(unchanged.status).toBe(0);
     expect(unchanged.stderr).toContain('no zone changed');
-    const liveId = readlinkSync(join(roots.ext, 'current')).replace('releases/', '');
-    expect(readdirSync(join(roots.ext, '.staging'))).toEqual([`spare-${liveId}`]);
-    // The spare holds the live release's files, byte for byte (rewritten ones as new inodes).
-    const spare = join(roots.ext, '.staging', `spare-${liveId}`);
-    expect(Object.fromEntries(readdirSync(spare).map((file) => [file, readFileSync(join(spare, file), 'utf8')]))).toEqual(live('ext'));
+    expectSpareInStep('ext');
     const changed = push('ext', source({ 'a.example': 2, 'b.example': 1, 'c.example': 6, 'd.example': 1 }));
     expect(changed.status).toBe(0);
     expect(changed.stderr).toContain('1 changed, 0 added, 0 removed');
-    expect(readdirSync(join(roots.ext, '.staging'))).toEqual([]);
     expect(await named.serial('c.example', { view: 'ext' })).toBe(6);
+    expectSpareInStep('ext');
+    // Releases beyond `keep` (5) are dropped; their files go through .trash, emptied in the background.
+    const releases = readdirSync(join(roots.ext, 'releases'));
+    expect(releases.length).toBeGreaterThan(0);
+    expect(releases.length).toBeLessThanOrEqual(5);
     const deadline = Date.now() + 10_000;
     while (readdirSync(join(roots.ext, '.trash')).length > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(readdirSync(join(roots.ext, '.trash'))).toEqual([]);
   });
 
-  it('refuses -H: hard-linked zone files would hide a change from the diff', async () => {
+  it('a mode-only change on the primary never reaches the inode named reads (rsync -p works on the spare)', () => {
+    const dir = source({ 'a.example': 2, 'b.example': 1, 'c.example': 6, 'd.example': 1 });
+    chmodSync(join(dir, 'db.a.example'), 0o600);
+    const liveFile = join(roots.ext, 'current', 'db.a.example');
+    const before = statSync(liveFile);
+    const result = push('ext', dir, ['-p', '--delete']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('no zone changed');
+    const after = statSync(liveFile);
+    expect([after.ino, after.mode & 0o777, after.ctimeMs]).toEqual([before.ino, before.mode & 0o777, before.ctimeMs]);
+  });
+
+  it('refuses -H: zone files are never hard links of each other', async () => {
     const before = live('ext');
     const dir = source({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 });
     const result = push('ext', dir, ['-H']);
@@ -257,6 +279,13 @@ describe('zone sets with a real named', () => {
     // The release before the last one: one of the two concurrent pushes is undone.
     const served = [await named.serial('b.example', { view: 'ext' }), await named.serial('d.example', { view: 'ext' })];
     expect(served.filter((serial, index) => serial === [20, 40][index])).toHaveLength(1);
+    // The rollback is a release of its own: listed as such, and undone the same way.
+    const listed = await zonegate(['releases', 'ext', '--config', config]);
+    expect(listed.stdout).toMatch(/^\* \S+ +4 zones +rollback to \S+ +\(live\)$/m);
+    const undo = await zonegate(['rollback', 'ext', '--config', config]);
+    expect(undo.exitCode).toBe(0);
+    expect([await named.serial('b.example', { view: 'ext' }), await named.serial('d.example', { view: 'ext' })]).toEqual([20, 40]);
+    expectSpareInStep('ext');
   });
 
   it('a pull from a zone set reads the live release only', () => {

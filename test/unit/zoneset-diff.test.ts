@@ -1,10 +1,31 @@
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// What a push changed, read from the real rsync's transfer log: a live tree, a spare copy of it
+// (own inodes, as the gate keeps it), a local rsync into the spare with the gate's --log-file
+// options, then parseTransferLog + changesFromLog. Refusals name what they stop.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { diffReleases, zoneOfFile } from '../../src/gate/zoneset/diff.js';
-import { stageFromRelease } from '../../src/gate/zoneset/stage.js';
+import { changesFromLog, zoneOfFile } from '../../src/gate/zoneset/diff.js';
+import { parseTransferLog, transferLogOptions, type TransferLog } from '../../src/gate/zoneset/transfer-log.js';
 import { outcome } from '../helpers/outcome.js';
+import { requireTool } from '../helpers/tools.js';
+
+const RSYNC = requireTool('/usr/bin/rsync', 'rsync');
+const LOOPBACK_SSH = fileURLToPath(new URL('../fixtures/loopback-ssh', import.meta.url));
 
 describe('zoneOfFile', () => {
   it.each([
@@ -25,37 +46,78 @@ describe('zoneOfFile', () => {
   });
 });
 
-function live(): { live: string; staging: string } {
-  const base = mkdtempSync(join(tmpdir(), 'zonegate-diff-'));
-  const liveDir = join(base, 'live');
-  mkdirSync(liveDir);
-  for (const zone of ['a.example', 'b.example', 'c.example']) writeFileSync(join(liveDir, `db.${zone}`), `${zone}\n`);
-  const staging = join(base, 'staging');
-  stageFromRelease(liveDir, staging);
-  return { live: liveDir, staging };
+interface World {
+  source: string;
+  live: string;
+  spare: string;
+  log: string;
 }
 
-describe('diffReleases', () => {
-  it('finds nothing in an untouched staging copy (hard links)', () => {
-    const dirs = live();
-    expect(diffReleases(dirs.live, dirs.staging, 'db.{zone}')).toEqual({ added: [], changed: [], removed: [], before: 3 });
+const OLD = new Date('2026-01-01T00:00:00Z');
+
+/** Primary source, live tree and spare all holding a, b and c, with the same times. */
+function world(): World {
+  const base = mkdtempSync(join(tmpdir(), 'zonegate-diff-'));
+  const w = { source: join(base, 'source'), live: join(base, 'live'), spare: join(base, 'spare'), log: join(base, 'transfer.log') };
+  mkdirSync(w.source);
+  for (const zone of ['a.example', 'b.example', 'c.example']) {
+    writeFileSync(join(w.source, `db.${zone}`), `${zone}\n`);
+    utimesSync(join(w.source, `db.${zone}`), OLD, OLD);
+  }
+  cpSync(w.source, w.live, { recursive: true, preserveTimestamps: true });
+  cpSync(w.source, w.spare, { recursive: true, preserveTimestamps: true });
+  return w;
+}
+
+/**
+ * rsync the source into the spare and read its log. The options go to the server side (-M), where
+ * the gate puts them: a local copy has no server, and logs attribute-only updates elsewhere.
+ */
+function transfer(w: World, options: string[] = ['-rtp', '--delete']): TransferLog {
+  writeFileSync(w.log, '');
+  const server = transferLogOptions(w.log).map((option) => `-M${option}`);
+  const result = spawnSync(RSYNC, ['-e', LOOPBACK_SSH, ...options, ...server, `${w.source}/`, `loopback:${w.spare}/`], {
+    encoding: 'utf8',
+  });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  const log = parseTransferLog(readFileSync(w.log, 'utf8'));
+  if (log === undefined) throw new Error(`incomplete log: ${readFileSync(w.log, 'utf8')}`);
+  return log;
+}
+
+describe('parseTransferLog + changesFromLog with the real rsync', () => {
+  it('finds nothing when the source matches the spare, and reads no other file', () => {
+    const w = world();
+    const log = transfer(w);
+    expect(log).toEqual({ written: [], deleted: [], notFiles: [] });
+    expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toEqual({ added: [], changed: [], removed: [], touched: [], before: 0 });
   });
 
-  it('finds added, changed (new inode) and removed zones', () => {
-    const dirs = live();
-    // What rsync does: write a temp file and rename it over the old name.
-    writeFileSync(join(dirs.staging, 'tmp'), 'new b\n');
-    rmSync(join(dirs.staging, 'db.b.example'));
-    linkSync(join(dirs.staging, 'tmp'), join(dirs.staging, 'db.b.example'));
-    rmSync(join(dirs.staging, 'tmp'));
-    rmSync(join(dirs.staging, 'db.c.example'));
-    writeFileSync(join(dirs.staging, 'db.d.example'), 'd\n');
-    expect(diffReleases(dirs.live, dirs.staging, 'db.{zone}')).toEqual({
+  it('finds added, changed and removed zones', () => {
+    const w = world();
+    writeFileSync(join(w.source, 'db.b.example'), 'new b\n');
+    rmSync(join(w.source, 'db.c.example'));
+    writeFileSync(join(w.source, 'db.d.example'), 'd\n');
+    const log = transfer(w);
+    expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toEqual({
       added: [{ zone: 'd.example', file: 'db.d.example' }],
       changed: [{ zone: 'b.example', file: 'db.b.example' }],
       removed: [{ zone: 'c.example', file: 'db.c.example' }],
+      touched: [],
       before: 3,
     });
+  });
+
+  it('counts a new mtime or mode with the same bytes as touched, not changed', () => {
+    const w = world();
+    utimesSync(join(w.source, 'db.a.example'), new Date(), new Date());
+    chmodSync(join(w.source, 'db.b.example'), 0o600);
+    const log = transfer(w);
+    expect(log.written.sort()).toEqual(['db.a.example', 'db.b.example']);
+    expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toMatchObject({ changed: [], touched: ['db.a.example', 'db.b.example'] });
+    // The mode went to the spare's own inode; the live file keeps its own.
+    expect(statSync(join(w.live, 'db.b.example')).mode & 0o777).toBe(0o644);
   });
 
   it.each([
@@ -65,6 +127,7 @@ describe('diffReleases', () => {
       (dir: string) => {
         symlinkSync('/etc/shadow', join(dir, 'db.evil.example'));
       },
+      ['-rtpl'],
     ],
     // attack: a directory tree inside the zone set.
     [
@@ -72,26 +135,65 @@ describe('diffReleases', () => {
       (dir: string) => {
         mkdirSync(join(dir, 'sub'));
       },
+      ['-rtp'],
+    ],
+    // attack: hard-linked zone files (named would load one inode under two names).
+    [
+      'a hard link',
+      (dir: string) => {
+        linkSync(join(dir, 'db.a.example'), join(dir, 'db.h.example'));
+      },
+      ['-rtpH'],
     ],
     [
       'a stray file',
       (dir: string) => {
         writeFileSync(join(dir, 'README'), 'x');
       },
+      ['-rtp'],
     ],
     [
       'two files for one zone',
       (dir: string) => {
         writeFileSync(join(dir, 'db.A.example'), 'x');
       },
+      ['-rtp'],
     ],
-  ])('refuses %s as not-a-zone-file', (_name, plant) => {
-    const dirs = live();
-    plant(dirs.staging);
-    expect(outcome(() => diffReleases(dirs.live, dirs.staging, 'db.{zone}'))).toMatchObject({
+  ])('refuses %s as not-a-zone-file', (_name, plant, options) => {
+    const w = world();
+    plant(w.source);
+    const log = transfer(w, options);
+    expect(outcome(() => changesFromLog(w.live, w.spare, log, 'db.{zone}'))).toMatchObject({
       kind: 'refused',
       reason: 'not-a-zone-file',
       exitCode: 86,
     });
+  });
+
+  it("treats a log without rsync's closing summary as incomplete (rsync could not open it, or was killed)", () => {
+    const w = world();
+    writeFileSync(join(w.source, 'db.b.example'), 'new b\n');
+    const full = (() => {
+      transfer(w);
+      return readFileSync(w.log, 'utf8');
+    })();
+    expect(parseTransferLog(full)).toBeDefined();
+    const cut = full
+      .split('\n')
+      .filter((line) => !/\] sent \d+ bytes/.test(line))
+      .join('\n');
+    expect(parseTransferLog(cut)).toBeUndefined();
+    expect(parseTransferLog('')).toBeUndefined();
+  });
+
+  it('keeps names with escapes and spaces whole, and never reads them as items', () => {
+    const text = [
+      '2026/11/23 12:51:55 [1] receiving file list',
+      '2026/11/23 12:51:55 [2] >f+++++++++ db.a b\\#012>f+++++++++ x',
+      '2026/11/23 12:51:55 [2] *deleting   db.gone.example',
+      '2026/11/23 12:51:55 [2] cannot delete non-empty directory: x',
+      '2026/11/23 12:51:55 [1] sent 1 bytes  received 2 bytes  total size 3',
+    ].join('\n');
+    expect(parseTransferLog(text)).toEqual({ written: ['db.a b\\#012>f+++++++++ x'], deleted: ['db.gone.example'], notFiles: [] });
   });
 });

@@ -1,5 +1,6 @@
-// Zone-set uploads refuse the options that would write through staging's hard links into live
-// files, or hard-link files themselves. Part of evaluate(), so `zonegate check` sees it too.
+// Zone-set uploads refuse the options that write into files in place, hard-link or borrow files
+// from other trees, or leave files rsync's transfer log does not name (backups, a partial dir).
+// Part of evaluate(), so `zonegate check` sees it too.
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/gate/evaluate.js';
 import { parsePolicy } from '../../src/shared/policy.js';
@@ -27,16 +28,21 @@ const decideOn = (command: string) => outcome(() => evaluate(policy, { keyName: 
 
 describe('zone-set option refusals', () => {
   it.each([
-    // attack: --inplace writes into the inode the live release shares with staging.
+    // attack: --inplace writes into a zone file in place instead of a new file renamed over it.
     ['rsync --server -logDtpre.iLsfxCIvu --inplace . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --append --append . /srv/ext/'],
-    // attack: hard links (-H, or a *-dest dir, in either spelling) would hide a change from the diff.
+    // attack: hard links (-H, or a *-dest dir, in either spelling) would tie zone files to other trees.
     ['rsync --server -HlogDtpre.iLsfxCIvu . /srv/ext/'],
     ['rsync --server -logDtpHre.iLsfxCIvu . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --link-dest=prev . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --link-dest prev . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --copy-dest=prev . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --compare-dest=prev . /srv/ext/'],
+    // attack: files the transfer log never names would go live unvalidated with the next promotion.
+    ['rsync --server -blogDtpre.iLsfxCIvu . /srv/ext/'],
+    ['rsync --server -logDtpbre.iLsfxCIvu --suffix=.old . /srv/ext/'],
+    ['rsync --server -blogDtpre.iLsfxCIvu --backup-dir=old . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial . /srv/ext/'],
   ])('refuses %s with exit 88', (command) => {
     expect(decideOn(command)).toMatchObject({ kind: 'refused', reason: 'option-refused-zoneset', exitCode: 88 });
   });

@@ -13,7 +13,7 @@ interface ReleasesArgs {
 export const releasesCommand: CommandFactory = () =>
   defineCommand<ReleasesArgs>({
     command: 'releases <zoneset>',
-    describe: "List a zone set's releases (newest first; * is live) and its last good push",
+    describe: "List a zone set's releases (newest first; * is live): what each changed, and the last good push",
     builder: (yargs) =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
@@ -33,10 +33,10 @@ interface RollbackArgs extends ReleasesArgs {
   to: string | undefined;
 }
 
-export const rollbackCommand: CommandFactory = (setExit) =>
+export const rollbackCommand: CommandFactory = () =>
   defineCommand<RollbackArgs>({
     command: 'rollback <zoneset>',
-    describe: 'Make an earlier release live again (as fresh copies, so named reloads them) and reload what differs',
+    describe: "Bring back an earlier release's zones (as fresh copies, so named reloads them) and reload what differs",
     builder: (yargs) =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
@@ -45,7 +45,10 @@ export const rollbackCommand: CommandFactory = (setExit) =>
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
         .example('$0 rollback external', 'go back one release')
         .example('$0 rollback external --to 20261123T101500123Z-3f9c', 'go back to a given release')
-        .epilog('Exit: 0 rolled back and verified; 84 rolled back but the server does not serve the expected serials.'),
+        .epilog(
+          'A rollback is itself a new release, so it can be undone the same way. Exit: 0 rolled back and verified; ' +
+            '84 the server did not take the rolled-back zones, and the release that was live stays live; 83 a push holds the zone set.',
+        ),
     handler: async (args) => {
       const { findZoneSet, rollbackZoneSet } = await import('../zoneset-admin.js');
       const result = await rollbackZoneSet(findZoneSet(loadPolicy(args.config), args.zoneset), args.to);
@@ -54,10 +57,6 @@ export const rollbackCommand: CommandFactory = (setExit) =>
       } else {
         process.stdout.write(`zone set ${args.zoneset}: release ${result.to} is live again as ${result.published} (was ${result.from})\n`);
         if (result.reloaded.length > 0) process.stdout.write(`rndc ${result.reloaded.join('; rndc ')}\n`);
-      }
-      if (result.stale.length > 0) {
-        process.stderr.write(`zonegate: the server does not serve the rolled-back serial of ${result.stale.join(', ')}\n`);
-        setExit(84);
       }
     },
   });

@@ -66,7 +66,7 @@ export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
         name: rule.zoneSet.name,
         root: rule.root,
         release: state.release,
-        zones: Object.keys(state.serials).length,
+        zones: state.zones ?? 0,
         lastGoodPush: times.pop(),
       });
     }

@@ -1,9 +1,10 @@
-// What a push changed: staging against the live release it was copied from. Unchanged files are
-// still hard links to the live inode; rsync replaced every file it wrote with a new inode.
+// What a push changed: the names in rsync's transfer log, each compared between the spare (where
+// rsync wrote) and the live tree. Nothing else is looked at, so the work follows the changed zones.
 
 import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../../shared/errors.js';
+import type { TransferLog } from './transfer-log.js';
 
 export interface ZoneFile {
   zone: string;
@@ -14,7 +15,9 @@ export interface ZoneSetChanges {
   added: ZoneFile[];
   changed: ZoneFile[];
   removed: ZoneFile[];
-  /** Zones in the live release before the push. */
+  /** Files rsync rewrote with the bytes they already had (new times or modes only). */
+  touched: string[];
+  /** Zones in the live tree before the push; counted only when the push removes zones. */
   before: number;
 }
 
@@ -29,39 +32,32 @@ export function zoneOfFile(file: string, pattern: string): string | undefined {
   return zone.toLowerCase();
 }
 
-function entries(dir: string): Map<string, Stats> {
-  const out = new Map<string, Stats>();
-  for (const name of readdirSync(dir)) out.set(name, lstatSync(join(dir, name)));
-  return out;
+function refuse(file: string, what: string): never {
+  throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} ${what}`);
 }
 
-/**
- * Only the staging tree is stat'ed: a file rsync left alone is still a hard link to the live inode
- * (link count 2 or more), while every file it wrote is a new inode with a link count of 1. The live
- * tree is only listed, and a live file is stat'ed only when its staged name was rewritten.
- */
-export function diffReleases(liveDir: string, stagingDir: string, pattern: string): ZoneSetChanges {
-  const live = new Set(readdirSync(liveDir));
-  const staged = entries(stagingDir);
-  const changes: ZoneSetChanges = { added: [], changed: [], removed: [], before: live.size };
-  const zones = new Map<string, string>();
-  for (const [file, stat] of staged) {
-    const zone = zoneOfFile(file, pattern);
-    // attack/accident: directories, symlinks, devices or stray files must never reach named's tree.
-    if (!stat.isFile() || zone === undefined) {
-      const what = stat.isFile() ? `does not match the zone file pattern ${JSON.stringify(pattern)}` : 'is not a regular file';
-      throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} ${what}`);
+export function changesFromLog(liveDir: string, spareDir: string, log: TransferLog, pattern: string): ZoneSetChanges {
+  // attack/accident: directories, symlinks, devices or hard links must never reach named's tree.
+  const [notFile] = log.notFiles;
+  if (notFile !== undefined) refuse(notFile, 'is not a regular file');
+  const changes: ZoneSetChanges = { added: [], changed: [], removed: [], touched: [], before: 0 };
+  // A name can appear twice (deleted, then sent again): what counts is what the spare holds now.
+  for (const file of new Set([...log.written, ...log.deleted])) {
+    const staged = lstatSync(join(spareDir, file), { throwIfNoEntry: false });
+    const live = lstatSync(join(liveDir, file), { throwIfNoEntry: false });
+    if (staged === undefined) {
+      if (live !== undefined) changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
+      continue;
     }
-    const other = zones.get(zone);
-    if (other !== undefined)
-      throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(file)} and ${JSON.stringify(other)} are the same zone ${zone}`);
-    zones.set(zone, file);
-    if (!live.has(file)) changes.added.push({ zone, file });
-    else if (stat.nlink === 1 && !sameContent(join(liveDir, file), join(stagingDir, file), stat)) changes.changed.push({ zone, file });
+    const zone = zoneOfFile(file, pattern);
+    if (!staged.isFile()) refuse(file, 'is not a regular file');
+    if (zone === undefined) refuse(file, `does not match the zone file pattern ${JSON.stringify(pattern)}`);
+    if (live === undefined) changes.added.push({ zone, file });
+    else if (sameContent(join(liveDir, file), live, join(spareDir, file), staged)) changes.touched.push(file);
+    else changes.changed.push({ zone, file });
   }
-  for (const file of live) {
-    if (!staged.has(file)) changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
-  }
+  if (changes.added.length > 0) refuseTwoFilesForOneZone(spareDir, changes.added, pattern);
+  if (changes.removed.length > 0) changes.before = readdirSync(liveDir).length;
   return changes;
 }
 
@@ -70,10 +66,19 @@ export function diffReleases(liveDir: string, stagingDir: string, pattern: strin
  * primary, or the fresh mtime zonegate gave a promoted file): that is not a change to validate or
  * reload.
  */
-function sameContent(liveFile: string, stagedFile: string, stagedStat: Stats): boolean {
-  const liveStat = lstatSync(liveFile);
-  if (liveStat.ino === stagedStat.ino && liveStat.dev === stagedStat.dev) return true;
+function sameContent(liveFile: string, liveStat: Stats, stagedFile: string, stagedStat: Stats): boolean {
   return liveStat.size === stagedStat.size && readFileSync(liveFile).equals(readFileSync(stagedFile));
+}
+
+/** Zone names are case-insensitive: "db.Example.com" beside "db.example.com" would be one zone twice. */
+function refuseTwoFilesForOneZone(spareDir: string, added: readonly ZoneFile[], pattern: string): void {
+  const wanted = new Map(added.map((zone) => [zone.zone, zone.file]));
+  for (const file of readdirSync(spareDir)) {
+    const zone = zoneOfFile(file, pattern);
+    const addedFile = zone === undefined ? undefined : wanted.get(zone);
+    if (addedFile !== undefined && addedFile !== file)
+      throw new ZoneSetError('not-a-zone-file', `${JSON.stringify(addedFile)} and ${JSON.stringify(file)} are the same zone ${zone ?? ''}`);
+  }
 }
 
 export function hasChanges(changes: ZoneSetChanges): boolean {

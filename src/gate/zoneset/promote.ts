@@ -1,17 +1,18 @@
-// Promotion, all or nothing: the staged tree becomes a release and one symlink rename makes it
-// live. Everything that can fail for lack of space (the state file, the named include) is written
-// before that rename; after it only renames follow.
+// Promotion, all or nothing: the spare, validated, becomes live with one symlink rename. Before it
+// the release record and the state journal are written (what can fail for lack of space fails
+// while the live zones are still untouched); after it the other tree is brought back in step.
 
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy.js';
-import type { ZoneSetChanges } from './diff.js';
-import { zoneOfFile } from './diff.js';
-import { currentReleaseId, discard, listReleases, newReleaseId, pointCurrentAt, releaseDir, type ZoneSetLayout } from './layout.js';
-import { prepareFile, type ZoneSetState } from './state.js';
+import { zoneOfFile, type ZoneSetChanges } from './diff.js';
+import { discard, otherTree, pointCurrentAt, releaseDir, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
+import { recordRelease, type ReleaseManifest } from './releases.js';
+import { markSpareClean, mirrorFiles } from './spare.js';
+import { prepareFile, writeState, type PendingPromotion, type ZoneSetState } from './state.js';
 
-/** named.conf fragment with one zone stanza per file of the release; include it inside the view. */
+/** named.conf fragment with one zone stanza per file of the tree; include it inside the view. */
 export function renderNamedInclude(layout: ZoneSetLayout, files: readonly string[], pattern: string): string {
   const lines = [`// Written by zonegate for the zone set in ${layout.root}; include it from named.conf. Do not edit.`];
   for (const file of [...files].sort()) {
@@ -21,42 +22,73 @@ export function renderNamedInclude(layout: ZoneSetLayout, files: readonly string
   return `${lines.join('\n')}\n`;
 }
 
+/** Rewrites the include from the live tree; after zones came or went. */
+export function writeNamedInclude(layout: ZoneSetLayout, tree: TreeName, pattern: string): void {
+  prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(treeDir(layout, tree)), pattern))();
+}
+
+export interface PromotionRequest {
+  id: string;
+  kind: ReleaseManifest['kind'];
+  rollbackTo?: string;
+  live: TreeName;
+  changes: ZoneSetChanges;
+  /** The serials named should serve for the changed and added zones. */
+  serials: Record<string, number>;
+}
+
 export interface Promotion {
   release: string;
-  previous: string;
+  previous: string | undefined;
+  pending: PendingPromotion;
   state: ZoneSetState;
 }
 
-export function promote(
-  layout: ZoneSetLayout,
-  settings: ZoneSetSettings,
-  staged: { id: string; dir: string },
-  changes: ZoneSetChanges,
-  serials: Record<string, number>,
-  state: ZoneSetState,
-): Promotion {
-  const previous = currentReleaseId(layout);
-  const target = releaseDir(layout, staged.id);
+export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, request: PromotionRequest, state: ZoneSetState): Promotion {
+  const { changes } = request;
+  const liveDir = treeDir(layout, request.live);
+  const spare = otherTree(request.live);
+  const spareDir = treeDir(layout, spare);
+  const zonesCameOrWent = changes.added.length + changes.removed.length > 0;
+  let committed = false;
   try {
-    const now = new Date();
-    freshenMtimes(staged.dir, releaseDir(layout, previous), changes, now);
-    const removed = new Set(changes.removed.map((zone) => zone.zone));
-    const nextSerials = Object.fromEntries(Object.entries({ ...state.serials, ...serials }).filter(([zone]) => !removed.has(zone)));
-    const pending = { reload: changes.changed.map((zone) => zone.zone), reconfig: changes.added.length + changes.removed.length > 0 };
-    const next: ZoneSetState = { release: staged.id, previous, lastGoodPush: state.lastGoodPush, serials: nextSerials, pending };
-    const commitState = prepareFile(layout.stateFile, `${JSON.stringify(next)}\n`);
+    if (request.kind === 'push') freshenMtimes(spareDir, liveDir, changes, new Date());
+    const zones = zonesCameOrWent || state.zones === undefined ? readdirSync(spareDir).length : state.zones;
+    recordRelease(layout, liveDir, changes, {
+      id: request.id,
+      at: new Date().toISOString(),
+      kind: request.kind,
+      rollbackTo: request.rollbackTo,
+      previous: state.release,
+      changed: changes.changed.map((zone) => zone.file),
+      added: changes.added.map((zone) => zone.file),
+      removed: changes.removed.map((zone) => zone.file),
+      zones,
+    });
+    const pending: PendingPromotion = {
+      release: request.id,
+      tree: spare,
+      reload: changes.changed.map((zone) => zone.zone),
+      reconfig: zonesCameOrWent,
+      serials: request.serials,
+      before: { release: state.release, zones: state.zones },
+      dropOnAbort: request.id,
+    };
+    const next: ZoneSetState = { release: request.id, zones, lastGoodPush: state.lastGoodPush, pending };
     // The zone list only changes when zones come or go (its paths go through current/).
-    const zoneListChanged = changes.added.length + changes.removed.length > 0 || !existsSync(layout.namedInclude);
-    const commitInclude = zoneListChanged
-      ? prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(staged.dir), settings.zoneFile))
-      : () => undefined;
-    renameSync(staged.dir, target);
-    pointCurrentAt(layout, staged.id);
-    commitState();
+    const commitInclude =
+      zonesCameOrWent || !existsSync(layout.namedInclude)
+        ? prepareFile(layout.namedInclude, renderNamedInclude(layout, readdirSync(spareDir), settings.zoneFile))
+        : () => undefined;
+    // The journal first: a gate killed from here on is finished or undone by the next push.
+    writeState(layout.stateFile, next);
+    committed = true;
+    pointCurrentAt(layout, spare);
     commitInclude();
-    return { release: staged.id, previous, state: next };
+    return { release: request.id, previous: state.release, pending, state: next };
   } catch (error) {
-    if (currentReleaseId(layout) !== staged.id) rmSync(target, { recursive: true, force: true });
+    discard(layout, releaseDir(layout, request.id));
+    if (committed) writeState(layout.stateFile, state);
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
   }
@@ -67,80 +99,57 @@ export function promote(
  * keeps the primary's mtime when that is later (so the next push's quick check still matches and
  * nothing is sent again); otherwise it gets a fresh one.
  */
-export function freshenMtimes(stagingDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): void {
+export function freshenMtimes(spareDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): void {
   for (const zone of changes.changed) {
-    const staged = lstatSync(join(stagingDir, zone.file));
+    const staged = lstatSync(join(spareDir, zone.file));
     const loaded = lstatSync(join(liveDir, zone.file));
     if (staged.mtimeMs <= loaded.mtimeMs) {
       const fresh = new Date(Math.max(now.getTime(), loaded.mtimeMs + 1000));
-      utimesSync(join(stagingDir, zone.file), fresh, fresh);
+      utimesSync(join(spareDir, zone.file), fresh, fresh);
     }
   }
 }
 
-/** Keeps the newest `keep` releases plus the ones named in `always`. */
-export function pruneReleases(layout: ZoneSetLayout, keep: number, always: readonly string[]): void {
-  const releases = listReleases(layout);
-  const doomed = releases.slice(0, Math.max(0, releases.length - keep)).filter((id) => !always.includes(id));
-  for (const id of doomed) discard(layout, releaseDir(layout, id));
+/** Every name a push or rollback touched: what the spare must copy from the live tree afterwards. */
+export function touchedNames(changes: ZoneSetChanges): string[] {
+  return [...changes.added, ...changes.changed, ...changes.removed].map((zone) => zone.file).concat(changes.touched);
+}
+
+/** After a promotion: the old live tree, now the spare, takes the files that changed. */
+export function settle(layout: ZoneSetLayout, live: TreeName, names: readonly string[]): void {
+  mirrorFiles(treeDir(layout, live), treeDir(layout, otherTree(live)), names);
+  markSpareClean(layout);
 }
 
 /**
- * Publishes an older release again as a new one: files that differ from the live release are fresh
- * copies with a fresh mtime (named would ignore the old inodes), the rest are hard links.
+ * Undoes a promotion named did not take: the previous tree goes live again, the files the push
+ * changed get a fresh mtime there first (named would skip files no newer than what it loaded), the
+ * release record is dropped and the spare is put back in step.
  */
-export function republish(layout: ZoneSetLayout, sourceId: string, newId: string): string[] {
-  const source = releaseDir(layout, sourceId);
-  const live = releaseDir(layout, currentReleaseId(layout));
-  const target = releaseDir(layout, newId);
-  mkdirSync(target, { mode: 0o755 });
-  const liveFiles = new Set(readdirSync(live));
-  const fresh: string[] = [];
+export function unpromote(
+  layout: ZoneSetLayout,
+  settings: ZoneSetSettings,
+  promotion: Promotion,
+  changes: ZoneSetChanges,
+  state: ZoneSetState,
+): PendingPromotion {
+  const previousTree = otherTree(promotion.pending.tree);
+  const previousDir = treeDir(layout, previousTree);
   const now = new Date();
-  for (const file of readdirSync(source)) {
-    const same = liveFiles.has(file) && sameInode(join(source, file), join(live, file));
-    if (same) {
-      linkSync(join(source, file), join(target, file));
-    } else {
-      copyFileSync(join(source, file), join(target, file));
-      utimesSync(join(target, file), now, now);
-      fresh.push(file);
-    }
-  }
-  return fresh;
-}
-
-function sameInode(a: string, b: string): boolean {
-  try {
-    const left = lstatSync(a);
-    const right = lstatSync(b);
-    return left.ino === right.ino && left.dev === right.dev;
-  } catch {
-    return false;
-  }
-}
-
-export interface Republished {
-  id: string;
-  /** Files published as fresh copies (they differ from the release that was live). */
-  fresh: string[];
-  /** Every file of the new release. */
-  files: string[];
-}
-
-/**
- * Makes an earlier release live again, as a new release (see republish), with its state file and
- * named zone list; used by a failed push's rollback and by `zonegate rollback`.
- */
-export function publishAgain(layout: ZoneSetLayout, settings: ZoneSetSettings, fromId: string, state: ZoneSetState): Republished {
-  const id = newReleaseId();
-  const previous = currentReleaseId(layout);
-  const fresh = republish(layout, fromId, id);
-  const files = readdirSync(releaseDir(layout, id));
-  const commitState = prepareFile(layout.stateFile, `${JSON.stringify({ ...state, release: id, previous, pending: undefined })}\n`);
-  const commitInclude = prepareFile(layout.namedInclude, renderNamedInclude(layout, files, settings.zoneFile));
-  pointCurrentAt(layout, id);
-  commitState();
-  commitInclude();
-  return { id, fresh, files };
+  for (const { file } of changes.changed) utimesSync(join(previousDir, file), now, now);
+  // Journaled like a promotion: a gate killed before the reload below leaves it to the next push.
+  const pending: PendingPromotion = {
+    ...promotion.pending,
+    release: state.release,
+    tree: previousTree,
+    serials: {},
+    before: { release: promotion.release, zones: promotion.state.zones },
+    dropOnAbort: undefined,
+  };
+  writeState(layout.stateFile, { ...state, pending });
+  pointCurrentAt(layout, previousTree);
+  if (promotion.pending.reconfig) writeNamedInclude(layout, previousTree, settings.zoneFile);
+  discard(layout, releaseDir(layout, promotion.release));
+  settle(layout, previousTree, touchedNames(changes));
+  return pending;
 }

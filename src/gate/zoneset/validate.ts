@@ -74,7 +74,6 @@ export async function validateZones(
   stagingDir: string,
   liveDir: string,
   changes: ZoneSetChanges,
-  knownSerials: Readonly<Record<string, number>>,
   sandbox?: CheckerSandbox,
 ): Promise<Record<string, number>> {
   const touched = [...changes.changed, ...changes.added];
@@ -86,7 +85,8 @@ export async function validateZones(
     result[zone.zone] = serial;
   }
   for (const zone of changes.changed) {
-    const before = knownSerials[zone.zone] ?? readSoaSerial(readFileSync(join(liveDir, zone.file), 'utf8'));
+    // The live file is what named loaded last (zonegate promoted it after the same checks).
+    const before = readSoaSerial(readFileSync(join(liveDir, zone.file), 'utf8'));
     const after = result[zone.zone] ?? 0;
     // named loads a backwards serial on a primary with only a log line; its secondaries would not.
     if (before !== undefined && !serialIncreased(before, after)) {

@@ -1,0 +1,253 @@
+// The zone set's bookkeeping on real temp trees, without named (rndc off): release records and the
+// undo plan a rollback follows, mirroring files between the trees, pruning, and what the next push
+// does with the journal a killed gate left behind (finish it, or drop it).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ZoneSetChanges } from '../../src/gate/zoneset/diff.js';
+import {
+  ensureLayout,
+  layoutOf,
+  liveTree,
+  pointCurrentAt,
+  releaseDir,
+  treeDir,
+  type ZoneSetLayout,
+} from '../../src/gate/zoneset/layout.js';
+import { completeZoneSetPush, prepareZoneSetPush, recoverInterruptedPromotion } from '../../src/gate/zoneset/pipeline.js';
+import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/gate/zoneset/releases.js';
+import { mirrorFiles } from '../../src/gate/zoneset/spare.js';
+import { readState, writeState } from '../../src/gate/zoneset/state.js';
+import { parsePolicy, type ZoneSetSettings } from '../../src/shared/policy.js';
+import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { soaZone } from '../helpers/named.js';
+
+function zoneSet(): { layout: ZoneSetLayout; settings: ZoneSetSettings } {
+  const root = mkdtempSync(join(tmpdir(), 'zonegate-releases-'));
+  const policy = parsePolicy(
+    JSON.stringify({
+      keys: {
+        ns1: {
+          publicKey: fakeEd25519PublicKey(),
+          from: ['192.0.2.1'],
+          rules: [{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'test', checker: false, rndc: false, verify: false } }],
+        },
+      },
+    }),
+    'releases.conf',
+  );
+  const settings = policy.keys.get('ns1')?.rules[0]?.zoneSet;
+  if (!settings) throw new Error('no zone set in the test policy');
+  const layout = layoutOf(root);
+  ensureLayout(layout);
+  return { layout, settings };
+}
+
+const files = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((file) => [file, readFileSync(join(dir, file), 'utf8')]),
+  );
+
+function manifest(id: string, changes: ZoneSetChanges, previous: string | undefined): ReleaseManifest {
+  return {
+    id,
+    at: new Date().toISOString(),
+    kind: 'push',
+    previous,
+    changed: changes.changed.map((z) => z.file),
+    added: changes.added.map((z) => z.file),
+    removed: changes.removed.map((z) => z.file),
+    zones: 0,
+  };
+}
+
+const zf = (file: string): { zone: string; file: string } => ({ zone: file.replace(/^db\./, ''), file });
+const none: ZoneSetChanges = { added: [], changed: [], removed: [], touched: [], before: 0 };
+
+describe('release records and the undo plan', () => {
+  it('undoes later releases newest first, so the state right after the target comes back', () => {
+    const { layout } = zoneSet();
+    const live = treeDir(layout, 'a');
+    // Release 1 adds a and b; release 2 changes a and removes b; release 3 adds c and changes a again.
+    writeFileSync(join(live, 'db.a'), 'a1');
+    writeFileSync(join(live, 'db.b'), 'b1');
+    recordRelease(
+      layout,
+      live,
+      { ...none, added: [zf('db.a'), zf('db.b')] },
+      manifest('r1', { ...none, added: [zf('db.a'), zf('db.b')] }, undefined),
+    );
+    const r2: ZoneSetChanges = { ...none, changed: [zf('db.a')], removed: [zf('db.b')] };
+    recordRelease(layout, live, r2, manifest('r2', r2, 'r1'));
+    // What the tree holds after r2: a new file renamed over the name, as the gate always writes
+    // (the record above holds the old inode).
+    writeFileSync(join(live, 'db.a.new'), 'a2');
+    renameSync(join(live, 'db.a.new'), join(live, 'db.a'));
+    const r3: ZoneSetChanges = { ...none, changed: [zf('db.a')], added: [zf('db.c')] };
+    recordRelease(layout, live, r3, manifest('r3', r3, 'r2'));
+    const releases = listReleases(layout);
+    expect(releases.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
+
+    const toR2 = undoPlan(layout, releases, 'r2', 'r3');
+    expect(Object.fromEntries([...toR2].map(([file, from]) => [file, from === null ? null : readFileSync(from, 'utf8')]))).toEqual({
+      'db.a': 'a2',
+      'db.c': null,
+    });
+    const toR1 = undoPlan(layout, releases, 'r1', 'r3');
+    expect(Object.fromEntries([...toR1].map(([file, from]) => [file, from === null ? null : readFileSync(from, 'utf8')]))).toEqual({
+      'db.a': 'a1',
+      'db.b': 'b1',
+      'db.c': null,
+    });
+    // A release newer than the live one (an undone promotion) is never part of a plan.
+    expect([...undoPlan(layout, releases, 'r1', 'r2').keys()].sort()).toEqual(['db.a', 'db.b']);
+  });
+
+  it('keeps the newest releases up to the live one and drops the rest, incomplete and undone ones too', () => {
+    const { layout } = zoneSet();
+    for (const id of ['r1', 'r2', 'r3', 'r4']) recordRelease(layout, treeDir(layout, 'a'), none, manifest(id, none, undefined));
+    mkdirSync(releaseDir(layout, 'r0-incomplete'));
+    pruneReleases(layout, 2, 'r3');
+    expect(readdirSync(layout.releases).sort()).toEqual(['r2', 'r3']);
+    expect(readdirSync(layout.trash)).toHaveLength(3);
+  });
+});
+
+describe('mirrorFiles', () => {
+  it('copies the named files with their mode and times, removes the ones the source lacks, and touches nothing else', () => {
+    const { layout } = zoneSet();
+    const [source, target] = [treeDir(layout, 'a'), treeDir(layout, 'b')];
+    const old = new Date('2026-01-01T00:00:00Z');
+    writeFileSync(join(source, 'db.a'), 'new a', { mode: 0o640 });
+    utimesSync(join(source, 'db.a'), old, old);
+    writeFileSync(join(target, 'db.a'), 'old a');
+    writeFileSync(join(target, 'db.gone'), 'gone');
+    writeFileSync(join(target, 'db.other'), 'other');
+    mirrorFiles(source, target, ['db.a', 'db.gone', 'db.never-existed']);
+    expect(files(target)).toEqual({ 'db.a': 'new a', 'db.other': 'other' });
+    const copy = statSync(join(target, 'db.a'));
+    expect([copy.mode & 0o777, copy.mtimeMs]).toEqual([0o640, old.getTime()]);
+    expect(copy.ino).not.toBe(statSync(join(source, 'db.a')).ino);
+  });
+});
+
+describe('recoverInterruptedPromotion (the journal a killed gate left)', () => {
+  it('drops a promotion whose swap never happened: state as before, release record gone', async () => {
+    const { layout, settings } = zoneSet();
+    writeState(layout.stateFile, {
+      release: 'r2',
+      zones: 5,
+      lastGoodPush: '2026-11-01T00:00:00.000Z',
+      pending: {
+        release: 'r2',
+        tree: 'b',
+        reload: ['a.example'],
+        reconfig: false,
+        serials: {},
+        before: { release: 'r1', zones: 4 },
+        dropOnAbort: 'r2',
+      },
+    });
+    recordRelease(layout, treeDir(layout, 'a'), none, manifest('r2', none, 'r1'));
+    expect(liveTree(layout)).toBe('a');
+    const said = await recoverInterruptedPromotion(layout, settings);
+    expect(said).toContain('dropped the promotion an interrupted push had not made');
+    expect(readState(layout.stateFile)).toEqual({ release: 'r1', zones: 4, lastGoodPush: '2026-11-01T00:00:00.000Z' });
+    expect(existsSync(releaseDir(layout, 'r2'))).toBe(false);
+    expect(existsSync(layout.spareDirty)).toBe(true);
+  });
+
+  it('finishes a promotion whose swap happened: the reload is owed, the include rewritten, the journal cleared', async () => {
+    const { layout, settings } = zoneSet();
+    writeFileSync(join(treeDir(layout, 'b'), 'db.a.example'), 'zone');
+    pointCurrentAt(layout, 'b');
+    writeState(layout.stateFile, {
+      release: 'r2',
+      zones: 1,
+      lastGoodPush: undefined,
+      pending: {
+        release: 'r2',
+        tree: 'b',
+        reload: [],
+        reconfig: true,
+        serials: {},
+        before: { release: 'r1', zones: 0 },
+        dropOnAbort: 'r2',
+      },
+    });
+    const said = await recoverInterruptedPromotion(layout, settings);
+    expect(said).toContain('finished the reload an interrupted push left pending (reconfig)');
+    const state = readState(layout.stateFile);
+    expect(state.pending).toBeUndefined();
+    expect(state.release).toBe('r2');
+    expect(state.lastGoodPush).toMatch(/^\d{4}-/);
+    expect(readFileSync(layout.namedInclude, 'utf8')).toContain(
+      `zone "a.example" { type primary; file "${join(layout.current, 'db.a.example')}"; };`,
+    );
+  });
+
+  it('does nothing without a journal', async () => {
+    const { layout, settings } = zoneSet();
+    expect(await recoverInterruptedPromotion(layout, settings)).toBeUndefined();
+    expect(existsSync(layout.spareDirty)).toBe(false);
+  });
+});
+
+describe('after rsync: the transfer log decides', () => {
+  const summary = '2026/11/23 12:00:00 [7] sent 10 bytes  received 20 bytes  total size 30\n';
+
+  function withLiveZone(): ReturnType<typeof zoneSet> {
+    const world = zoneSet();
+    for (const tree of ['a', 'b'] as const) writeFileSync(join(treeDir(world.layout, tree), 'db.a.example'), soaZone('a.example', 1));
+    return world;
+  }
+
+  it("refuses to promote when the log lacks rsync's summary (rsync could not open it): exit 85, spare left marked", async () => {
+    const { layout, settings } = withLiveZone();
+    const push = await prepareZoneSetPush(layout.root, settings, undefined);
+    try {
+      // attack/accident: rsync wrote a zone but no log: without the log the change would go unseen.
+      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
+      await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'staging-failed', exitCode: 85 });
+    } finally {
+      push.finish();
+    }
+    expect(liveTree(layout)).toBe('a');
+    expect(readFileSync(join(treeDir(layout, 'a'), 'db.a.example'), 'utf8')).toBe(soaZone('a.example', 1));
+    expect(existsSync(layout.spareDirty)).toBe(true);
+  });
+
+  it('puts the spare back after a refused push, from the names in the log', async () => {
+    const { layout, settings } = withLiveZone();
+    const push = await prepareZoneSetPush(layout.root, settings, undefined);
+    try {
+      writeFileSync(join(push.spareDir, 'db.a.example'), 'not a zone\n');
+      writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f.st...... db.a.example\n${summary}`);
+      await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'zone-invalid', exitCode: 80 });
+    } finally {
+      push.finish();
+    }
+    expect(files(treeDir(layout, 'b'))).toEqual(files(treeDir(layout, 'a')));
+    expect(existsSync(layout.spareDirty)).toBe(false);
+  });
+
+  it('promotes what the log names, and nothing it does not', async () => {
+    const { layout, settings } = withLiveZone();
+    const push = await prepareZoneSetPush(layout.root, settings, undefined);
+    try {
+      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
+      writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f.st...... db.a.example\n${summary}`);
+      const outcome = await completeZoneSetPush(push);
+      expect(outcome.record).toMatchObject({ outcome: 'promoted', changed: ['a.example'], added: [], removed: [] });
+    } finally {
+      push.finish();
+    }
+    expect(liveTree(layout)).toBe('b');
+    expect(files(treeDir(layout, 'a'))).toEqual(files(treeDir(layout, 'b')));
+    expect(readState(layout.stateFile)).toMatchObject({ zones: 1, pending: undefined });
+    expect(listReleases(layout).map((release) => release.changed)).toEqual([['db.a.example']]);
+  });
+});
