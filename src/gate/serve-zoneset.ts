@@ -66,7 +66,9 @@ export async function serveZoneSetUpload(
     if (!(error instanceof ZoneSetError)) throw error;
     say([
       `zonegate: zone set ${settings.name}: push refused: ${error.message}`,
-      `zonegate: the live zones were left as they were (ref ${fields.ref})`,
+      error.details['liveChanged'] === true
+        ? `zonegate: the new zones are live (ref ${fields.ref})`
+        : `zonegate: the live zones were left as they were (ref ${fields.ref})`,
     ]);
     audit.write('error', {
       ...finished,

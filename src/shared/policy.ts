@@ -23,7 +23,7 @@ export interface Rule {
   paths: string[];
   /** Whether --delete*, --remove-source-files and friends are allowed. */
   delete: boolean;
-  /** When set, the root is a zone set: uploads are staged, validated and promoted (zone-set.ts). */
+  /** When set, the root is a zone set: uploads are received into a spare tree, validated and promoted (gate/zoneset/). */
   zoneSet?: ZoneSetSettings;
 }
 

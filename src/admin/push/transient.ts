@@ -30,7 +30,7 @@ export const PERMANENT_EXITS: ReadonlyMap<number, string> = new Map([
   [81, 'gate: serial not increased'],
   [82, 'gate: too many deletions'],
   [84, 'gate: reload failed (rolled back)'],
-  [85, 'gate: staging failed'],
+  [85, 'gate: the zone set could not receive the push (its spare tree or transfer log)'],
   [86, 'gate: not a zone file'],
   [87, 'gate: promote failed'],
   [88, 'gate: option refused for zone sets'],

@@ -50,7 +50,8 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
   const spare = otherTree(request.live);
   const spareDir = treeDir(layout, spare);
   const zonesCameOrWent = changes.added.length + changes.removed.length > 0;
-  let committed = false;
+  let journaled = false;
+  let swapped = false;
   try {
     if (request.kind === 'push') freshenMtimes(spareDir, liveDir, changes, new Date());
     const zones = zonesCameOrWent || state.zones === undefined ? readdirSync(spareDir).length : state.zones;
@@ -82,14 +83,22 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
         : () => undefined;
     // The journal first: a gate killed from here on is finished or undone by the next push.
     writeState(layout.stateFile, next);
-    committed = true;
+    journaled = true;
     pointCurrentAt(layout, spare);
+    swapped = true;
     commitInclude();
     return { release: request.id, previous: state.release, pending, state: next };
   } catch (error) {
-    discard(layout, releaseDir(layout, request.id));
-    if (committed) writeState(layout.stateFile, state);
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    // Past the swap the zones are live and the journal says what is owed: the next push finishes it.
+    if (swapped) {
+      throw new ZoneSetError('promote-failed', `promoted, but could not write the zone list (${code}); the next push finishes the reload`, {
+        cause: error,
+        details: { liveChanged: true },
+      });
+    }
+    discard(layout, releaseDir(layout, request.id));
+    if (journaled) writeState(layout.stateFile, state);
     throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
   }
 }

@@ -22,7 +22,7 @@ export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSetti
   }
 }
 
-/** How the checker is run: directly, or through bwrap (the staged files it reads come from the client). */
+/** How the checker is run: directly, or through bwrap (the files it reads come from the client). */
 export interface CheckerSandbox {
   bwrap: string;
 }
@@ -48,7 +48,7 @@ async function checkOne(
   const command = [...settings.checker, zone.zone, join(shownDir, zone.file)];
   const result = await runCommand(sandbox ? [sandbox.bwrap, ...sandboxedHelperArgv(command, dir)] : command);
   if (result.status !== 0) {
-    // The checker's own words, minus the staging path (meaningless to the client).
+    // The checker's own words, minus the spare's path (meaningless to the client).
     const said = result.output
       .split(shownDir + '/')
       .join('')
@@ -71,13 +71,13 @@ async function checkOne(
 /** Checks added and changed zones; returns their new serials. */
 export async function validateZones(
   settings: ZoneSetSettings,
-  stagingDir: string,
+  spareDir: string,
   liveDir: string,
   changes: ZoneSetChanges,
   sandbox?: CheckerSandbox,
 ): Promise<Record<string, number>> {
   const touched = [...changes.changed, ...changes.added];
-  const serials = await mapLimited(touched, 4, (zone) => checkOne(settings, stagingDir, zone, sandbox));
+  const serials = await mapLimited(touched, 4, (zone) => checkOne(settings, spareDir, zone, sandbox));
   const result: Record<string, number> = {};
   for (const [index, zone] of touched.entries()) {
     const serial = serials[index];
