@@ -820,12 +820,16 @@ async function straceTimeline(w, changedCount, random) {
     events.find((e) => e.what === 'start bwrap') ?? events.find((e) => e.what === 'start rsync' && e.t > (first('start flock') ?? 0));
   const rsyncStart = rsyncEvent?.t;
   const rsyncEnd = events.find((e) => e.pid === rsyncEvent?.pid && e.what.startsWith('exit '))?.t;
+  // The checker runs in a bwrap of its own when the sandbox is on: its start is the checker's start.
+  const checkerStart =
+    events.find((e) => e.what === 'start bwrap' && rsyncEnd !== undefined && e.t > rsyncEnd && e.t <= (first('start named-checkzone') ?? 0))
+      ?.t ?? first('start named-checkzone');
   const marks = [
     ['node + gate start, config, key, rule (to flock)', t0, first('start flock')],
     ['lock, spare check, confine, probe (to rsync start)', first('start flock'), rsyncStart],
     ['rsync transfer (server side, sandboxed)', rsyncStart, rsyncEnd],
-    ['transfer log + diff (to first checker)', rsyncEnd, first('start named-checkzone')],
-    [`named-checkzone x${changedCount}`, first('start named-checkzone'), last('exit named-checkzone')],
+    ['transfer log + diff (to the first checker, or its sandbox)', rsyncEnd, checkerStart],
+    [`named-checkzone x${changedCount} (with its sandbox)`, checkerStart, last('exit named-checkzone')],
     ['promote: release record, journal, rename (to current)', last('exit named-checkzone'), first('rename current (promote)')],
     ['after rename (to first rndc)', first('rename current (promote)'), first('start rndc')],
     [`rndc reload ZONE x${changedCount}`, first('start rndc'), last('exit rndc')],
