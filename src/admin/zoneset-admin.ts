@@ -6,12 +6,11 @@ import { UsageError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
 import { zoneOfFile, type ZoneSetChanges } from '../gate/zoneset/diff.js';
 import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from '../gate/zoneset/layout.js';
-import { acquireLock } from '../gate/zoneset/lock.js';
-import { recoverInterruptedPromotion, reloadOrUndo } from '../gate/zoneset/pipeline.js';
+import { openZoneSet, reloadOrUndo } from '../gate/zoneset/pipeline.js';
 import { promote } from '../gate/zoneset/promote.js';
 import { listReleases, undoPlan } from '../gate/zoneset/releases.js';
 import { readSoaSerial } from '../gate/zoneset/serial.js';
-import { markSpareDirty, rebuildSpare, spareIsDirty } from '../gate/zoneset/spare.js';
+import { markSpareDirty } from '../gate/zoneset/spare.js';
 import { readState } from '../gate/zoneset/state.js';
 
 export interface ZoneSetRef {
@@ -98,10 +97,9 @@ export interface RollbackResult {
  */
 export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): Promise<RollbackResult> {
   const { layout, settings } = ref;
-  const lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+  const { lock, notes } = await openZoneSet(layout, settings);
   try {
-    await recoverInterruptedPromotion(layout, settings);
-    if (spareIsDirty(layout)) await rebuildSpare(layout);
+    for (const note of notes) process.stderr.write(`${note}\n`);
     const state = readState(layout.stateFile);
     const from = state.release;
     const releases = listReleases(layout);

@@ -1,7 +1,20 @@
 // The zone set's bookkeeping on real temp trees, without named (rndc off): release records and the
 // undo plan a rollback follows, mirroring files between the trees, pruning, and what the next push
 // does with the journal a killed gate left behind (finish it, or drop it).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -249,5 +262,58 @@ describe('after rsync: the transfer log decides', () => {
     expect(files(treeDir(layout, 'a'))).toEqual(files(treeDir(layout, 'b')));
     expect(readState(layout.stateFile)).toMatchObject({ zones: 1, pending: undefined });
     expect(listReleases(layout).map((release) => release.changed)).toEqual([['db.a.example']]);
+  });
+});
+
+describe('a zone set in the releases/ layout of the earlier zonegate', () => {
+  it('is converted by the next push: same live zones behind current, a spare, old releases gone, an owed reload finished', async () => {
+    const { layout, settings } = zoneSet();
+    // What that zonegate left: current -> releases/<id>, full-tree releases, a spare staging copy.
+    rmSync(layout.trees, { recursive: true });
+    rmSync(layout.current);
+    for (const [id, serial] of [
+      ['20261101T000000000Z-aaaa', 1],
+      ['20261102T000000000Z-bbbb', 2],
+    ] as const) {
+      mkdirSync(releaseDir(layout, id));
+      writeFileSync(join(releaseDir(layout, id), 'db.a.example'), soaZone('a.example', serial));
+    }
+    symlinkSync('releases/20261102T000000000Z-bbbb', layout.current);
+    mkdirSync(join(layout.root, '.staging', 'spare-20261102T000000000Z-bbbb'), { recursive: true });
+    writeFileSync(
+      layout.stateFile,
+      JSON.stringify({
+        release: '20261102T000000000Z-bbbb',
+        previous: '20261101T000000000Z-aaaa',
+        lastGoodPush: '2026-11-02T00:00:00.000Z',
+        serials: { 'a.example': 2 },
+        pending: { reload: ['a.example'], reconfig: false },
+      }),
+    );
+    const push = await prepareZoneSetPush(layout.root, settings, undefined);
+    try {
+      expect(push.recovered).toEqual([
+        'zonegate: zone set test: converted from the releases/ layout of an earlier zonegate (its old releases cannot be rolled back to)',
+        'zonegate: zone set test: finished the reload an interrupted push left pending (a.example)',
+      ]);
+      expect(push.spareRebuilt).toBe(true);
+      expect(readlinkSync(layout.current)).toBe('trees/a');
+      expect(files(layout.current)).toEqual({ 'db.a.example': soaZone('a.example', 2) });
+      expect(files(push.spareDir)).toEqual(files(layout.current));
+      expect(readdirSync(layout.releases)).toEqual([]);
+      expect(existsSync(join(layout.root, '.staging'))).toBe(false);
+      expect(readState(layout.stateFile)).toEqual({ release: undefined, zones: 1, lastGoodPush: '2026-11-02T00:00:00.000Z' });
+      // And the push itself goes through as usual.
+      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 3));
+      writeFileSync(
+        layout.transferLog,
+        '2026/11/23 12:00:00 [7] >f.st...... db.a.example\n2026/11/23 12:00:00 [7] sent 1 bytes  received 2 bytes  total size 3\n',
+      );
+      expect((await completeZoneSetPush(push)).record).toMatchObject({ outcome: 'promoted', changed: ['a.example'] });
+    } finally {
+      push.finish();
+    }
+    expect(files(layout.current)).toEqual({ 'db.a.example': soaZone('a.example', 3) });
+    expect(listReleases(layout)).toHaveLength(1);
   });
 });

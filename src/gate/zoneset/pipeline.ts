@@ -20,6 +20,7 @@ import {
   type ZoneSetLayout,
 } from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import { convertOldLayout } from './migrate.js';
 import { promote, settle, touchedNames, unpromote, writeNamedInclude, type Promotion } from './promote.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
@@ -59,23 +60,14 @@ export async function prepareZoneSetPush(
   checkerSandbox: CheckerSandbox | undefined,
 ): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
-  // The zone set's directory is the admin's to create: a typo in the config must not make the
-  // gate build a new, unserved tree somewhere else.
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new DeniedError('root-unavailable', `the zone set ${settings.name} has no directory ${root} on this host`);
-  }
-  let lock: HeldLock | undefined;
+  let opened: OpenedZoneSet | undefined;
   try {
-    ensureLayout(layout);
-    lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
-    const recovered = await recoverInterruptedPromotion(layout, settings);
-    const spareRebuilt = spareIsDirty(layout);
-    if (spareRebuilt) await rebuildSpare(layout);
+    opened = await openZoneSet(layout, settings);
     const id = newReleaseId();
     const live = liveTree(layout);
     markSpareDirty(layout, `push ${id} is writing into it`);
     writeFileSync(layout.transferLog, '', { mode: 0o600 });
-    const held = lock;
+    const held = opened.lock;
     return {
       settings,
       checkerSandbox,
@@ -83,20 +75,60 @@ export async function prepareZoneSetPush(
       id,
       live,
       spareDir: treeDir(layout, otherTree(live)),
-      recovered: recovered === undefined ? [] : [recovered],
-      spareRebuilt,
+      recovered: opened.notes,
+      spareRebuilt: opened.spareRebuilt,
       finish: () => {
         held.release();
       },
     };
   } catch (error) {
-    lock?.release();
-    if (isGateError(error)) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, {
-      cause: error,
-    });
+    opened?.lock.release();
+    throw asZoneSetError(error, settings);
   }
+}
+
+export interface OpenedZoneSet {
+  lock: HeldLock;
+  /** Lines for the user about what was converted or finished first. */
+  notes: string[];
+  /** The spare had to be copied afresh. */
+  spareRebuilt: boolean;
+}
+
+/**
+ * What every write to a zone set starts with (a push, a rollback): the lock, then whatever an
+ * earlier zonegate or a killed gate left is converted or finished, and the spare is made to match
+ * the live tree.
+ */
+export async function openZoneSet(layout: ZoneSetLayout, settings: ZoneSetSettings): Promise<OpenedZoneSet> {
+  // The zone set's directory is the admin's to create: a typo in the config must not make
+  // zonegate build a new, unserved tree somewhere else.
+  if (!statSync(layout.root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DeniedError('root-unavailable', `the zone set ${settings.name} has no directory ${layout.root} on this host`);
+  }
+  ensureLayout(layout);
+  const lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+  try {
+    const notes: string[] = [];
+    const converted = await convertOldLayout(layout, settings);
+    if (converted !== undefined) notes.push(converted);
+    const recovered = await recoverInterruptedPromotion(layout, settings);
+    if (recovered !== undefined) notes.push(recovered);
+    const spareRebuilt = spareIsDirty(layout);
+    if (spareRebuilt) await rebuildSpare(layout);
+    return { lock, notes, spareRebuilt };
+  } catch (error) {
+    lock.release();
+    throw asZoneSetError(error, settings);
+  }
+}
+
+function asZoneSetError(error: unknown, settings: ZoneSetSettings): unknown {
+  if (isGateError(error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, {
+    cause: error,
+  });
 }
 
 function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {

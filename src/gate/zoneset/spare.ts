@@ -43,20 +43,24 @@ export async function rebuildSpare(layout: ZoneSetLayout): Promise<void> {
   const live = treeDir(layout, liveTree(layout));
   const spare = treeDir(layout, otherTree(liveTree(layout)));
   discard(layout, spare);
-  mkdirSync(spare, { mode: 0o755 });
-  const { spawnSync } = await import('node:child_process');
-  // cp -a keeps modes, times and (as root) owners, so rsync's quick check finds every file unchanged.
-  const result = spawnSync(CP, ['-a', '--reflink=auto', '--', `${live}/.`, spare], { stdio: ['ignore', 'ignore', 'pipe'], env: {} });
-  if (result.status !== 0) {
-    discard(layout, spare);
-    mkdirSync(spare, { mode: 0o755 });
-    const said = result.error ? String((result.error as NodeJS.ErrnoException).code) : result.stderr.toString().trim().split('\n')[0];
-    throw new ZoneSetError(
-      'staging-failed',
-      `cannot copy the live zones into the spare tree (${said ?? 'error'}); the live zones are unchanged`,
-    );
-  }
+  await copyTree(layout, live, spare, 'the spare tree');
   markSpareClean(layout);
+}
+
+/**
+ * A full copy into a new directory `to` with cp -a (modes, times and, as root, owners kept, so
+ * rsync's quick check finds every file unchanged); `to` is removed again when the copy fails.
+ */
+export async function copyTree(layout: ZoneSetLayout, from: string, to: string, what: string): Promise<void> {
+  mkdirSync(to, { mode: 0o755 });
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(CP, ['-a', '--reflink=auto', '--', `${from}/.`, to], { stdio: ['ignore', 'ignore', 'pipe'], env: {} });
+  if (result.status !== 0) {
+    discard(layout, to);
+    mkdirSync(to, { mode: 0o755 });
+    const said = result.error ? String((result.error as NodeJS.ErrnoException).code) : result.stderr.toString().trim().split('\n')[0];
+    throw new ZoneSetError('staging-failed', `cannot copy the live zones into ${what} (${said ?? 'error'}); the live zones are unchanged`);
+  }
 }
 
 /**
