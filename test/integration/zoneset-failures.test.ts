@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv, GATE } from '../helpers/gate.js';
 import { liveZones, zoneSource } from '../helpers/zone-tree.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
@@ -241,6 +242,9 @@ describe('zone sets under failure', () => {
     await exited(child);
     spawnSync('pkill', ['-f', join(base, 'slow-rndc')]);
     expect(await named.serial('crash.example')).toBe(1);
+    // Monitoring sees the owed reload until a push finishes it.
+    const status = await zonegate(['status', '--config', config, '--nagios']);
+    expect(status.stdout).toMatch(/zone set crash: reload owed by an interrupted push \(crash\.example\); the next push finishes it/);
     rmSync(join(base, 'hang'));
     // A push that changes nothing still finishes the owed reload.
     const next = push('crash', source({ 'crash.example': 2 }));

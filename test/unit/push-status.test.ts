@@ -66,6 +66,24 @@ describe('evaluateNagios', () => {
       /zone set ext: last success 11000 s ago/,
     ],
     [
+      'zone set with a reload owed by a killed gate',
+      {
+        primary: undefined,
+        zoneSets: [
+          {
+            name: 'ext',
+            root: '/z',
+            release: 'r1',
+            zones: 3,
+            lastGoodPush: at(100).toISOString(),
+            owed: 'reload owed by an interrupted push (a.example)',
+          },
+        ],
+      },
+      NAGIOS.warning,
+      /^ZONEGATE WARNING - zone set ext: reload owed by an interrupted push \(a\.example\); the next push finishes it/,
+    ],
+    [
       'zone set never pushed',
       { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] },
       NAGIOS.critical,
@@ -87,6 +105,7 @@ describe('renderPrometheus', () => {
     expect(text).toContain(`zonegate_push_target_last_success_timestamp_seconds{target="ns2"} ${String((now - 60_000) / 1000)}\n`);
     expect(text).toContain('zonegate_push_target_last_duration_seconds{target="ns2"} 1.5\n');
     expect(text).toContain('zonegate_zoneset_last_good_push_timestamp_seconds{zoneset="ext\\"x"} 1704067200\n');
+    expect(text).toContain('zonegate_zoneset_reload_owed{zoneset="ext\\"x"} 0\n');
     expect(text).not.toContain('undefined');
   });
 });

@@ -84,6 +84,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   for (const set of input.zoneSets) {
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
+    if (set.owed !== undefined) raise(NAGIOS.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );

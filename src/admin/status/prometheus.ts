@@ -73,5 +73,11 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     'Last good push a zone set took (secondary).',
     zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, seconds(s.lastGoodPush)]),
   );
+  metric(
+    'zonegate_zoneset_reload_owed',
+    'gauge',
+    'A gate killed mid-promotion left a reload owed (1) until the next push finishes it (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.owed === undefined ? 0 : 1]),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

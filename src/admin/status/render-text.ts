@@ -42,8 +42,10 @@ export function renderStatusText(
       if (t.lastOutcome !== 'ok' && t.lastReason !== undefined) lines.push(`    reason: ${t.lastReason}`);
     }
   }
-  for (const set of zoneSets)
+  for (const set of zoneSets) {
     lines.push(`zone set ${set.name} (${set.root}): last good push ${ago(set.lastGoodPush, nowMs)}, release ${set.release ?? 'none'}`);
+    if (set.owed !== undefined) lines.push(`    ${set.owed}: the next push finishes it`);
+  }
   if (lines.length === 0) lines.push('nothing to report: the config has no targets and no zone sets');
   return `${lines.join('\n')}\n`;
 }

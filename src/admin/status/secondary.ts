@@ -5,7 +5,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { layoutOf } from '../../gate/zoneset/layout.js';
-import { readState } from '../../gate/zoneset/state.js';
+import { readState, type PendingPromotion } from '../../gate/zoneset/state.js';
 import type { Policy } from '../../shared/policy.js';
 
 export interface ZoneSetStatus {
@@ -15,6 +15,18 @@ export interface ZoneSetStatus {
   zones: number;
   /** ISO time of the newest good push (promoted or unchanged), or undefined when none is known. */
   lastGoodPush: string | undefined;
+  /**
+   * What a gate killed mid-promotion left owed (from the journal in state.json), e.g. "reload of
+   * a.example": named may serve older zones than the files until the next push finishes it.
+   */
+  owed?: string | undefined;
+}
+
+/** The journal of an interrupted promotion, in words; undefined when there is none. */
+export function describeOwed(pending: PendingPromotion | undefined): string | undefined {
+  if (pending === undefined) return undefined;
+  const what = [...pending.reload, ...(pending.reconfig ? ['reconfig'] : [])];
+  return what.length > 0 ? `reload owed by an interrupted push (${what.join(', ')})` : 'an interrupted promotion is pending';
 }
 
 const LOG_TAIL_BYTES = 4 << 20;
@@ -68,6 +80,7 @@ export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
         release: state.release,
         zones: state.zones ?? 0,
         lastGoodPush: times.pop(),
+        owed: describeOwed(state.pending),
       });
     }
   }
