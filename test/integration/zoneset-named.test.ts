@@ -157,6 +157,8 @@ describe('zone sets with a real named', () => {
     expect(result.stderr).toContain('the live zones were left as they were');
     expect(live('ext')).toEqual(before);
     expect(await named.serial('a.example', { view: 'ext' })).toBe(2);
+    // The spare took back the live version of what rsync wrote: the next push starts from it.
+    expectSpareInStep('ext');
   });
 
   it.each([
