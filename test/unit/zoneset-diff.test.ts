@@ -90,7 +90,7 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
   it('finds nothing when the source matches the spare, and reads no other file', () => {
     const w = world();
     const log = transfer(w);
-    expect(log).toEqual({ written: [], deleted: [], notFiles: [] });
+    expect(log).toEqual({ written: [], deleted: [], refused: [] });
     expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toEqual({ added: [], changed: [], removed: [], touched: [], before: 0 });
   });
 
@@ -159,6 +159,22 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
       },
       ['-rtp'],
     ],
+    // attack: a name rsync must escape in its log ("db.evil\#012.example"): looked up under the
+    // escaped spelling it is in neither tree, and would slip past as "nothing changed".
+    [
+      'a name with a newline',
+      (dir: string) => {
+        writeFileSync(join(dir, 'db.evil\n.example'), 'x');
+      },
+      ['-rtp'],
+    ],
+    [
+      'a name with a backslash',
+      (dir: string) => {
+        writeFileSync(join(dir, 'db.evil\\#012.example'), 'x');
+      },
+      ['-rtp'],
+    ],
   ])('refuses %s as not-a-zone-file', (_name, plant, options) => {
     const w = world();
     plant(w.source);
@@ -168,6 +184,14 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
       reason: 'not-a-zone-file',
       exitCode: 86,
     });
+  });
+
+  it.each([
+    ['written', { written: ['db.ghost.example'], deleted: [], refused: [] }],
+    ['deleted', { written: [], deleted: ['db.ghost.example'], refused: [] }],
+  ])('refuses a name the log says rsync %s that is in neither tree (log and trees disagree)', (_what, log) => {
+    const w = world();
+    expect(outcome(() => changesFromLog(w.live, w.spare, log, 'db.{zone}'))).toMatchObject({ kind: 'refused', reason: 'not-a-zone-file' });
   });
 
   it("treats a log without rsync's closing summary as incomplete (rsync could not open it, or was killed)", () => {
@@ -194,6 +218,7 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
       '2026/11/23 12:51:55 [2] cannot delete non-empty directory: x',
       '2026/11/23 12:51:55 [1] sent 1 bytes  received 2 bytes  total size 3',
     ].join('\n');
-    expect(parseTransferLog(text)).toEqual({ written: ['db.a b\\#012>f+++++++++ x'], deleted: ['db.gone.example'], notFiles: [] });
+    // Whole, and refused: an escaped name never names the file rsync wrote.
+    expect(parseTransferLog(text)).toEqual({ written: [], deleted: ['db.gone.example'], refused: ['db.a b\\#012>f+++++++++ x'] });
   });
 });

@@ -43,6 +43,8 @@ describe('zone-set option refusals', () => {
     ['rsync --server -logDtpbre.iLsfxCIvu --suffix=.old . /srv/ext/'],
     ['rsync --server -blogDtpre.iLsfxCIvu --backup-dir=old . /srv/ext/'],
     ['rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial . /srv/ext/'],
+    ['rsync --server -blogDtpre.iLsfxCIvu --backup-dir old . /srv/ext/'],
+    ['rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial . /srv/ext/'],
   ])('refuses %s with exit 88', (command) => {
     expect(decideOn(command)).toMatchObject({ kind: 'refused', reason: 'option-refused-zoneset', exitCode: 88 });
   });

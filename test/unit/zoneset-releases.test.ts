@@ -247,6 +247,25 @@ describe('after rsync: the transfer log decides', () => {
     expect(existsSync(layout.spareDirty)).toBe(false);
   });
 
+  it('leaves the spare marked after a refusal it cannot undo by name (an escaped name in the log)', async () => {
+    const { layout, settings } = withLiveZone();
+    const push = await prepareZoneSetPush(layout.root, settings, undefined);
+    try {
+      // attack: the file rsync wrote is "db.evil\n.example"; the log can only name it escaped.
+      writeFileSync(join(push.spareDir, 'db.evil\n.example'), 'x');
+      writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f+++++++++ db.evil\\#012.example\n${summary}`);
+      await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'not-a-zone-file', exitCode: 86 });
+    } finally {
+      push.finish();
+    }
+    expect(existsSync(layout.spareDirty)).toBe(true);
+    // The next push starts from a fresh copy, without the stray file.
+    const next = await prepareZoneSetPush(layout.root, settings, undefined);
+    next.finish();
+    expect(next.spareRebuilt).toBe(true);
+    expect(files(next.spareDir)).toEqual(files(treeDir(layout, 'a')));
+  });
+
   it('promotes what the log names, and nothing it does not', async () => {
     const { layout, settings } = withLiveZone();
     const push = await prepareZoneSetPush(layout.root, settings, undefined);

@@ -38,15 +38,17 @@ function refuse(file: string, what: string): never {
 
 export function changesFromLog(liveDir: string, spareDir: string, log: TransferLog, pattern: string): ZoneSetChanges {
   // attack/accident: directories, symlinks, devices or hard links must never reach named's tree.
-  const [notFile] = log.notFiles;
-  if (notFile !== undefined) refuse(notFile, 'is not a regular file');
+  const [unusable] = log.refused;
+  if (unusable !== undefined) refuse(unusable, 'is not a regular file with a plain name');
   const changes: ZoneSetChanges = { added: [], changed: [], removed: [], touched: [], before: 0 };
   // A name can appear twice (deleted, then sent again): what counts is what the spare holds now.
   for (const file of new Set([...log.written, ...log.deleted])) {
     const staged = lstatSync(join(spareDir, file), { throwIfNoEntry: false });
     const live = lstatSync(join(liveDir, file), { throwIfNoEntry: false });
     if (staged === undefined) {
-      if (live !== undefined) changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
+      // A name rsync logged that neither tree has: the log and the trees disagree, so trust neither.
+      if (live === undefined) refuse(file, 'is named in the transfer log but is in neither tree');
+      changes.removed.push({ zone: zoneOfFile(file, pattern) ?? file, file });
       continue;
     }
     const zone = zoneOfFile(file, pattern);

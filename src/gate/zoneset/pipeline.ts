@@ -205,7 +205,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
 
 /** A refused push: the spare takes back the live versions of what rsync wrote (the log is complete). */
 function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
-  if (log.notFiles.length > 0) return; // directories or links: left for the next push's fresh copy
+  if (log.refused.length > 0) return; // directories, links, escaped names: left for the next push's fresh copy
   try {
     mirrorFiles(treeDir(push.layout, push.live), push.spareDir, new Set([...log.written, ...log.deleted]));
     markSpareClean(push.layout);

@@ -12,8 +12,11 @@ export interface TransferLog {
   written: string[];
   /** Names rsync deleted. */
   deleted: string[];
-  /** Items that are not plain files (directories, links, devices) or that rsync hard-linked. */
-  notFiles: string[];
+  /**
+   * Items a zone set never takes: not plain files (directories, links, devices), hard links, and
+   * names rsync had to escape in the log (`\#012` for a newline), which name no file as written.
+   */
+  refused: string[];
 }
 
 // "2026/11/23 12:51:55 [28827] " before every line; rsync's own, fixed.
@@ -28,7 +31,7 @@ const SUMMARY = /^sent \d+ bytes {2}received \d+ bytes {2}total size \d+$/;
  * (it carries on without one) or one cut short is never mistaken for "nothing changed".
  */
 export function parseTransferLog(text: string): TransferLog | undefined {
-  const log: TransferLog = { written: [], deleted: [], notFiles: [] };
+  const log: TransferLog = { written: [], deleted: [], refused: [] };
   let complete = false;
   for (const raw of text.split('\n')) {
     const prefix = PREFIX.exec(raw);
@@ -43,14 +46,18 @@ export function parseTransferLog(text: string): TransferLog | undefined {
     if (!item || line[11] !== ' ') continue;
     const flags = line.slice(0, 11);
     const name = line.slice(12);
-    if (flags === '*deleting  ') {
+    // attack: a name with a control character is logged escaped; looked up as logged it would be
+    // in neither tree and pass as "no change". No zone file name has a backslash.
+    if (name.includes('\\')) {
+      log.refused.push(name);
+    } else if (flags === '*deleting  ') {
       log.deleted.push(name.replace(/\/$/, ''));
     } else if (item[2] === 'd' && name === './') {
       // The spare's own directory: its time or mode, nothing named serves.
     } else if (item[2] === 'f' && item[1] !== 'h') {
       log.written.push(name);
     } else {
-      log.notFiles.push(name);
+      log.refused.push(name);
     }
   }
   return complete ? log : undefined;
