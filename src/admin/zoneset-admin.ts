@@ -1,6 +1,6 @@
 // Zone sets from the admin's side: find one by name in the config, list its releases, roll back.
 
-import { copyFileSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy.js';
@@ -10,7 +10,7 @@ import { openZoneSet, reloadOrUndo } from '../gate/zoneset/pipeline.js';
 import { promote } from '../gate/zoneset/promote.js';
 import { listReleases, undoPlan } from '../gate/zoneset/releases.js';
 import { readSoaSerial } from '../gate/zoneset/serial.js';
-import { markSpareDirty } from '../gate/zoneset/spare.js';
+import { markSpareDirty, placeCopy } from '../gate/zoneset/spare.js';
 import { readState } from '../gate/zoneset/state.js';
 
 export interface ZoneSetRef {
@@ -143,11 +143,7 @@ function stageUndo(layout: ZoneSetLayout, live: TreeName, plan: Map<string, stri
       changes.removed.push(zone);
       continue;
     }
-    const temp = join(spareDir, `.${file}.zonegate-copy`);
-    copyFileSync(source, temp);
-    const fresh = new Date(Math.max(Date.now(), (liveStat?.mtimeMs ?? 0) + 1000));
-    utimesSync(temp, fresh, fresh);
-    renameSync(temp, join(spareDir, file));
+    placeCopy(source, spareDir, file, new Date(Math.max(Date.now(), (liveStat?.mtimeMs ?? 0) + 1000)));
     (liveStat === undefined ? changes.added : changes.changed).push(zone);
   }
   return changes;

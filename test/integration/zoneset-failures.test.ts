@@ -72,6 +72,16 @@ function expectSpareInStep(name: string): void {
   expect(spareMarked(name)).toBe(false);
 }
 
+/** The push after a failed one: starts from a fresh copy of the spare, lands, and leaves it in step. */
+async function expectPushFromFreshSpare(name: string, serial: number): Promise<void> {
+  const next = push(name, source({ [`${name}.example`]: serial }));
+  expect(next.status).toBe(0);
+  expect(lastDecision(name)).toMatchObject({ spareRebuilt: true });
+  expect(partialInSpare(name)).toBe(false);
+  expect(await named.serial(`${name}.example`)).toBe(serial);
+  expectSpareInStep(name);
+}
+
 function lastDecision(name: string): Record<string, unknown> | undefined {
   return records()
     .filter((record) => record['zoneSet'] === name && record['event'] === 'decision')
@@ -168,11 +178,7 @@ describe('zone sets under failure', () => {
     expect(live('kill')).toEqual(before);
     expect(spareMarked('kill')).toBe(true);
     expect(await named.serial('kill.example')).toBe(1);
-    const next = push('kill', source({ 'kill.example': 3 }));
-    expect(next.status).toBe(0);
-    expect(lastDecision('kill')).toMatchObject({ spareRebuilt: true });
-    expect(await named.serial('kill.example')).toBe(3);
-    expectSpareInStep('kill');
+    await expectPushFromFreshSpare('kill', 3);
   });
 
   it('the gate itself killed mid-transfer: what it left in the spare is never promoted, the next push starts from a fresh copy', async () => {
@@ -190,12 +196,7 @@ describe('zone sets under failure', () => {
     expect(spareMarked('kill')).toBe(true);
     expect(live('kill')).toEqual(before);
     expect(await named.serial('kill.example')).toBe(3);
-    const next = push('kill', source({ 'kill.example': 5 }));
-    expect(next.status).toBe(0);
-    expect(lastDecision('kill')).toMatchObject({ spareRebuilt: true });
-    expect(partialInSpare('kill')).toBe(false);
-    expect(await named.serial('kill.example')).toBe(5);
-    expectSpareInStep('kill');
+    await expectPushFromFreshSpare('kill', 5);
   });
 
   it('the disk fills up while receiving: a clear error, live untouched, named unchanged', async () => {
@@ -209,9 +210,7 @@ describe('zone sets under failure', () => {
     expect(spareMarked('full')).toBe(true);
     expect(await named.serial('full.example')).toBe(1);
     // And once there is room again, a push goes through.
-    expect(push('full', source({ 'full.example': 2 })).status).toBe(0);
-    expect(await named.serial('full.example')).toBe(2);
-    expectSpareInStep('full');
+    await expectPushFromFreshSpare('full', 2);
   });
 
   it('named rejects a promoted zone: zonegate rolls back, says so, exit 84, the old serial is still served', async () => {

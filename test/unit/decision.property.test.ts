@@ -7,23 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/gate/evaluate.js';
 import { isInTrees } from '../../src/gate/rules.js';
 import { isGateError } from '../../src/shared/errors.js';
-import { parsePolicy } from '../../src/shared/policy.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { oneKeyPolicy } from '../helpers/policy.js';
 
 const ROOT = '/srv/zones';
-const policy = parsePolicy(
-  JSON.stringify({
-    keys: {
-      ns1: {
-        publicKey: fakeEd25519PublicKey(),
-        from: ['192.0.2.1'],
-        rules: [
-          { direction: 'upload', root: ROOT, paths: ['external/**', 'views/*'], delete: true },
-          { direction: 'download', root: ROOT, paths: ['external/**'] },
-        ],
-      },
-    },
-  }),
+const policy = oneKeyPolicy(
+  [
+    { direction: 'upload', root: ROOT, paths: ['external/**', 'views/*'], delete: true },
+    { direction: 'download', root: ROOT, paths: ['external/**'] },
+  ],
   'property.conf',
 );
 

@@ -3,24 +3,15 @@
 // Part of evaluate(), so `zonegate check` sees it too.
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/gate/evaluate.js';
-import { parsePolicy } from '../../src/shared/policy.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { oneKeyPolicy } from '../helpers/policy.js';
 import { outcome } from '../helpers/outcome.js';
 
-const policy = parsePolicy(
-  JSON.stringify({
-    keys: {
-      ns1: {
-        publicKey: fakeEd25519PublicKey(),
-        from: ['192.0.2.1'],
-        rules: [
-          { direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet: { name: 'ext' } },
-          { direction: 'download', root: '/srv/ext', paths: ['**'], zoneSet: { name: 'ext' } },
-          { direction: 'upload', root: '/srv/plain', paths: ['**'] },
-        ],
-      },
-    },
-  }),
+const policy = oneKeyPolicy(
+  [
+    { direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet: { name: 'ext' } },
+    { direction: 'download', root: '/srv/ext', paths: ['**'], zoneSet: { name: 'ext' } },
+    { direction: 'upload', root: '/srv/plain', paths: ['**'] },
+  ],
   'zoneset-options.conf',
 );
 

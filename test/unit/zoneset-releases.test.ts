@@ -32,22 +32,14 @@ import { completeZoneSetPush, prepareZoneSetPush, recoverInterruptedPromotion } 
 import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/gate/zoneset/releases.js';
 import { mirrorFiles } from '../../src/gate/zoneset/spare.js';
 import { readState, writeState } from '../../src/gate/zoneset/state.js';
-import { parsePolicy, type ZoneSetSettings } from '../../src/shared/policy.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import type { ZoneSetSettings } from '../../src/shared/policy.js';
+import { oneKeyPolicy } from '../helpers/policy.js';
 import { soaZone } from '../helpers/named.js';
 
 function zoneSet(): { layout: ZoneSetLayout; settings: ZoneSetSettings } {
   const root = mkdtempSync(join(tmpdir(), 'zonegate-releases-'));
-  const policy = parsePolicy(
-    JSON.stringify({
-      keys: {
-        ns1: {
-          publicKey: fakeEd25519PublicKey(),
-          from: ['192.0.2.1'],
-          rules: [{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'test', checker: false, rndc: false, verify: false } }],
-        },
-      },
-    }),
+  const policy = oneKeyPolicy(
+    [{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'test', checker: false, rndc: false, verify: false } }],
     'releases.conf',
   );
   const settings = policy.keys.get('ns1')?.rules[0]?.zoneSet;

@@ -40,8 +40,9 @@ export function spareIsDirty(layout: ZoneSetLayout): boolean {
  * after something went wrong.
  */
 export async function rebuildSpare(layout: ZoneSetLayout): Promise<void> {
-  const live = treeDir(layout, liveTree(layout));
-  const spare = treeDir(layout, otherTree(liveTree(layout)));
+  const tree = liveTree(layout);
+  const live = treeDir(layout, tree);
+  const spare = treeDir(layout, otherTree(tree));
   discard(layout, spare);
   await copyTree(layout, live, spare, 'the spare tree');
   markSpareClean(layout);
@@ -81,10 +82,18 @@ export function mirrorFiles(source: string, target: string, names: Iterable<stri
       }
       continue;
     }
-    const temp = join(target, `.${name}.zonegate-copy`);
-    copyFileSync(from, temp);
-    utimesSync(temp, stat.atime, stat.mtime);
-    if (asRoot) chownSync(temp, stat.uid, stat.gid);
-    renameSync(temp, to);
+    placeCopy(from, target, name, stat.mtime);
+    if (asRoot) chownSync(to, stat.uid, stat.gid);
   }
+}
+
+/**
+ * Puts a copy of `from` at `dir/name` with the given mtime: written beside it under a dot name and
+ * renamed over it, so the name never shows a half-written file.
+ */
+export function placeCopy(from: string, dir: string, name: string, mtime: Date): void {
+  const temp = join(dir, `.${name}.zonegate-copy`);
+  copyFileSync(from, temp);
+  utimesSync(temp, mtime, mtime);
+  renameSync(temp, join(dir, name));
 }

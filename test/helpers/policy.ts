@@ -1,0 +1,8 @@
+// A parsed config for unit tests that need the gate's view of a few rules.
+import { parsePolicy, type Policy } from '../../src/shared/policy.js';
+import { fakeEd25519PublicKey } from './keys.js';
+
+/** One key, ns1, allowed from 192.0.2.1, with `rules`; parsed (and checked) as the gate would. */
+export function oneKeyPolicy(rules: readonly Record<string, unknown>[], source: string): Policy {
+  return parsePolicy(JSON.stringify({ keys: { ns1: { publicKey: fakeEd25519PublicKey(), from: ['192.0.2.1'], rules } } }), source);
+}
