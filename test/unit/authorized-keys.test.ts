@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderAuthorizedKeysLine, renderAuthorizedKeysLines, type GateCommand } from '../../src/admin/authorized-keys.js';
 import type { KeyPolicy } from '../../src/shared/policy.js';
 import { KEY_A, KEY_B } from '../fixtures/public-keys.js';
-import { refusal as outcome } from '../helpers/refusal.js';
+import { outcome } from '../helpers/outcome.js';
 
 const command: GateCommand = { node: '/usr/bin/node', gate: '/opt/zonegate/bin/gate.cjs', config: '/etc/zonegate/zonegate.conf' };
 const rules: KeyPolicy['rules'] = [{ direction: 'upload', root: '/var/lib/bind', paths: ['zones/**'], delete: false }];

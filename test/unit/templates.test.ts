@@ -5,7 +5,7 @@ import { fillTemplate, Verbatim } from '../../src/admin/templates.js';
 import { shellQuote } from '../../src/admin/shell-quote.js';
 import { renderCrontab, renderSystemdService, renderSystemdTimer, renderPushScript } from '../../src/admin/push-job.js';
 import { parsePolicy } from '../../src/shared/policy.js';
-import { refusal } from '../helpers/refusal.js';
+import { outcome } from '../helpers/outcome.js';
 
 const targetEntry = (host: string): Record<string, unknown> => ({
   host,
@@ -35,14 +35,14 @@ describe('fillTemplate', () => {
     ['a malformed placeholder', 'x={{a}} y={{ b }}', { a: '1' }, /malformed placeholder "\{\{ b \}\}"/],
     ['a half-closed placeholder', 'x={{a}', {}, /malformed placeholder/],
   ])('errors on %s', (_label, template, values, message) => {
-    const result = refusal(() => fillTemplate('t', template, values));
+    const result = outcome(() => fillTemplate('t', template, values));
     expect(result).toMatchObject({ kind: 'refused', reason: 'template-placeholder' });
     expect(result.kind === 'refused' && message.test(result.message)).toBe(true);
   });
 
   // Attack: a newline in a value would end the cron line or systemd setting and start a new one.
   it.each(['a\nb', 'a\rb', 'a\0b', 'a\x1bb'])('refuses control characters in %j, naming the field', (value) => {
-    expect(refusal(() => fillTemplate('t', '{{name}}', { name: value }))).toMatchObject({
+    expect(outcome(() => fillTemplate('t', '{{name}}', { name: value }))).toMatchObject({
       kind: 'refused',
       reason: 'unsafe-value',
       message: expect.stringMatching(/^name: /) as unknown,
@@ -50,7 +50,7 @@ describe('fillTemplate', () => {
   });
 
   it('inserts Verbatim only after its own strict check', () => {
-    expect(refusal(() => Verbatim.checked('*/5 * * * * root; id', /^[0-9*/ ]+$/, '--schedule', 'a schedule'))).toMatchObject({
+    expect(outcome(() => Verbatim.checked('*/5 * * * * root; id', /^[0-9*/ ]+$/, '--schedule', 'a schedule'))).toMatchObject({
       reason: 'unsafe-value',
     });
     expect(fillTemplate('t', '{{s}}', { s: Verbatim.checked('*/5 * * * *', /^[0-9*/ ]+$/, '--schedule', 'a schedule') })).toBe(
@@ -192,13 +192,13 @@ describe('push job rendering', () => {
     ['a space in the script path', () => renderSystemdService({ script: '/usr/local/sbin/zonegate push' }), /^--script: /],
     ['a systemd schedule with a newline', () => renderSystemdTimer({ schedule: 'daily\nExecStart=/bin/sh' }), /^--schedule: /],
   ])('refuses %s, naming the field', (_label, render, field) => {
-    const result = refusal(render);
+    const result = outcome(render);
     expect(result.kind).toBe('refused');
     expect(result.kind === 'refused' && field.test(result.message)).toBe(true);
   });
 
   it('refuses a config without targets', () => {
-    expect(refusal(() => renderPushScript({ ...scriptOptions, policy: parsePolicy('{}', 'primary.conf') }))).toMatchObject({
+    expect(outcome(() => renderPushScript({ ...scriptOptions, policy: parsePolicy('{}', 'primary.conf') }))).toMatchObject({
       reason: 'no-targets',
     });
   });
@@ -206,7 +206,7 @@ describe('push job rendering', () => {
   // Attack: a --target that is not a plain name would reach the script's command line; only names
   // of targets in the (validated) config get through, so the rest is refused, never escaped.
   it.each(['ns9', "ns2' ; id ; '", 'ns2 ns3.v6-b_c', '--config=/tmp/evil', 'NS2', ''])('refuses --target %j', (name) => {
-    expect(refusal(() => renderPushScript({ ...scriptOptions, only: [name] }))).toMatchObject({ reason: 'unknown-target' });
+    expect(outcome(() => renderPushScript({ ...scriptOptions, only: [name] }))).toMatchObject({ reason: 'unknown-target' });
   });
 
   it.each([
@@ -215,7 +215,7 @@ describe('push job rendering', () => {
     ['--node', { node: "/usr/bin/node'; id'" }],
     ['--zonegate', { zonegate: '/opt/$(id)/admin.js' }],
   ])('refuses an unsafe %s path, naming it', (field, bad) => {
-    const result = refusal(() => renderPushScript({ ...scriptOptions, ...bad }));
+    const result = outcome(() => renderPushScript({ ...scriptOptions, ...bad }));
     expect(result).toMatchObject({ kind: 'refused', reason: 'unsafe-path' });
     expect(result.kind === 'refused' && result.message.startsWith(`${field}: `)).toBe(true);
   });
