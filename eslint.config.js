@@ -1,5 +1,5 @@
 // typescript-eslint, strict and type-checked, over src/ and test/. The gate's import rule keeps
-// yargs and execa (each roughly doubles Node's start) out of src/gate and src/shared.
+// yargs and execa (each roughly doubles Node's start) out of src/gate, src/zoneset and src/shared.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -14,9 +14,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/gate/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/gate/**/*.ts', 'src/zoneset/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['yargs', 'execa'], patterns: ['yargs/*', 'execa/*', '../admin/*', '../../admin/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: ['yargs', 'execa'], patterns: ['yargs/*', 'execa/*', '../admin/*', '../../admin/*', '../../../admin/*'] },
+      ],
     },
   },
   {

@@ -55,7 +55,7 @@ const RESULTS = join(REPO, '.bench/zoneset-results.json');
 const NODE = process.execPath;
 const RSYNC = '/usr/bin/rsync';
 const CHECKZONE = '/usr/bin/named-checkzone';
-// The zone-set default checker (src/shared/policy.ts), for the isolated stage timings.
+// The zone-set default checker (src/shared/policy/defaults.ts), for the isolated stage timings.
 const CHECKER_ARGS = ['-k', 'fail', '-m', 'fail', '-M', 'fail', '-S', 'fail', '-n', 'fail', '-i', 'local'];
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +716,7 @@ async function measure(w, options) {
 async function loadDist() {
   const load = async (file) => {
     try {
-      return await import(pathToFileURL(join(REPO, 'dist/gate/zoneset', file)).href);
+      return await import(pathToFileURL(join(REPO, 'dist/zoneset', file)).href);
     } catch {
       return {};
     }

@@ -2,8 +2,9 @@
 // one function; this file maps errors to exit codes and is the only place that does.
 
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { EXIT, isGateError } from '../shared/errors.js';
-import { commands } from './commands/index.js';
+import { isGateError } from '../shared/errors.js';
+import { CHECK_EXIT, EXIT } from '../shared/exit-codes.js';
+import { commands } from './cli/index.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -31,14 +32,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
-    // `zonegate check` keeps DESIGN's exit table, where 2 is a usage error.
+    // `zonegate check` keeps DESIGN's exit table, where 2 is a usage error, wherever its options stand.
     const code = reportFailure(error);
-    return code === EXIT.usage && argv[0] === 'check' ? 2 : code;
+    return code === EXIT.usage && commandWord(argv) === 'check' ? CHECK_EXIT.usage : code;
   }
   return exitCode;
 }
 
 class UsageFailure extends Error {}
+
+/** The command's name: the first word that is not an option (the CLI has no global options with values). */
+function commandWord(argv: readonly string[]): string | undefined {
+  return argv.find((word) => !word.startsWith('-'));
+}
 
 function reportFailure(error: unknown): number {
   if (error instanceof UsageFailure) {

@@ -4,11 +4,11 @@
 
 import { isClientAllowed } from '../shared/addresses.js';
 import { DeniedError } from '../shared/errors.js';
-import type { KeyPolicy, Policy } from '../shared/policy.js';
+import type { KeyPolicy, Policy } from '../shared/policy/types.js';
 import { parseRsyncServerArgs, type RsyncRequest } from './rsync-args.js';
 import { decide, type Decision } from './rules.js';
 import { tokenizeCommand } from './tokenize.js';
-import { refuseZoneSetOptions } from './zoneset/options.js';
+import { refuseZoneSetOptions } from '../zoneset/options.js';
 
 export interface Evaluation {
   key: KeyPolicy;

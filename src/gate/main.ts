@@ -3,12 +3,14 @@
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
 import { parseArgs } from 'node:util';
-import { ConfigError, EXIT, GateError, isGateError } from '../shared/errors.js';
+import { ConfigError, GateError, isGateError } from '../shared/errors.js';
+import { EXIT } from '../shared/exit-codes.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
-import { DEFAULT_CONFIG_PATH, loadPolicy, type Policy } from '../shared/policy.js';
+import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
+import { loadPolicy } from '../shared/policy/load.js';
 import { splitPublicKey } from '../shared/public-key.js';
 import { pinRoot } from './confine.js';
-import { randomHex } from './random-hex.js';
+import { randomHex } from '../shared/random-hex.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -177,7 +179,7 @@ function clientMessage(known: GateError | undefined, error: unknown): string {
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** SHA256:… as ssh-keygen -l prints it; node:crypto is loaded only here, on the allow path. */
+/** SHA256:… as ssh-keygen -l prints it, for allow and deny records alike (loading node:crypto costs ~0.01 ms). */
 async function fingerprint(publicKey: string): Promise<string | undefined> {
   const parts = splitPublicKey(publicKey);
   if (!parts) return undefined;

@@ -3,9 +3,9 @@
 // beside the audit log, keyed by the rsync binary's identity (device, inode, size, mtime), so an
 // upgraded rsync is probed again.
 
-import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../shared/atomic-write.js';
+import { readFileSync, statSync } from 'node:fs';
 import { SpawnError } from '../shared/errors.js';
-import { randomHex } from './random-hex.js';
 
 export interface RsyncCapabilities {
   confineRoot: boolean;
@@ -57,9 +57,7 @@ export async function cachedRsyncCapabilities(rsyncPath: string, cacheFile: stri
   const caps = await probeRsyncCapabilities(rsyncPath);
   if (id !== undefined) {
     try {
-      const temp = `${cacheFile}.${randomHex(8)}.tmp`;
-      writeFileSync(temp, `${JSON.stringify({ id, caps })}\n`, { mode: 0o600 });
-      renameSync(temp, cacheFile);
+      writeFileAtomic(cacheFile, `${JSON.stringify({ id, caps })}\n`, { mode: 0o600 });
     } catch {
       // Caching is an optimisation only.
     }

@@ -3,7 +3,7 @@
 
 import picomatch from 'picomatch';
 import { DeniedError } from '../shared/errors.js';
-import type { KeyPolicy, Rule } from '../shared/policy.js';
+import type { KeyPolicy, Rule } from '../shared/policy/types.js';
 import type { RsyncRequest } from './rsync-args.js';
 
 export interface RulePath {

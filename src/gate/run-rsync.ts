@@ -3,13 +3,13 @@
 
 import { closeSync } from 'node:fs';
 import { dirname, join } from 'node:path/posix';
-import type { Policy } from '../shared/policy.js';
+import type { Policy } from '../shared/policy/types.js';
 import { confineToRealTree, type PinnedRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { buildRsyncArgv } from './rsync-args.js';
 import { cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
 import { sandboxArgv, SANDBOX_TRANSFER_LOG, SANDBOX_TREE, shouldSandbox } from './sandbox.js';
-import { transferLogOptions } from './zoneset/transfer-log.js';
+import { transferLogOptions } from '../zoneset/transfer-log.js';
 import { spawnRsync, type SpawnPlan } from './spawn-rsync.js';
 
 export interface PreparedRun {

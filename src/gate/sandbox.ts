@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DeniedError } from '../shared/errors.js';
-import type { SandboxMode } from '../shared/policy.js';
+import type { SandboxMode } from '../shared/policy/types.js';
 
 /** Where the tree appears inside the sandbox. */
 export const SANDBOX_TREE = '/zonegate/tree';

@@ -5,13 +5,13 @@
 
 import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
-import type { Policy, ZoneSetSettings } from '../shared/policy.js';
+import type { Policy, ZoneSetSettings } from '../shared/policy/types.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
-import { emptyTrash } from './zoneset/layout.js';
-import { completeZoneSetPush, prepareZoneSetPush } from './zoneset/pipeline.js';
+import { emptyTrash } from '../zoneset/layout.js';
+import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;

@@ -1,15 +1,7 @@
-// Error classes and the exit-code table. Every failure the gate or the admin CLI expects is one of
-// these; anything else is a bug and exits 70. The 64–78 band never collides with rsync's 0–35.
+// Error classes. Every failure the gate or the admin CLI expects is one of these; anything else is a
+// bug and exits 70. The codes themselves are in exit-codes.ts.
 
-export const EXIT = {
-  ok: 0,
-  usage: 64,
-  request: 65,
-  internal: 70,
-  spawn: 69,
-  denied: 77,
-  config: 78,
-} as const;
+import { EXIT, ZONE_EXIT } from './exit-codes.js';
 
 export abstract class GateError extends Error {
   abstract readonly exitCode: number;
@@ -50,19 +42,6 @@ export class DeniedError extends GateError {
 export class ConfigError extends GateError {
   readonly exitCode = EXIT.config;
 }
-
-/** Exit codes of zone-set pushes that rsync itself completed (DESIGN §2); 80–89, beside rsync's 0–35. */
-export const ZONE_EXIT = {
-  'zone-invalid': 80,
-  'serial-not-increased': 81,
-  'too-many-deletions': 82,
-  'zoneset-busy': 83,
-  'reload-failed': 84,
-  'staging-failed': 85,
-  'not-a-zone-file': 86,
-  'promote-failed': 87,
-  'option-refused-zoneset': 88,
-} as const;
 
 export type ZoneSetReason = keyof typeof ZONE_EXIT;
 

@@ -1,5 +1,6 @@
 // A parsed config for unit tests that need the gate's view of a few rules.
-import { parsePolicy, type Policy } from '../../src/shared/policy.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
+import type { Policy } from '../../src/shared/policy/types.js';
 import { fakeEd25519PublicKey } from './keys.js';
 
 /** One key, ns1, allowed from 192.0.2.1, with `rules`; parsed (and checked) as the gate would. */

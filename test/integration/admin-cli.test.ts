@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BEGIN_MARKER } from '../../src/admin/authorized-keys-block.js';
+import { BEGIN_MARKER } from '../../src/admin/keys/authorized-keys-block.js';
 import { ADMIN, ROOT, zonegate } from '../helpers/admin-cli.js';
 import { KEY_A, KEY_B, KEY_C } from '../fixtures/public-keys.js';
 

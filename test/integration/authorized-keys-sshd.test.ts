@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../helpers/sshd.js';
 import { ROOT } from '../helpers/admin-cli.js';
-import { renderAuthorizedKeysLines } from '../../src/admin/authorized-keys.js';
-import { installAuthorizedKeys } from '../../src/admin/authorized-keys-install.js';
-import { loadPolicy } from '../../src/shared/policy.js';
+import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
+import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
+import { loadPolicy } from '../../src/shared/policy/load.js';
 
 const ECHO_GATE = `${ROOT}/test/fixtures/echo-gate.cjs`;
 let sshd: Sshd;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateKeyPair, keyComment } from '../../src/admin/keygen.js';
+import { generateKeyPair, keyComment } from '../../src/admin/keys/keygen.js';
 import { isGateError } from '../../src/shared/errors.js';
 import { validatePublicKey } from '../../src/shared/public-key.js';
 import { requireTool } from '../helpers/tools.js';

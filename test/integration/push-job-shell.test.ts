@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PINNED_PATH, renderCrontab, renderPushScript, renderSystemdService, renderSystemdTimer } from '../../src/admin/push-job.js';
-import { parsePolicy } from '../../src/shared/policy.js';
+import { PINNED_PATH, renderCrontab, renderPushScript, renderSystemdService, renderSystemdTimer } from '../../src/admin/jobs/push-job.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
 import { requireTool } from '../helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-shell-'));

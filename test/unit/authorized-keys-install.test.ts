@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile, chown } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { renderAuthorizedKeysLines } from '../../src/admin/authorized-keys.js';
-import { BEGIN_MARKER, END_MARKER } from '../../src/admin/authorized-keys-block.js';
-import { checkAuthorizedKeys, installAuthorizedKeys } from '../../src/admin/authorized-keys-install.js';
+import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
+import { BEGIN_MARKER, END_MARKER } from '../../src/admin/keys/authorized-keys-block.js';
+import { checkAuthorizedKeys, installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
 import { isGateError } from '../../src/shared/errors.js';
-import type { KeyPolicy } from '../../src/shared/policy.js';
+import type { KeyPolicy } from '../../src/shared/policy/types.js';
 import { KEY_A, KEY_B, KEY_C } from '../fixtures/public-keys.js';
 
 const command = { node: '/usr/bin/node', gate: '/opt/zonegate/bin/gate.cjs', config: '/etc/zonegate/zonegate.conf' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderAuthorizedKeysLine, renderAuthorizedKeysLines, type GateCommand } from '../../src/admin/authorized-keys.js';
-import type { KeyPolicy } from '../../src/shared/policy.js';
+import { renderAuthorizedKeysLine, renderAuthorizedKeysLines, type GateCommand } from '../../src/admin/keys/authorized-keys-line.js';
+import type { KeyPolicy } from '../../src/shared/policy/types.js';
 import { KEY_A, KEY_B } from '../fixtures/public-keys.js';
 import { outcome } from '../helpers/outcome.js';
 

@@ -7,7 +7,7 @@ import {
   judgeStrictModes,
   rcFilesFor,
   renderChecklist,
-} from '../../src/admin/doctor-checks.js';
+} from '../../src/admin/doctor/checks.js';
 
 describe('judgeRsync', () => {
   it.each([

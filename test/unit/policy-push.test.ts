@@ -2,7 +2,8 @@
 // name file:line:col and the JSON path.
 
 import { describe, expect, it } from 'vitest';
-import { parsePolicy, PUSH_DEFAULTS } from '../../src/shared/policy.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
+import { PUSH_DEFAULTS } from '../../src/shared/policy/defaults.js';
 import { outcome } from '../helpers/outcome.js';
 
 const target = (extra: Record<string, unknown>): string =>

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy, parsePolicy } from '../../src/shared/policy.js';
+import { loadPolicy, parsePolicy } from '../../src/shared/policy/load.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { outcome } from '../helpers/outcome.js';
 

@@ -2,13 +2,14 @@
 // retention, counters and the run's exit code.
 
 import { describe, expect, it } from 'vitest';
-import { PUSH_EXIT, runExitCode } from '../../src/admin/push/exit-codes.js';
+import { EXIT, PUSH_EXIT, ZONE_EXIT } from '../../src/shared/exit-codes.js';
+import { runExitCode } from '../../src/admin/push/run-exit-code.js';
 import { rsyncArgv, summarizeRsyncOutput } from '../../src/admin/push/rsync-argv.js';
 import { logsToRemove } from '../../src/admin/push/run-log.js';
 import { emptyStatus, recordRun, recordSkip, type TargetOutcome } from '../../src/admin/push/status-file.js';
 import { backoffMs, classifyExit } from '../../src/admin/push/transient.js';
 import { changedFiles } from '../../src/admin/push/validate.js';
-import type { Target } from '../../src/shared/policy.js';
+import type { Target } from '../../src/shared/policy/types.js';
 
 describe('classifyExit', () => {
   it.each([
@@ -20,14 +21,14 @@ describe('classifyExit', () => {
     [30, '', { kind: 'failed', transient: true }],
     [35, '', { kind: 'failed', transient: true }],
     [10, '', { kind: 'failed', transient: true }],
-    [83, 'zonegate: zone set ext is busy', { kind: 'failed', transient: true }],
-    [77, 'gate: request refused', { kind: 'failed', transient: false }],
-    [65, '', { kind: 'failed', transient: false }],
-    [78, '', { kind: 'failed', transient: false }],
-    [80, '', { kind: 'failed', transient: false, reason: 'gate: zone invalid' }],
-    [81, '', { kind: 'failed', transient: false, reason: 'gate: serial not increased' }],
-    [82, '', { kind: 'failed', transient: false }],
-    [86, '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['zoneset-busy'], 'zonegate: zone set ext is busy', { kind: 'failed', transient: true }],
+    [EXIT.denied, 'gate: request refused', { kind: 'failed', transient: false }],
+    [EXIT.request, '', { kind: 'failed', transient: false }],
+    [EXIT.config, '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['zone-invalid'], '', { kind: 'failed', transient: false, reason: 'gate: zone invalid' }],
+    [ZONE_EXIT['serial-not-increased'], '', { kind: 'failed', transient: false, reason: 'gate: serial not increased' }],
+    [ZONE_EXIT['too-many-deletions'], '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['not-a-zone-file'], '', { kind: 'failed', transient: false }],
     [23, '', { kind: 'failed', transient: false }],
     [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
   ])('exit %i %j', (status, stderr, expected) => {

@@ -6,7 +6,8 @@ import { fingerprintOf, knownHostsName, parseKeyscan, replaceKnownHosts } from '
 import { renderProgress } from '../../src/admin/push/progress.js';
 import { emptyStatus, recordRun, recordSkip, type TargetOutcome } from '../../src/admin/push/status-file.js';
 import type { TargetPhase } from '../../src/admin/push/target-push.js';
-import { DEFAULT_THRESHOLDS, evaluateNagios, NAGIOS } from '../../src/admin/status/nagios.js';
+import { NAGIOS_EXIT } from '../../src/shared/exit-codes.js';
+import { DEFAULT_THRESHOLDS, evaluateNagios } from '../../src/admin/status/nagios.js';
 import { renderPrometheus } from '../../src/admin/status/prometheus.js';
 import { lastGoodFromGateLog } from '../../src/admin/status/secondary.js';
 
@@ -31,38 +32,38 @@ describe('evaluateNagios', () => {
     [
       'fresh success',
       primary(runs([60, true])),
-      NAGIOS.ok,
+      NAGIOS_EXIT.ok,
       /^ZONEGATE OK - 1 item\(s\) fine \| 'ns2_age'=60s;3600;10800;0 'ns2_consecutive_failures'=0;1;3;0/,
     ],
     [
       'one failure after a recent success',
       primary(runs([600, true], [60, false])),
-      NAGIOS.warning,
+      NAGIOS_EXIT.warning,
       /^ZONEGATE WARNING - ns2: 1 consecutive failure\(s\) \(ssh connection failed\)/,
     ],
     [
       'three failures',
       primary(runs([900, true], [600, false], [300, false], [60, false])),
-      NAGIOS.critical,
+      NAGIOS_EXIT.critical,
       /^ZONEGATE CRITICAL - ns2: 3 consecutive failures/,
     ],
-    ['success too old', primary(runs([4000, true])), NAGIOS.warning, /last success 4000 s ago \(>= 3600\)/],
-    ['success far too old', primary(runs([20000, true])), NAGIOS.critical, /last success 20000 s ago \(>= 10800\)/],
-    ['never succeeded', primary(runs([60, false])), NAGIOS.critical, /ns2: never pushed successfully/],
-    ['no run yet', primary(emptyStatus()), NAGIOS.unknown, /ns2: no push run recorded yet/],
-    ['unreadable status file', primary(null), NAGIOS.unknown, /unreadable/],
-    ['skips in a row', primary(recordSkip(recordSkip(runs([60, true]), at(30)), at(10))), NAGIOS.warning, /2 runs skipped in a row/],
-    ['nothing configured', { primary: undefined, zoneSets: [] }, NAGIOS.unknown, /nothing to monitor/],
+    ['success too old', primary(runs([4000, true])), NAGIOS_EXIT.warning, /last success 4000 s ago \(>= 3600\)/],
+    ['success far too old', primary(runs([20000, true])), NAGIOS_EXIT.critical, /last success 20000 s ago \(>= 10800\)/],
+    ['never succeeded', primary(runs([60, false])), NAGIOS_EXIT.critical, /ns2: never pushed successfully/],
+    ['no run yet', primary(emptyStatus()), NAGIOS_EXIT.unknown, /ns2: no push run recorded yet/],
+    ['unreadable status file', primary(null), NAGIOS_EXIT.unknown, /unreadable/],
+    ['skips in a row', primary(recordSkip(recordSkip(runs([60, true]), at(30)), at(10))), NAGIOS_EXIT.warning, /2 runs skipped in a row/],
+    ['nothing configured', { primary: undefined, zoneSets: [] }, NAGIOS_EXIT.unknown, /nothing to monitor/],
     [
       'fresh zone set',
       { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(100).toISOString() }] },
-      NAGIOS.ok,
+      NAGIOS_EXIT.ok,
       /'zoneset_ext_age'=100s/,
     ],
     [
       "stale zone set: the primary's cron is dead",
       { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(11000).toISOString() }] },
-      NAGIOS.critical,
+      NAGIOS_EXIT.critical,
       /zone set ext: last success 11000 s ago/,
     ],
     [
@@ -80,13 +81,13 @@ describe('evaluateNagios', () => {
           },
         ],
       },
-      NAGIOS.warning,
+      NAGIOS_EXIT.warning,
       /^ZONEGATE WARNING - zone set ext: reload owed by an interrupted push \(a\.example\); the next push finishes it/,
     ],
     [
       'zone set never pushed',
       { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] },
-      NAGIOS.critical,
+      NAGIOS_EXIT.critical,
       /zone set ext: no good push recorded/,
     ],
   ])('%s', (_name, input, code, pattern) => {

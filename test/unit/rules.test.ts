@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RsyncRequest } from '../../src/gate/rsync-args.js';
 import { decide, isInTrees, relativeToRoot } from '../../src/gate/rules.js';
-import type { KeyPolicy } from '../../src/shared/policy.js';
+import type { KeyPolicy } from '../../src/shared/policy/types.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { outcome } from '../helpers/outcome.js';
 

@@ -1,4 +1,4 @@
-// schema/zonegate.schema.json is for editors; zonegate's own loader (src/shared/policy.ts) is the
+// schema/zonegate.schema.json is for editors; zonegate's own loader (src/shared/policy/) is the
 // authority, because the gate cannot afford a schema validator at start-up. These tests keep the
 // two from drifting: the starter configs and every config the tests load validate against the
 // schema, and structurally wrong configs are refused by both.
@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { renderStarterConfig } from '../../src/admin/starter-config.js';
+import { renderStarterConfig } from '../../src/admin/init/starter-config.js';
 import { parseJsonc } from '../../src/shared/jsonc.js';
-import { parsePolicy } from '../../src/shared/policy.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
 import { KEY_A } from '../fixtures/public-keys.js';
 import { PROJECT } from '../helpers/gate.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderStarterConfig } from '../../src/admin/starter-config.js';
-import { parsePolicy } from '../../src/shared/policy.js';
+import { renderStarterConfig } from '../../src/admin/init/starter-config.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
 import { KEY_A } from '../fixtures/public-keys.js';
 
 /** What an admin does with the example: drop the leading "// " of the commented block. */

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, Verbatim } from '../../src/admin/templates.js';
-import { shellQuote } from '../../src/admin/shell-quote.js';
-import { renderCrontab, renderSystemdService, renderSystemdTimer, renderPushScript } from '../../src/admin/push-job.js';
-import { parsePolicy } from '../../src/shared/policy.js';
+import { fillTemplate, Verbatim } from '../../src/admin/jobs/templates.js';
+import { shellQuote } from '../../src/admin/jobs/shell-quote.js';
+import { renderCrontab, renderSystemdService, renderSystemdTimer, renderPushScript } from '../../src/admin/jobs/push-job.js';
+import { parsePolicy } from '../../src/shared/policy/load.js';
 import { outcome } from '../helpers/outcome.js';
 
 const targetEntry = (host: string): Record<string, unknown> => ({

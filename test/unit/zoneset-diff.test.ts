@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { changesFromLog, zoneOfFile } from '../../src/gate/zoneset/diff.js';
-import { parseTransferLog, transferLogOptions, type TransferLog } from '../../src/gate/zoneset/transfer-log.js';
+import { changesFromLog, zoneOfFile } from '../../src/zoneset/diff.js';
+import { parseTransferLog, transferLogOptions, type TransferLog } from '../../src/zoneset/transfer-log.js';
 import { outcome } from '../helpers/outcome.js';
 import { requireTool } from '../helpers/tools.js';
 

@@ -18,21 +18,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ZoneSetChanges } from '../../src/gate/zoneset/diff.js';
-import {
-  ensureLayout,
-  layoutOf,
-  liveTree,
-  pointCurrentAt,
-  releaseDir,
-  treeDir,
-  type ZoneSetLayout,
-} from '../../src/gate/zoneset/layout.js';
-import { completeZoneSetPush, prepareZoneSetPush, recoverInterruptedPromotion } from '../../src/gate/zoneset/pipeline.js';
-import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/gate/zoneset/releases.js';
-import { mirrorFiles } from '../../src/gate/zoneset/spare.js';
-import { readState, writeState } from '../../src/gate/zoneset/state.js';
-import type { ZoneSetSettings } from '../../src/shared/policy.js';
+import type { ZoneSetChanges } from '../../src/zoneset/diff.js';
+import { ensureLayout, layoutOf, liveTree, pointCurrentAt, releaseDir, treeDir, type ZoneSetLayout } from '../../src/zoneset/layout.js';
+import { completeZoneSetPush, prepareZoneSetPush, recoverInterruptedPromotion } from '../../src/zoneset/pipeline.js';
+import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/zoneset/releases.js';
+import { mirrorFiles } from '../../src/zoneset/spare.js';
+import { readState, writeState } from '../../src/zoneset/state.js';
+import type { ZoneSetSettings } from '../../src/shared/policy/types.js';
 import { oneKeyPolicy } from '../helpers/policy.js';
 import { soaZone } from '../helpers/named.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSoaSerial, serialIncreased } from '../../src/gate/zoneset/serial.js';
+import { readSoaSerial, serialIncreased } from '../../src/zoneset/serial.js';
 
 describe('serialIncreased (RFC 1982)', () => {
   it.each([

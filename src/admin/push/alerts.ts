@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { PushSettings } from '../../shared/policy.js';
+import type { PushSettings } from '../../shared/policy/types.js';
 
 export type PingKind = 'start' | 'success' | 'fail';
 

@@ -2,8 +2,9 @@
 // (shown the way `ssh` shows it, SHA256:base64), and it is written to zonegate's own known_hosts
 // file, which every push then uses with StrictHostKeyChecking=yes.
 
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 
@@ -66,7 +67,5 @@ export function writeKnownHosts(file: string, name: string, keys: readonly HostK
     // A new file.
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const temp = `${file}.${String(process.pid)}.tmp`;
-  writeFileSync(temp, replaceKnownHosts(text, name, keys), { mode: 0o644 });
-  renameSync(temp, file);
+  writeFileAtomic(file, replaceKnownHosts(text, name, keys));
 }

@@ -1,50 +1,34 @@
-// No overlapping runs: flock(1) -n on a descriptor we pass it. flock locks belong to the open file
-// description, which the child shares with us, so the lock stays held after flock exits, until our
-// process closes the fd or dies: the kernel frees a dead run's lock, with no stale-pid guessing.
-// Chosen over an npm lock library (proper-lockfile: mtime-refreshed lock dirs that a stopped
-// process keeps "fresh" or a busy one can lose) and over a home-made pid file (pid reuse races):
-// flock(1) is in util-linux on every target system and the gate already uses it the same way.
+// No overlapping runs (shared/flock.ts, without waiting): a run that finds the lock held is skipped
+// and says who holds it.
 
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { ftruncateSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ConfigError } from '../../shared/errors.js';
-
-export const FLOCK = '/usr/bin/flock';
+import { FLOCK, flockFile } from '../../shared/flock.js';
 
 export type LockAttempt = { kind: 'held'; release(): void } | { kind: 'busy'; holder: string | undefined };
 
-export function tryLock(lockFile: string, flock = FLOCK): LockAttempt {
-  let fd: number;
+export async function tryLock(lockFile: string, flock = FLOCK): Promise<LockAttempt> {
   try {
-    // Node opens with O_CLOEXEC, so rsync and ssh children never inherit (and never keep) the lock.
     mkdirSync(dirname(lockFile), { recursive: true, mode: 0o755 });
-    fd = openSync(lockFile, 'a', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError('lock-unwritable', `cannot open the lock file ${lockFile} (${code})`, { cause: error });
+    throw new ConfigError('lock-unwritable', `cannot create the lock file's directory ${dirname(lockFile)} (${code})`, { cause: error });
   }
-  const result = spawnSync(flock, ['--exclusive', '--nonblock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
-  if (result.error) {
-    closeSync(fd);
-    throw new ConfigError(
-      'flock-missing',
-      `cannot run ${flock} (${(result.error as NodeJS.ErrnoException).code ?? 'error'}): apt-get install -y util-linux`,
-    );
+  const result = await flockFile(lockFile, 0, flock);
+  switch (result.kind) {
+    case 'unopenable':
+      throw new ConfigError('lock-unwritable', `cannot open the lock file ${lockFile} (${result.code})`, { cause: result.cause });
+    case 'flock-missing':
+      throw new ConfigError('flock-missing', `cannot run ${flock} (${result.code}): apt-get install -y util-linux`);
+    case 'busy':
+      return { kind: 'busy', holder: readHolder(lockFile) };
+    case 'held':
+      // The pid is only for the message a skipped run prints; the lock itself is the flock.
+      ftruncateSync(result.fd, 0);
+      writeSync(result.fd, `${String(process.pid)} ${new Date().toISOString()}\n`);
+      return { kind: 'held', release: result.release };
   }
-  if (result.status !== 0) {
-    closeSync(fd);
-    return { kind: 'busy', holder: readHolder(lockFile) };
-  }
-  // The pid is only for the message a skipped run prints; the lock itself is the flock.
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${String(process.pid)} ${new Date().toISOString()}\n`);
-  return {
-    kind: 'held',
-    release: () => {
-      closeSync(fd);
-    },
-  };
 }
 
 function readHolder(lockFile: string): string | undefined {

@@ -2,7 +2,7 @@
 // key it was not given: BatchMode, IdentitiesOnly, our known_hosts only, StrictHostKeyChecking=yes;
 // -F /dev/null keeps the user's ~/.ssh/config (ProxyCommand, ControlMaster…) out of cron's runs.
 
-import type { Target } from '../../shared/policy.js';
+import type { Target } from '../../shared/policy/types.js';
 
 export const RSYNC = '/usr/bin/rsync';
 export const SSH = '/usr/bin/ssh';

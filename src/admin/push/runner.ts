@@ -5,11 +5,12 @@
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { UsageError } from '../../shared/errors.js';
-import type { Policy, PushSettings, Target } from '../../shared/policy.js';
-import { mapLimited } from '../../gate/zoneset/run-command.js';
+import type { Policy, PushSettings, Target } from '../../shared/policy/types.js';
+import { mapLimited } from '../../zoneset/run-command.js';
 import { alertFailure, ping } from './alerts.js';
 import { killGroup, liveGroups } from './attempt.js';
-import { PUSH_EXIT, runExitCode } from './exit-codes.js';
+import { PUSH_EXIT } from '../../shared/exit-codes.js';
+import { runExitCode } from './run-exit-code.js';
 import { tryLock } from './lock.js';
 import { pushSettings } from './settings.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
@@ -49,7 +50,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
   const settings = pushSettings(options.policy, options.overrides);
   const targets = selectTargets(options.policy, options.only);
   const statusPath = statusFile(settings.stateDir);
-  const lock = tryLock(settings.lockFile);
+  const lock = await tryLock(settings.lockFile);
   if (lock.kind === 'busy') {
     const status = recordSkip(readStatus(statusPath), new Date());
     writeStatus(statusPath, status);

@@ -3,7 +3,8 @@
 // loading the runner (and pino) on its start-up path.
 
 import { join } from 'node:path';
-import { PUSH_DEFAULTS, type Policy, type PushSettings } from '../../shared/policy.js';
+import { PUSH_DEFAULTS } from '../../shared/policy/defaults.js';
+import type { Policy, PushSettings } from '../../shared/policy/types.js';
 
 export type PushOverrides = Partial<Pick<PushSettings, 'stateDir' | 'logDir' | 'lockFile' | 'concurrency'>>;
 

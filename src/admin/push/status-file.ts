@@ -2,7 +2,8 @@
 // failures, bytes and zones changed. Written atomically (temp file + rename) so `zonegate status`,
 // Nagios or node_exporter never read half a file. The update functions are pure.
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid';
@@ -102,9 +103,7 @@ export function readStatus(file: string): PushStatus {
 
 export function writeStatus(file: string, status: PushStatus): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const temp = `${file}.${String(process.pid)}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temp, file);
+  writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
 }
 
 export function recordRun(status: PushStatus, outcomes: readonly TargetOutcome[], exitCode: number, now: Date, runLog: string): PushStatus {

@@ -2,7 +2,7 @@
 // deadline (timeoutSeconds covers all attempts and backoffs, so a dead target's report is never
 // later than its timeout). Every attempt's output goes to the run log under the target's name.
 
-import type { Target } from '../../shared/policy.js';
+import type { Target } from '../../shared/policy/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';

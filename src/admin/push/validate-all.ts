@@ -1,7 +1,7 @@
 // Runs local validation once per (source tree, zone file pattern) and turns problems into an
 // `invalid` outcome for every target that would push that tree: a broken zone is never sent.
 
-import type { PushSettings, Target } from '../../shared/policy.js';
+import type { PushSettings, Target } from '../../shared/policy/types.js';
 import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
 import { validateSource } from './validate.js';

@@ -3,12 +3,13 @@
 // (RFC 1982). A failure stops every target that pushes this source tree, with the reason per zone.
 // The manifest of what was last accepted (size, mtime, sha256, serial) lives in the state dir.
 
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { zoneOfFile } from '../../gate/zoneset/diff.js';
-import { mapLimited, runCommand } from '../../gate/zoneset/run-command.js';
-import { readSoaSerial, serialIncreased } from '../../gate/zoneset/serial.js';
+import { zoneOfFile } from '../../zoneset/diff.js';
+import { mapLimited, runCommand } from '../../zoneset/run-command.js';
+import { readSoaSerial, serialIncreased } from '../../zoneset/serial.js';
 
 export interface ManifestEntry {
   size: number;
@@ -127,9 +128,7 @@ export async function validateSource(
     problems,
     accept: () => {
       mkdirSync(join(stateDir, 'manifests'), { recursive: true, mode: 0o700 });
-      const temp = `${manifestPath}.${String(process.pid)}.tmp`;
-      writeFileSync(temp, JSON.stringify(next));
-      renameSync(temp, manifestPath);
+      writeFileAtomic(manifestPath, JSON.stringify(next), { mode: 0o600 });
     },
   };
 }

@@ -4,7 +4,7 @@
 import type { PushStatus } from '../push/status-file.js';
 import type { ZoneSetStatus } from './secondary.js';
 
-export const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
 const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 export interface Thresholds {
@@ -33,39 +33,46 @@ export interface NagiosResult {
 const label = (name: string): string => `'${name.replace(/'/g, '')}'`;
 
 export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number): NagiosResult {
-  let code: number = NAGIOS.ok;
+  let code: number = NAGIOS_EXIT.ok;
   const problems: string[] = [];
   const details: string[] = [];
   const perf: string[] = [];
   const raise = (level: number, message: string): void => {
     // UNKNOWN only wins over OK; CRITICAL beats everything.
-    code = level === NAGIOS.unknown ? (code === NAGIOS.ok ? level : code) : code === NAGIOS.unknown ? level : Math.max(code, level);
+    code =
+      level === NAGIOS_EXIT.unknown
+        ? code === NAGIOS_EXIT.ok
+          ? level
+          : code
+        : code === NAGIOS_EXIT.unknown
+          ? level
+          : Math.max(code, level);
     problems.push(message);
   };
   const age = (iso: string | undefined): number | undefined =>
     iso === undefined ? undefined : Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
   const checkAge = (what: string, seconds: number | undefined, never: string): void => {
-    if (seconds === undefined) raise(NAGIOS.critical, `${what}: ${never}`);
-    else if (seconds >= t.critAge) raise(NAGIOS.critical, `${what}: last success ${String(seconds)} s ago (>= ${String(t.critAge)})`);
-    else if (seconds >= t.warnAge) raise(NAGIOS.warning, `${what}: last success ${String(seconds)} s ago (>= ${String(t.warnAge)})`);
+    if (seconds === undefined) raise(NAGIOS_EXIT.critical, `${what}: ${never}`);
+    else if (seconds >= t.critAge) raise(NAGIOS_EXIT.critical, `${what}: last success ${String(seconds)} s ago (>= ${String(t.critAge)})`);
+    else if (seconds >= t.warnAge) raise(NAGIOS_EXIT.warning, `${what}: last success ${String(seconds)} s ago (>= ${String(t.warnAge)})`);
   };
   if (input.primary !== undefined) {
     const status = input.primary.status;
-    if (status === null) raise(NAGIOS.unknown, 'push status file unreadable');
+    if (status === null) raise(NAGIOS_EXIT.unknown, 'push status file unreadable');
     else {
       for (const name of input.primary.targets) {
         const target = status.targets[name];
         if (target === undefined && status.runs === 0) {
-          raise(NAGIOS.unknown, `${name}: no push run recorded yet`);
+          raise(NAGIOS_EXIT.unknown, `${name}: no push run recorded yet`);
           continue;
         }
         const seconds = age(target?.lastSuccess);
         const failures = target?.consecutiveFailures ?? 0;
         checkAge(name, seconds, 'never pushed successfully');
         if (failures >= t.critFailures)
-          raise(NAGIOS.critical, `${name}: ${String(failures)} consecutive failures (${target?.lastReason ?? ''})`);
+          raise(NAGIOS_EXIT.critical, `${name}: ${String(failures)} consecutive failures (${target?.lastReason ?? ''})`);
         else if (failures >= t.warnFailures)
-          raise(NAGIOS.warning, `${name}: ${String(failures)} consecutive failure(s) (${target?.lastReason ?? ''})`);
+          raise(NAGIOS_EXIT.warning, `${name}: ${String(failures)} consecutive failure(s) (${target?.lastReason ?? ''})`);
         details.push(
           `${name}: ${target?.lastOutcome ?? 'never run'}, last success ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, ${String(failures)} consecutive failure(s)`,
         );
@@ -73,7 +80,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
         perf.push(`${label(`${name}_consecutive_failures`)}=${String(failures)};${String(t.warnFailures)};${String(t.critFailures)};0`);
       }
       if (status.consecutiveSkips >= t.warnSkips)
-        raise(NAGIOS.warning, `${String(status.consecutiveSkips)} runs skipped in a row: the previous run still holds the lock`);
+        raise(NAGIOS_EXIT.warning, `${String(status.consecutiveSkips)} runs skipped in a row: the previous run still holds the lock`);
       perf.push(
         `'consecutive_skips'=${String(status.consecutiveSkips)};${String(t.warnSkips)};;0`,
         `'runs'=${String(status.runs)}c`,
@@ -84,7 +91,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   for (const set of input.zoneSets) {
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
-    if (set.owed !== undefined) raise(NAGIOS.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
+    if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );
@@ -92,7 +99,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
       perf.push(`${label(`zoneset_${set.name}_age`)}=${String(seconds)}s;${String(t.warnAge)};${String(t.critAge)};0`);
   }
   if (input.primary === undefined && input.zoneSets.length === 0)
-    raise(NAGIOS.unknown, 'no targets and no zone sets in the config: nothing to monitor');
+    raise(NAGIOS_EXIT.unknown, 'no targets and no zone sets in the config: nothing to monitor');
   const headline = problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`;
   return {
     code,

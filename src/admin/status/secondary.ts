@@ -4,9 +4,9 @@
 // is the last time the primary's cron demonstrably reached us.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { layoutOf } from '../../gate/zoneset/layout.js';
-import { readState, type PendingPromotion } from '../../gate/zoneset/state.js';
-import type { Policy } from '../../shared/policy.js';
+import { layoutOf } from '../../zoneset/layout.js';
+import { readState, type PendingPromotion } from '../../zoneset/state.js';
+import type { Policy } from '../../shared/policy/types.js';
 
 export interface ZoneSetStatus {
   name: string;

@@ -1,0 +1,64 @@
+// `zonegate check`: the gate's own decision code (evaluate), run without running anything, so an
+// admin can see why a request is allowed or refused, and try a policy edit on recorded traffic.
+
+import { isGateError } from '../../shared/errors.js';
+import type { Policy } from '../../shared/policy/types.js';
+import { evaluate } from '../../gate/evaluate.js';
+import { buildRsyncArgv } from '../../gate/rsync-args.js';
+
+export interface CheckInput {
+  key: string;
+  client: string | undefined;
+  command: string | undefined;
+}
+
+export type CheckResult =
+  | {
+      verdict: 'allow';
+      key: string;
+      client: string | null;
+      command: string | undefined;
+      rule: { index: number; direction: string; root: string; delete: boolean };
+      paths: string[];
+      argv: string[];
+    }
+  | { verdict: 'deny'; key: string; client: string | null; command: string | undefined; reason: string; message: string };
+
+/** Decides one request exactly as the gate would (minus the real-filesystem checks and the sandbox). */
+export function checkRequest(policy: Policy, input: CheckInput): CheckResult {
+  const base = { key: input.key, client: input.client ?? null, command: input.command };
+  try {
+    const { request, decision } = evaluate(policy, { keyName: input.key, client: input.client, command: input.command });
+    const { rule, ruleIndex } = decision;
+    return {
+      verdict: 'allow',
+      ...base,
+      rule: { index: ruleIndex, direction: rule.direction, root: rule.root, delete: rule.delete },
+      paths: decision.paths.map((path) => path.relative),
+      argv: [
+        'rsync',
+        ...buildRsyncArgv(
+          request,
+          decision.paths.map((path) => path.operand),
+          [],
+        ),
+      ],
+    };
+  } catch (error) {
+    if (!isGateError(error)) throw error;
+    return { verdict: 'deny', ...base, reason: error.reason, message: error.message };
+  }
+}
+
+/** Human text: `allow` or `deny: …` on the first line, then what matched. */
+export function renderCheckText(result: CheckResult): string {
+  if (result.verdict === 'deny') return `deny: ${result.message}\nreason: ${result.reason}\n`;
+  const lines = [
+    'allow',
+    `rule: keys.${result.key}.rules[${String(result.rule.index)}] (${result.rule.direction} under ${result.rule.root}${result.rule.delete ? ', deletes allowed' : ''})`,
+    `paths: ${result.paths.map((path) => (path === '' ? '.' : path)).join(' ')}`,
+    `would run: ${result.argv.map((arg) => JSON.stringify(arg)).join(' ')}`,
+    'note: at run time the gate also resolves symlinks, adds hardening options and sandboxes rsync',
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,51 @@
+// `zonegate push [TARGET…]`: the cron wrapper (DESIGN §4). Exit codes: 0 every target ok,
+// 1 some failed, 2 all failed, 75 skipped (the previous run holds the lock), 64 usage, 78 config.
+
+import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { loadPolicy } from '../../shared/policy/load.js';
+import { defineCommand } from './define.js';
+import type { CommandFactory } from './index.js';
+
+interface PushArgs {
+  config: string;
+  targets: string[] | undefined;
+  'state-dir': string | undefined;
+  'log-dir': string | undefined;
+  'lock-file': string | undefined;
+  concurrency: number | undefined;
+  progress: boolean | undefined;
+}
+
+export const pushCommand: CommandFactory = (setExit) =>
+  defineCommand<PushArgs>({
+    command: 'push [targets..]',
+    describe: 'Push the zone files to the secondaries (the cron job): locked, validated, retried, recorded',
+    builder: (yargs) =>
+      yargs
+        .positional('targets', { type: 'string', array: true, describe: 'target names (default: every target in the config)' })
+        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('state-dir', { type: 'string', describe: 'status file, lock and manifests (default push.stateDir, /var/lib/zonegate)' })
+        .option('log-dir', { type: 'string', describe: 'run logs (default push.logDir, /var/log/zonegate/push)' })
+        .option('lock-file', { type: 'string', describe: 'the no-overlap lock (default <state-dir>/push.lock)' })
+        .option('concurrency', { type: 'number', describe: 'targets pushed at once (default push.concurrency, 4)' })
+        .option('progress', { type: 'boolean', describe: 'live per-target display (default: only when stdout is a terminal)' })
+        .example('$0 push', 'push to every target; silent unless something failed')
+        .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
+        .example('*/5 * * * * root zonegate push', 'the crontab line')
+        .epilog(
+          'Exit: 0 all targets ok, 1 partial failure, 2 every target failed, 75 skipped (previous run still running), 64 usage, 78 config.',
+        ),
+    handler: async (args: PushArgs) => {
+      const policy = loadPolicy(args.config);
+      const overrides = {
+        ...(args['state-dir'] === undefined ? {} : { stateDir: args['state-dir'] }),
+        ...(args['log-dir'] === undefined ? {} : { logDir: args['log-dir'] }),
+        ...(args['lock-file'] === undefined ? {} : { lockFile: args['lock-file'] }),
+        ...(args.concurrency === undefined ? {} : { concurrency: Math.max(1, Math.floor(args.concurrency)) }),
+      };
+      const progress = args.progress ?? process.stdout.isTTY;
+      // Loaded here, not at start-up: other commands never pay for pino and the runner.
+      const { runPush } = await import('../push/runner.js');
+      setExit(await runPush({ policy, only: args.targets ?? [], overrides, progress, stdout: process.stdout, stderr: process.stderr }));
+    },
+  });

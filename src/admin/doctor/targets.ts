@@ -1,0 +1,34 @@
+// `zonegate doctor` on a primary: each target's private key and pinned host key, which the push
+// needs before it can connect (BatchMode and StrictHostKeyChecking=yes never prompt).
+
+import { promises as fs } from 'node:fs';
+import { execa } from 'execa';
+import type { Target } from '../../shared/policy/types.js';
+import type { CheckItem } from './checks.js';
+
+export async function targetItems(target: Target): Promise<CheckItem[]> {
+  const title = `target ${target.name} (${target.user}@${target.host}:${String(target.port)})`;
+  const problems: CheckItem[] = [];
+  const identity = await fs.stat(target.identity).catch(() => undefined);
+  if (identity === undefined) {
+    problems.push({ status: 'fail', title: `${title}: private key ${target.identity} missing`, fix: `zonegate keygen ${target.name}` });
+  } else if ((identity.mode & 0o077) !== 0) {
+    // ssh itself refuses such a key ("UNPROTECTED PRIVATE KEY FILE"), and others can copy it.
+    problems.push({
+      status: 'fail',
+      title: `${title}: private key ${target.identity} readable by others`,
+      fix: `chmod 600 ${target.identity}`,
+    });
+  }
+  const host = target.port === 22 ? target.host : `[${target.host}]:${String(target.port)}`;
+  const known = await execa('ssh-keygen', ['-F', host, '-f', target.knownHosts], { reject: false });
+  if (known.exitCode !== 0) {
+    problems.push({
+      status: 'fail',
+      title: `${title}: no pinned host key for ${host} in ${target.knownHosts}`,
+      detail: 'the push uses StrictHostKeyChecking=yes and fails until the host key is pinned',
+      fix: `ssh-keyscan -p ${String(target.port)} ${target.host} >> ${target.knownHosts}, after comparing its fingerprint with the secondary's (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there)`,
+    });
+  }
+  return problems.length > 0 ? problems : [{ status: 'ok', title: `${title}: key and pinned host key present` }];
+}

@@ -1,0 +1,150 @@
+// Zone sets from the admin's side: find one by name in the config, list its releases, roll back.
+
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../shared/errors.js';
+import type { Policy, ZoneSetSettings } from '../../shared/policy/types.js';
+import { zoneOfFile, type ZoneSetChanges } from '../../zoneset/diff.js';
+import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from '../../zoneset/layout.js';
+import { openZoneSet, reloadOrUndo } from '../../zoneset/pipeline.js';
+import { promote } from '../../zoneset/promote.js';
+import { listReleases, undoPlan } from '../../zoneset/releases.js';
+import { readSoaSerial } from '../../zoneset/serial.js';
+import { markSpareDirty, placeCopy } from '../../zoneset/spare.js';
+import { readState } from '../../zoneset/state.js';
+
+export interface ZoneSetRef {
+  settings: ZoneSetSettings;
+  layout: ZoneSetLayout;
+}
+
+/** Every zone set in the config, by name (the same root may appear in several keys' rules). */
+export function zoneSets(policy: Policy): Map<string, ZoneSetRef> {
+  const found = new Map<string, ZoneSetRef>();
+  for (const key of policy.keys.values()) {
+    for (const rule of key.rules) {
+      if (rule.zoneSet && !found.has(rule.zoneSet.name))
+        found.set(rule.zoneSet.name, { settings: rule.zoneSet, layout: layoutOf(rule.root) });
+    }
+  }
+  return found;
+}
+
+export function findZoneSet(policy: Policy, name: string): ZoneSetRef {
+  const ref = zoneSets(policy).get(name);
+  if (!ref) {
+    const known = [...zoneSets(policy).keys()];
+    throw new UsageError(
+      'unknown-zoneset',
+      `no zone set named ${JSON.stringify(name)} in ${policy.source}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
+    );
+  }
+  return ref;
+}
+
+export interface ReleaseInfo {
+  id: string;
+  at: string;
+  kind: 'push' | 'rollback';
+  rollbackTo: string | undefined;
+  zones: number;
+  changed: number;
+  added: number;
+  removed: number;
+  live: boolean;
+}
+
+export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; lastGoodPush: string | undefined } {
+  const state = readState(ref.layout.stateFile);
+  const releases = listReleases(ref.layout).map((release) => ({
+    id: release.id,
+    at: release.at,
+    kind: release.kind,
+    rollbackTo: release.rollbackTo,
+    zones: release.zones,
+    changed: release.changed.length,
+    added: release.added.length,
+    removed: release.removed.length,
+    live: release.id === state.release,
+  }));
+  return { releases, lastGoodPush: state.lastGoodPush };
+}
+
+export function renderReleases(name: string, info: ReturnType<typeof describeReleases>): string {
+  const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
+  for (const release of [...info.releases].reverse()) {
+    const what =
+      release.kind === 'rollback'
+        ? `rollback to ${release.rollbackTo ?? '?'}`
+        : `${String(release.changed)} changed, ${String(release.added)} added, ${String(release.removed)} removed`;
+    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones  ${what}${release.live ? '  (live)' : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface RollbackResult {
+  from: string;
+  to: string;
+  published: string;
+  reloaded: string[];
+}
+
+/**
+ * Brings back the zones of an earlier release as a new release: the files the later releases
+ * touched are copied into the spare with a fresh mtime (named skips files no newer than what it
+ * loaded), promoted, reloaded and verified like a push; if named does not take them, the release
+ * that was live stays live.
+ */
+export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): Promise<RollbackResult> {
+  const { layout, settings } = ref;
+  const { lock, notes } = await openZoneSet(layout, settings);
+  try {
+    for (const note of notes) process.stderr.write(`${note}\n`);
+    const state = readState(layout.stateFile);
+    const from = state.release;
+    const releases = listReleases(layout);
+    const target = to ?? releases.filter((release) => from !== undefined && release.id < from).at(-1)?.id;
+    if (from === undefined || target === undefined || !releases.some((release) => release.id === target))
+      throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
+    if (target === from) throw new UsageError('unknown-release', `release ${target} is already live`);
+    if (target > from) throw new UsageError('unknown-release', `release ${target} is newer than the live release ${from}`);
+    const live = liveTree(layout);
+    const changes = stageUndo(layout, live, undoPlan(layout, releases, target, from), settings.zoneFile);
+    const serials: Record<string, number> = {};
+    for (const zone of [...changes.changed, ...changes.added]) {
+      const serial = readSoaSerial(readFileSync(join(treeDir(layout, otherTree(live)), zone.file), 'utf8'));
+      if (serial !== undefined) serials[zone.zone] = serial;
+    }
+    const promotion = promote(
+      layout,
+      settings,
+      { id: newReleaseId(), kind: 'rollback', rollbackTo: target, live, changes, serials },
+      state,
+    );
+    const reloaded = await reloadOrUndo({ layout, settings }, promotion, changes, state);
+    return { from, to: target, published: promotion.release, reloaded };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Writes the undo plan into the spare (fresh copies, fresh mtimes) and says what it changes. */
+function stageUndo(layout: ZoneSetLayout, live: TreeName, plan: Map<string, string | null>, pattern: string): ZoneSetChanges {
+  const liveDir = treeDir(layout, live);
+  const spareDir = treeDir(layout, otherTree(live));
+  const changes: ZoneSetChanges = { added: [], changed: [], removed: [], touched: [], before: 0 };
+  markSpareDirty(layout, 'a rollback is writing into it');
+  for (const [file, source] of plan) {
+    const liveStat = lstatSync(join(liveDir, file), { throwIfNoEntry: false });
+    const zone = { zone: zoneOfFile(file, pattern) ?? file, file };
+    if (source === null) {
+      if (liveStat === undefined) continue;
+      rmSync(join(spareDir, file), { force: true });
+      changes.removed.push(zone);
+      continue;
+    }
+    placeCopy(source, spareDir, file, new Date(Math.max(Date.now(), (liveStat?.mtimeMs ?? 0) + 1000)));
+    (liveStat === undefined ? changes.added : changes.changed).push(zone);
+  }
+  return changes;
+}

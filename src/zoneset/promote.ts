@@ -1,0 +1,165 @@
+// Promotion, all or nothing: the spare, validated, becomes live with one symlink rename. Before it
+// the release record and the state journal are written (what can fail for lack of space fails
+// while the live zones are still untouched); after it the other tree is brought back in step.
+
+import { prepareAtomicWrite, writeFileAtomic } from '../shared/atomic-write.js';
+import { existsSync, lstatSync, readdirSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { ZoneSetError } from '../shared/errors.js';
+import type { ZoneSetSettings } from '../shared/policy/types.js';
+import { zoneOfFile, type ZoneSetChanges } from './diff.js';
+import { discard, otherTree, pointCurrentAt, releaseDir, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
+import { recordRelease, type ReleaseManifest } from './releases.js';
+import { markSpareClean, mirrorFiles } from './spare.js';
+import { writeState, type PendingPromotion, type ZoneSetState } from './state.js';
+
+/** named.conf fragment with one zone stanza per file of the tree; include it inside the view. */
+export function renderNamedInclude(layout: ZoneSetLayout, files: readonly string[], pattern: string): string {
+  const lines = [`// Written by zonegate for the zone set in ${layout.root}; include it from named.conf. Do not edit.`];
+  for (const file of [...files].sort()) {
+    const zone = zoneOfFile(file, pattern);
+    if (zone !== undefined) lines.push(`zone "${zone}" { type primary; file "${join(layout.current, file)}"; };`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Rewrites the include from the live tree; after zones came or went. */
+export function writeNamedInclude(layout: ZoneSetLayout, tree: TreeName, pattern: string): void {
+  writeFileAtomic(layout.namedInclude, renderNamedInclude(layout, readdirSync(treeDir(layout, tree)), pattern));
+}
+
+export interface PromotionRequest {
+  id: string;
+  kind: ReleaseManifest['kind'];
+  rollbackTo?: string;
+  live: TreeName;
+  changes: ZoneSetChanges;
+  /** The serials named should serve for the changed and added zones. */
+  serials: Record<string, number>;
+}
+
+export interface Promotion {
+  release: string;
+  previous: string | undefined;
+  pending: PendingPromotion;
+  state: ZoneSetState;
+}
+
+export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, request: PromotionRequest, state: ZoneSetState): Promotion {
+  const { changes } = request;
+  const liveDir = treeDir(layout, request.live);
+  const spare = otherTree(request.live);
+  const spareDir = treeDir(layout, spare);
+  const zonesCameOrWent = changes.added.length + changes.removed.length > 0;
+  let journaled = false;
+  let swapped = false;
+  try {
+    if (request.kind === 'push') freshenMtimes(spareDir, liveDir, changes, new Date());
+    const zones = zonesCameOrWent || state.zones === undefined ? readdirSync(spareDir).length : state.zones;
+    recordRelease(layout, liveDir, changes, {
+      id: request.id,
+      at: new Date().toISOString(),
+      kind: request.kind,
+      rollbackTo: request.rollbackTo,
+      previous: state.release,
+      changed: changes.changed.map((zone) => zone.file),
+      added: changes.added.map((zone) => zone.file),
+      removed: changes.removed.map((zone) => zone.file),
+      zones,
+    });
+    const pending: PendingPromotion = {
+      release: request.id,
+      tree: spare,
+      reload: changes.changed.map((zone) => zone.zone),
+      reconfig: zonesCameOrWent,
+      serials: request.serials,
+      before: { release: state.release, zones: state.zones },
+      dropOnAbort: request.id,
+    };
+    const next: ZoneSetState = { release: request.id, zones, lastGoodPush: state.lastGoodPush, pending };
+    // The zone list only changes when zones come or go (its paths go through current/).
+    const commitInclude =
+      zonesCameOrWent || !existsSync(layout.namedInclude)
+        ? prepareAtomicWrite(layout.namedInclude, renderNamedInclude(layout, readdirSync(spareDir), settings.zoneFile))
+        : () => undefined;
+    // The journal first: a gate killed from here on is finished or undone by the next push.
+    writeState(layout.stateFile, next);
+    journaled = true;
+    pointCurrentAt(layout, spare);
+    swapped = true;
+    commitInclude();
+    return { release: request.id, previous: state.release, pending, state: next };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    // Past the swap the zones are live and the journal says what is owed: the next push finishes it.
+    if (swapped) {
+      throw new ZoneSetError('promote-failed', `promoted, but could not write the zone list (${code}); the next push finishes the reload`, {
+        cause: error,
+        details: { liveChanged: true },
+      });
+    }
+    discard(layout, releaseDir(layout, request.id));
+    if (journaled) writeState(layout.stateFile, state);
+    throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
+  }
+}
+
+/**
+ * named skips a zone file whose mtime is not later than the file it loaded before. A changed file
+ * keeps the primary's mtime when that is later (so the next push's quick check still matches and
+ * nothing is sent again); otherwise it gets a fresh one.
+ */
+export function freshenMtimes(spareDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): void {
+  for (const zone of changes.changed) {
+    const staged = lstatSync(join(spareDir, zone.file));
+    const loaded = lstatSync(join(liveDir, zone.file));
+    if (staged.mtimeMs <= loaded.mtimeMs) {
+      const fresh = new Date(Math.max(now.getTime(), loaded.mtimeMs + 1000));
+      utimesSync(join(spareDir, zone.file), fresh, fresh);
+    }
+  }
+}
+
+/** Every name a push or rollback touched: what the spare must copy from the live tree afterwards. */
+export function touchedNames(changes: ZoneSetChanges): string[] {
+  return [...changes.added, ...changes.changed, ...changes.removed].map((zone) => zone.file).concat(changes.touched);
+}
+
+/** After a promotion: the old live tree, now the spare, takes the files that changed. */
+export function settle(layout: ZoneSetLayout, live: TreeName, names: readonly string[]): void {
+  mirrorFiles(treeDir(layout, live), treeDir(layout, otherTree(live)), names);
+  markSpareClean(layout);
+}
+
+/**
+ * Undoes a promotion named did not take: the previous tree goes live again, the files the push
+ * changed get a fresh mtime there first (named would skip files no newer than what it loaded), the
+ * release record is dropped and the spare is put back in step.
+ */
+export function unpromote(
+  layout: ZoneSetLayout,
+  settings: ZoneSetSettings,
+  promotion: Promotion,
+  changes: ZoneSetChanges,
+  state: ZoneSetState,
+): PendingPromotion {
+  const previousTree = otherTree(promotion.pending.tree);
+  const previousDir = treeDir(layout, previousTree);
+  const now = new Date();
+  for (const { file } of changes.changed) utimesSync(join(previousDir, file), now, now);
+  // Journaled like a promotion: a gate killed before the reload below leaves it to the next push.
+  const pending: PendingPromotion = {
+    ...promotion.pending,
+    release: state.release,
+    tree: previousTree,
+    serials: {},
+    before: { release: promotion.release, zones: promotion.state.zones },
+    dropOnAbort: undefined,
+  };
+  writeState(layout.stateFile, { ...state, pending });
+  pointCurrentAt(layout, previousTree);
+  if (promotion.pending.reconfig) writeNamedInclude(layout, previousTree, settings.zoneFile);
+  discard(layout, releaseDir(layout, promotion.release));
+  settle(layout, previousTree, touchedNames(changes));
+  return pending;
+}
