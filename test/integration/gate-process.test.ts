@@ -73,6 +73,8 @@ describe('gate process (fake rsync)', () => {
     ['a shell metacharacter', `${UPLOAD};id`, {}, 65, 'shell-metachar'],
     // attack: a path outside the tree.
     ['a path outside the tree', 'rsync --server -logDtpre.iLsfxCIvu . /etc/', {}, 77, 'path-outside-root'],
+    // attack: a 60 KB path whose prefix-by-prefix glob matching cost seconds of CPU per connection.
+    ['a 60 KB path', `rsync --server -logDtpre.iLsfxCIvu . external/${'a/'.repeat(30_000)}`, {}, 77, 'path-too-long'],
     // attack: a key name that is not configured.
     ['an unknown key', UPLOAD, { key: 'nobody' }, 77, 'unknown-key'],
     // attack: a stolen key used from another address.
