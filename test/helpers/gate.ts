@@ -31,6 +31,8 @@ export interface WorldOptions {
   rules?: unknown[];
   from?: string[];
   publicKey?: string;
+  /** keys.ns1.expiry */
+  expiry?: string;
 }
 
 /** A temp dir with a zone root, a config for key "ns1" and an audit log path. */
@@ -47,7 +49,14 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
   ];
   const policy = {
     gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
-    keys: { ns1: { publicKey: options.publicKey ?? fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
+    keys: {
+      ns1: {
+        publicKey: options.publicKey ?? fakeEd25519PublicKey(),
+        from: options.from ?? ['127.0.0.1'],
+        ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
+        rules,
+      },
+    },
   };
   writeFileSync(config, `// written by the test\n${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
   return {

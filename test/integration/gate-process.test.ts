@@ -88,6 +88,19 @@ describe('gate process (fake rsync)', () => {
     expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason })]);
   });
 
+  it('refuses an expired key with key-expired (77) even though sshd let it in, and runs nothing', () => {
+    // attack: a stale authorized_keys line without expiry-time= keeps an expired key working.
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off', expiry: '20200101' });
+    const run = runGateProcess(world, UPLOAD);
+    expect(run.status).toBe(77);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^zonegate: denied: key ns1 expired at 20200101 /);
+    expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason: 'key-expired' })]);
+    // Control: the same world with a future expiry runs rsync.
+    const later = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off', expiry: '20991231Z' });
+    expect(runGateProcess(later, UPLOAD).status).toBe(0);
+  });
+
   it('refuses with exit 78 when the config is invalid, and runs nothing', () => {
     const world = makeWorld({ rsync: FAKE_RSYNC });
     writeFileSync(world.config, '{ "keys": { "ns1": 1 } }', { mode: 0o600 });

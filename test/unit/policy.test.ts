@@ -93,6 +93,7 @@ describe('parsePolicy', () => {
     ],
     ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
     ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
+    ['an expiry that is not a real date', { expiry: '20270231' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
   ])('refuses %s and names the field', (_name, key, expected) => {
     const text = config(key);
     expect(messageOf(text)).toMatch(expected);
