@@ -16,6 +16,11 @@ export interface AuditLog {
   close(): void;
 }
 
+/** Escapes the characters some readers split lines at; they can only occur inside JSON strings. */
+export function escapeLineSeparators(json: string): string {
+  return json.replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function openAuditLog(file: string): AuditLog {
   let fd: number;
   try {
@@ -26,8 +31,10 @@ export function openAuditLog(file: string): AuditLog {
   }
   return {
     write(level, fields) {
-      // Client input only ever appears as JSON string values: JSON.stringify escapes it.
-      const line = `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), component: 'gate', ...fields })}\n`;
+      // Client input only ever appears as JSON string values: JSON.stringify escapes it, except
+      // U+2028, U+2029 and U+0085, which JSON allows raw but other tools take for line ends.
+      const json = JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), component: 'gate', ...fields });
+      const line = `${escapeLineSeparators(json)}\n`;
       try {
         writeSync(fd, line);
       } catch (error) {
