@@ -5,8 +5,9 @@
 // Writes are synchronous: a record is on disk before rsync starts, and a failed write throws, so
 // the gate refuses rather than run unlogged.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { DeniedError } from '../shared/errors.js';
+import { ownershipProblem } from '../shared/trust.js';
 
 const LEVELS = { info: 30, warn: 40, error: 50 } as const;
 type Level = keyof typeof LEVELS;
@@ -24,10 +25,19 @@ export function escapeLineSeparators(json: string): string {
 export function openAuditLog(file: string): AuditLog {
   let fd: number;
   try {
-    fd = openSync(file, 'a', 0o640);
+    // attack: gate.log replaced by a symlink (to a file the login account may write, or /dev/null)
+    // or a hard link: appending only, never following a link, to one plain file of our own.
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new DeniedError('log-unwritable', `cannot open the audit log ${file} (${code})`, { cause: error });
+    const why = code === 'ELOOP' ? 'it is a symlink' : code;
+    throw new DeniedError('log-unwritable', `cannot open the audit log ${file} (${why})`, { cause: error });
+  }
+  const stat = fstatSync(fd);
+  const problem = !stat.isFile() ? 'not a regular file' : stat.nlink !== 1 ? 'it has other hard links' : ownershipProblem(stat);
+  if (problem !== undefined) {
+    closeSync(fd);
+    throw new DeniedError('log-unwritable', `refusing the audit log ${file}: ${problem}`);
   }
   return {
     write(level, fields) {

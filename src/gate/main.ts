@@ -12,6 +12,7 @@ import { splitPublicKey } from '../shared/public-key.js';
 import { pinRoot } from './confine.js';
 import { randomHex } from '../shared/random-hex.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
 
@@ -82,6 +83,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     }
     connection.keyName = args.key;
     const policy = loadPolicy(args.config);
+    checkGateDirectories(policy);
     audit = openAuditLog(policy.gate.log);
     return await serve(policy, audit, connection);
   } catch (error) {
@@ -120,6 +122,7 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
     ...describe(connection, evaluation, keyFingerprint),
     sandbox: run.sandboxed,
     argv: run.argv,
+    ...(run.cacheUntrusted === undefined ? {} : { cacheUntrusted: run.cacheUntrusted }),
   });
   const status = await runPrepared(run, pinned);
   audit.write('info', {

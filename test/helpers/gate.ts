@@ -22,6 +22,7 @@ export interface GateWorld {
   root: string;
   config: string;
   log: string;
+  stateDir: string;
   readLog(): Record<string, unknown>[];
 }
 
@@ -42,13 +43,15 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
   mkdirSync(join(root, 'external'), { recursive: true });
   mkdirSync(join(root, 'internal'), { recursive: true });
   const log = join(dir, 'gate.log');
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
   const config = join(dir, 'zonegate.conf');
   const rules = options.rules ?? [
     { direction: 'upload', root, paths: ['external/**'], delete: true },
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
+    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, stateDir, sandbox: options.sandbox ?? 'auto' },
     keys: {
       ns1: {
         publicKey: options.publicKey ?? fakeEd25519PublicKey(),
@@ -64,6 +67,7 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
     root,
     config,
     log,
+    stateDir,
     readLog: () => {
       try {
         return readFileSync(log, 'utf8')
