@@ -5,8 +5,9 @@
 // Writes are synchronous: a record is on disk before rsync starts, and a failed write throws, so
 // the gate refuses rather than run unlogged.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { DeniedError } from '../shared/errors.js';
+import { ownershipProblem } from '../shared/trust.js';
 
 const LEVELS = { info: 30, warn: 40, error: 50 } as const;
 type Level = keyof typeof LEVELS;
@@ -16,18 +17,34 @@ export interface AuditLog {
   close(): void;
 }
 
+/** Escapes the characters some readers split lines at; they can only occur inside JSON strings. */
+export function escapeLineSeparators(json: string): string {
+  return json.replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function openAuditLog(file: string): AuditLog {
   let fd: number;
   try {
-    fd = openSync(file, 'a', 0o640);
+    // attack: gate.log replaced by a symlink (to a file the login account may write, or /dev/null)
+    // or a hard link: appending only, never following a link, to one plain file of our own.
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new DeniedError('log-unwritable', `cannot open the audit log ${file} (${code})`, { cause: error });
+    const why = code === 'ELOOP' ? 'it is a symlink' : code;
+    throw new DeniedError('log-unwritable', `cannot open the audit log ${file} (${why})`, { cause: error });
+  }
+  const stat = fstatSync(fd);
+  const problem = !stat.isFile() ? 'not a regular file' : stat.nlink !== 1 ? 'it has other hard links' : ownershipProblem(stat);
+  if (problem !== undefined) {
+    closeSync(fd);
+    throw new DeniedError('log-unwritable', `refusing the audit log ${file}: ${problem}`);
   }
   return {
     write(level, fields) {
-      // Client input only ever appears as JSON string values: JSON.stringify escapes it.
-      const line = `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), component: 'gate', ...fields })}\n`;
+      // Client input only ever appears as JSON string values: JSON.stringify escapes it, except
+      // U+2028, U+2029 and U+0085, which JSON allows raw but other tools take for line ends.
+      const json = JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), component: 'gate', ...fields });
+      const line = `${escapeLineSeparators(json)}\n`;
       try {
         writeSync(fd, line);
       } catch (error) {

@@ -4,6 +4,7 @@
 
 import { isClientAllowed } from '../shared/addresses.js';
 import { DeniedError } from '../shared/errors.js';
+import { isExpired } from '../shared/key-expiry.js';
 import type { KeyPolicy, Policy } from '../shared/policy/types.js';
 import { parseRsyncServerArgs, type RsyncRequest } from './rsync-args.js';
 import { decide, type Decision } from './rules.js';
@@ -21,6 +22,8 @@ export interface EvaluationInput {
   /** The client address; undefined skips the address check (only `zonegate check` may do that). */
   client: string | undefined;
   command: string | undefined;
+  /** The time to judge keys.*.expiry against (ms since the epoch); now if absent. */
+  now?: number;
 }
 
 export function findKey(policy: Policy, keyName: string): KeyPolicy {
@@ -31,6 +34,10 @@ export function findKey(policy: Policy, keyName: string): KeyPolicy {
 
 export function evaluate(policy: Policy, input: EvaluationInput): Evaluation {
   const key = findKey(policy, input.keyName);
+  // attack: an expired key still listed in a stale authorized_keys line without expiry-time=.
+  if (key.expiry !== undefined && isExpired(key.expiry, input.now ?? Date.now())) {
+    throw new DeniedError('key-expired', `key ${key.name} expired at ${key.expiry} (keys.${key.name}.expiry)`);
+  }
   // attack: a stolen key used from elsewhere when sshd's from= was lost from authorized_keys.
   if (input.client !== undefined && !isClientAllowed(input.client, key.from)) {
     throw new DeniedError('client-not-allowed', `client address ${input.client} is not allowed for key ${key.name}`);

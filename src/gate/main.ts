@@ -12,6 +12,7 @@ import { splitPublicKey } from '../shared/public-key.js';
 import { pinRoot } from './confine.js';
 import { randomHex } from '../shared/random-hex.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
 
@@ -20,6 +21,8 @@ export interface GateEnv {
   SSH_ORIGINAL_COMMAND?: string | undefined;
   SSH_CONNECTION?: string | undefined;
   SSH_CLIENT?: string | undefined;
+  /** SSH_ORIGINAL_COMMAND's raw bytes when they are not valid UTF-8 (see original-command.ts). */
+  originalCommandBytes?: Buffer | undefined;
 }
 
 interface Connection {
@@ -27,6 +30,8 @@ interface Connection {
   keyName: string;
   client: string | undefined;
   command: string | undefined;
+  /** The command's raw bytes, base64, when they are not valid UTF-8: logged beside the lossy text. */
+  commandBase64: string | undefined;
   started: bigint;
 }
 
@@ -66,6 +71,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     keyName: '',
     client: (env.SSH_CONNECTION ?? env.SSH_CLIENT)?.split(' ')[0],
     command: env.SSH_ORIGINAL_COMMAND,
+    commandBase64: env.originalCommandBytes?.toString('base64'),
     started: process.hrtime.bigint(),
   };
   let audit: AuditLog | undefined;
@@ -77,6 +83,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     }
     connection.keyName = args.key;
     const policy = loadPolicy(args.config);
+    checkGateDirectories(policy);
     audit = openAuditLog(policy.gate.log);
     return await serve(policy, audit, connection);
   } catch (error) {
@@ -115,6 +122,7 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
     ...describe(connection, evaluation, keyFingerprint),
     sandbox: run.sandboxed,
     argv: run.argv,
+    ...(run.cacheUntrusted === undefined ? {} : { cacheUntrusted: run.cacheUntrusted }),
   });
   const status = await runPrepared(run, pinned);
   audit.write('info', {
@@ -137,6 +145,7 @@ function describe(connection: Connection, evaluation: Evaluation, keyFingerprint
     ...(keyFingerprint === undefined ? {} : { fingerprint: keyFingerprint }),
     client: connection.client,
     command: connection.command,
+    ...(connection.commandBase64 === undefined ? {} : { commandBase64: connection.commandBase64 }),
     direction: request.direction,
     rule: { index: decision.ruleIndex, direction: decision.rule.direction, root: decision.rule.root },
     paths: decision.paths.map((path) => path.relative),
@@ -154,6 +163,7 @@ function refuse(error: unknown, connection: Connection, audit: AuditLog | undefi
     key: connection.keyName,
     client: connection.client,
     command: connection.command,
+    ...(connection.commandBase64 === undefined ? {} : { commandBase64: connection.commandBase64 }),
     reason,
     message: error instanceof Error ? error.message : String(error),
     ...(known?.details ?? {}),

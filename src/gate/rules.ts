@@ -1,10 +1,20 @@
 // RsyncRequest + key policy -> Decision. Pure: this is the lexical half of confinement (no `..`,
 // nothing outside the rule's root or its trees); confine.ts does the real-filesystem half.
 
+import { Buffer } from 'node:buffer';
 import picomatch from 'picomatch';
 import { DeniedError } from '../shared/errors.js';
 import type { KeyPolicy, Rule } from '../shared/policy/types.js';
 import type { RsyncRequest } from './rsync-args.js';
+
+/** Linux's PATH_MAX: the kernel refuses longer paths (ENAMETOOLONG), so rsync could not use one anyway. */
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * Deeper than any zone or backup tree needs. Matching tries every ancestor of a path (segments × length),
+ * so this bound, with MAX_PATH_BYTES, caps the work per path at 64 prefixes of at most 4 KB.
+ */
+export const MAX_PATH_SEGMENTS = 64;
 
 export interface RulePath {
   /** The path relative to the rule's root, normalized: '' is the root itself. */
@@ -71,8 +81,26 @@ const REASON_TEXT: Record<string, string> = {
 // "wrong direction" from a rule that was never meant for this request.
 const REASON_RANK = ['wrong-direction', 'delete-not-allowed', 'path-outside-root', 'path-not-allowed', 'path-dotdot'];
 
+/**
+ * attack: a 64 KB path of 32,000 segments cost 12 s of CPU in the prefix-by-prefix glob matching
+ * before it was refused. Oversized paths are refused before any rule or pattern sees them.
+ */
+function refuseOversizedPaths(paths: readonly string[]): void {
+  for (const path of paths) {
+    const bytes = Buffer.byteLength(path, 'utf8');
+    if (bytes > MAX_PATH_BYTES) {
+      throw new DeniedError('path-too-long', `a path is ${String(bytes)} bytes long; the limit is ${String(MAX_PATH_BYTES)}`);
+    }
+    const segments = path.split('/').length;
+    if (segments > MAX_PATH_SEGMENTS) {
+      throw new DeniedError('path-too-deep', `a path has ${String(segments)} segments; the limit is ${String(MAX_PATH_SEGMENTS)}`);
+    }
+  }
+}
+
 /** The first rule that allows the whole request, or a DeniedError saying why none does. */
 export function decide(request: RsyncRequest, key: KeyPolicy): Decision {
+  refuseOversizedPaths(request.paths);
   let best = 'wrong-direction';
   for (const [ruleIndex, rule] of key.rules.entries()) {
     const outcome = tryRule(request, rule);

@@ -2,12 +2,12 @@
 // installed rsync supports, the sandbox when the host allows it, then rsync itself.
 
 import { closeSync } from 'node:fs';
-import { dirname, join } from 'node:path/posix';
+import { join } from 'node:path/posix';
 import type { Policy } from '../shared/policy/types.js';
 import { confineToRealTree, type PinnedRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
 import { buildRsyncArgv } from './rsync-args.js';
-import { cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
+import { CAPABILITIES_CACHE, cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
 import { sandboxArgv, SANDBOX_TRANSFER_LOG, SANDBOX_TREE, shouldSandbox } from './sandbox.js';
 import { transferLogOptions } from '../zoneset/transfer-log.js';
 import { spawnRsync, type SpawnPlan } from './spawn-rsync.js';
@@ -16,6 +16,8 @@ export interface PreparedRun {
   plan: SpawnPlan;
   argv: string[];
   sandboxed: boolean;
+  /** Why the capabilities cache was ignored, for the decision record. */
+  cacheUntrusted?: string;
 }
 
 /** Values of path options, as root-relative paths, so they get the same real-filesystem check. */
@@ -27,7 +29,7 @@ function optionPaths(evaluation: Evaluation): string[] {
 /** `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards). */
 export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot, transferLog?: string): Promise<PreparedRun> {
   confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
-  const caps = await cachedRsyncCapabilities(policy.gate.rsync, join(dirname(policy.gate.log), '.rsync-capabilities.json'));
+  const { caps, untrusted } = await cachedRsyncCapabilities(policy.gate.rsync, join(policy.gate.stateDir, CAPABILITIES_CACHE));
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
   const direction = evaluation.request.direction;
   const hardening = hardeningOptions(caps, direction, sandboxed ? SANDBOX_TREE : pinned.realRoot);
@@ -46,7 +48,7 @@ export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned:
         extraFds: [pinned.fd],
       }
     : { file: policy.gate.rsync, args: argv, cwd: `/proc/${String(process.pid)}/fd/${String(pinned.fd)}`, extraFds: [] };
-  return { plan, argv, sandboxed };
+  return { plan, argv, sandboxed, ...(untrusted === undefined ? {} : { cacheUntrusted: untrusted }) };
 }
 
 export async function runPrepared(run: PreparedRun, pinned: PinnedRoot): Promise<number> {

@@ -49,6 +49,7 @@ export async function serveZoneSetUpload(
       recovered: push.recovered.length > 0 ? push.recovered : undefined,
       sandbox: run.sandboxed,
       argv: run.argv,
+      ...(run.cacheUntrusted === undefined ? {} : { cacheUntrusted: run.cacheUntrusted }),
     });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {

@@ -3,6 +3,10 @@
 // no dependency (a YAML parser costs about as much as Node's whole start). We parse it ourselves,
 // rather than strip comments and call JSON.parse, so that every error and every validation message
 // can name the line and column it is about.
+//
+// Objects are built without a prototype and the member names `__proto__`, `constructor` and
+// `prototype` are refused: with a plain `{}`, `"__proto__": {"gate": {"sandbox": "off"}}` became the
+// object's prototype, so a setting the validator never saw as a member still answered lookups.
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -27,6 +31,12 @@ export class JsoncSyntaxError extends Error {
 }
 
 /** Appends a property or index to a JSON path the way error messages print it. */
+/** Member names that reach or replace an object's prototype in JavaScript; no setting is called that. */
+const FORBIDDEN_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Nesting deeper than any config needs; past it we refuse instead of exhausting the stack. */
+export const MAX_DEPTH = 64;
+
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${String(key)}]`;
   const plain = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key);
@@ -43,6 +53,7 @@ export function parseJsonc(text: string): ParsedJsonc {
 class Parser {
   readonly positions = new Map<string, Position>();
   private index = 0;
+  private depth = 0;
   private readonly lineStarts: number[] = [0];
 
   constructor(private readonly text: string) {
@@ -63,8 +74,13 @@ class Parser {
     // admin looks for "the setting"; array items and the document at the value itself.
     if (!this.positions.has(path)) this.positions.set(path, this.position());
     const char = this.text[this.index];
-    if (char === '{') return this.parseObject(path);
-    if (char === '[') return this.parseArray(path);
+    if (char === '{' || char === '[') {
+      if (this.depth >= MAX_DEPTH) this.fail(`nested deeper than ${String(MAX_DEPTH)} levels`);
+      this.depth++;
+      const value = char === '{' ? this.parseObject(path) : this.parseArray(path);
+      this.depth--;
+      return value;
+    }
     if (char === '"') return this.parseString();
     if (char === undefined) this.fail('unexpected end of file');
     const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(this.text.slice(this.index, this.index + 64));
@@ -77,13 +93,15 @@ class Parser {
   }
 
   private parseObject(path: string): JsonValue {
-    const result: Record<string, JsonValue> = {};
+    const result = Object.create(null) as Record<string, JsonValue>;
     this.index++;
     this.skipBlank();
     while (this.text[this.index] !== '}') {
       if (this.text[this.index] !== '"') this.fail(`expected a quoted property name, found ${describe(this.text[this.index])}`);
       const keyPosition = this.position();
       const key = this.parseString();
+      if (FORBIDDEN_NAMES.has(key))
+        this.failAt(keyPosition, `property name "${key}" is not allowed (it would reach the object's prototype)`);
       if (Object.hasOwn(result, key)) this.failAt(keyPosition, `duplicate property "${key}"`);
       this.positions.set(childPath(path, key), keyPosition);
       this.skipBlank();

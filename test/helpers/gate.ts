@@ -22,6 +22,7 @@ export interface GateWorld {
   root: string;
   config: string;
   log: string;
+  stateDir: string;
   readLog(): Record<string, unknown>[];
 }
 
@@ -31,6 +32,8 @@ export interface WorldOptions {
   rules?: unknown[];
   from?: string[];
   publicKey?: string;
+  /** keys.ns1.expiry */
+  expiry?: string;
 }
 
 /** A temp dir with a zone root, a config for key "ns1" and an audit log path. */
@@ -40,14 +43,23 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
   mkdirSync(join(root, 'external'), { recursive: true });
   mkdirSync(join(root, 'internal'), { recursive: true });
   const log = join(dir, 'gate.log');
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
   const config = join(dir, 'zonegate.conf');
   const rules = options.rules ?? [
     { direction: 'upload', root, paths: ['external/**'], delete: true },
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
-    keys: { ns1: { publicKey: options.publicKey ?? fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
+    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, stateDir, sandbox: options.sandbox ?? 'auto' },
+    keys: {
+      ns1: {
+        publicKey: options.publicKey ?? fakeEd25519PublicKey(),
+        from: options.from ?? ['127.0.0.1'],
+        ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
+        rules,
+      },
+    },
   };
   writeFileSync(config, `// written by the test\n${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
   return {
@@ -55,6 +67,7 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
     root,
     config,
     log,
+    stateDir,
     readLog: () => {
       try {
         return readFileSync(log, 'utf8')

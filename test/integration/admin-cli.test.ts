@@ -245,6 +245,29 @@ describe('zonegate doctor', () => {
     expect(bad.exitCode).toBe(1);
   });
 
+  it('checks the gate state directory, fills the capabilities cache as root, and fails a group-writable one', async () => {
+    const dir = fresh();
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o755 });
+    mkdirSync(join(dir, 'log'));
+    mkdirSync(join(dir, 'state'), { mode: 0o755 });
+    const gate = { log: join(dir, 'log', 'gate.log'), stateDir: join(dir, 'state'), sandbox: 'auto' };
+    const config = secondaryConfig(dir, twoKeys, { gate });
+    const file = join(home, '.ssh', 'authorized_keys');
+    writeFileSync(file, '', { mode: 0o600 });
+    expect((await zonegate(['authorized-keys', '--config', config, '--install', file])).exitCode).toBe(0);
+    const good = await zonegate(['doctor', '--config', config, '--authorized-keys', file]);
+    expect(good.stdout).toMatch(/^\[ ok \] gate log and state directories$/m);
+    expect(good.stdout).toMatch(/^\[ ok \] rsync capabilities cached in .*\/state\/rsync-capabilities\.json$/m);
+    expect(JSON.parse(readFileSync(join(dir, 'state', 'rsync-capabilities.json'), 'utf8'))).toMatchObject({ caps: { dropD: true } });
+
+    // Attack: a state directory others can write lets them plant a cache that turns hardening off.
+    chmodSync(join(dir, 'state'), 0o777);
+    const bad = await zonegate(['doctor', '--config', config, '--authorized-keys', file]);
+    expect(bad.stdout).toMatch(/^\[FAIL\] gate log and state directories\n.*gate\.stateDir: .* is writable by group or others/m);
+    expect(bad.exitCode).toBe(1);
+  });
+
   it('fails on an invalid config, naming the field', async () => {
     const dir = fresh();
     const config = secondaryConfig(dir, { ns1: { publicKey: KEY_A, from: ['ns1.example.net'], rules } });

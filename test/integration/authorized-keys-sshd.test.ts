@@ -78,7 +78,7 @@ describe('rendered authorized_keys under a real sshd', () => {
     // Control: the same line with a future date lets the key in, so the date is what refused it.
     const original = readFileSync(sshd.authorizedKeys, 'utf8');
     try {
-      writeFileSync(sshd.authorizedKeys, original.replace('expiry-time="20200101"', 'expiry-time="20991231"'));
+      writeFileSync(sshd.authorizedKeys, original.replace('expiry-time="20200101"', 'expiry-time="20991231Z"'));
       const later = await sshd.ssh(expired.privateKey, [target(), 'true']);
       expect(later.exitCode).toBe(0);
       expect(parse(later.stdout)['argv']).toEqual(['--config', config, '--key', 'old']);

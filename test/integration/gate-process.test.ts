@@ -73,6 +73,8 @@ describe('gate process (fake rsync)', () => {
     ['a shell metacharacter', `${UPLOAD};id`, {}, 65, 'shell-metachar'],
     // attack: a path outside the tree.
     ['a path outside the tree', 'rsync --server -logDtpre.iLsfxCIvu . /etc/', {}, 77, 'path-outside-root'],
+    // attack: a 60 KB path whose prefix-by-prefix glob matching cost seconds of CPU per connection.
+    ['a 60 KB path', `rsync --server -logDtpre.iLsfxCIvu . external/${'a/'.repeat(30_000)}`, {}, 77, 'path-too-long'],
     // attack: a key name that is not configured.
     ['an unknown key', UPLOAD, { key: 'nobody' }, 77, 'unknown-key'],
     // attack: a stolen key used from another address.
@@ -84,6 +86,19 @@ describe('gate process (fake rsync)', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^zonegate: denied: [^\n]+ \(ref [0-9a-f]{6}\)\n$/);
     expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason })]);
+  });
+
+  it('refuses an expired key with key-expired (77) even though sshd let it in, and runs nothing', () => {
+    // attack: a stale authorized_keys line without expiry-time= keeps an expired key working.
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off', expiry: '20200101' });
+    const run = runGateProcess(world, UPLOAD);
+    expect(run.status).toBe(77);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^zonegate: denied: key ns1 expired at 20200101 /);
+    expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason: 'key-expired' })]);
+    // Control: the same world with a future expiry runs rsync.
+    const later = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off', expiry: '20991231Z' });
+    expect(runGateProcess(later, UPLOAD).status).toBe(0);
   });
 
   it('refuses with exit 78 when the config is invalid, and runs nothing', () => {

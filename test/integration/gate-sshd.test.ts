@@ -1,6 +1,6 @@
 // The gate behind a real OpenSSH sshd (loopback port, temp dir) with the real ssh and rsync
 // clients: what an admin deploys, end to end.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -128,6 +128,26 @@ describe('the gate behind a real sshd', () => {
     expect(pull.stderr).toContain('resolves outside the allowed tree');
     expect(world.readLog().at(-1)).toMatchObject({ verdict: 'deny', reason: 'symlink-escape' });
     expect(readdirSync(back)).toEqual([]);
+  });
+
+  it('refuses an expired key itself when a stale authorized_keys line lacks expiry-time=', async () => {
+    // attack: a retired key whose authorized_keys line predates its expiry (no expiry-time=) keeps pushing.
+    const retired = await makeKeyPair(sshd.dir, 'retired');
+    const old = makeWorld({ publicKey: retired.line, sandbox: 'auto', expiry: '20200101Z' });
+    const command = `${process.execPath} ${GATE} --config ${old.config} --key ns1`;
+    appendFileSync(sshd.authorizedKeys, `restrict,from="127.0.0.1",command="${command}" ${retired.line}\n`);
+    const source = tree({ 'db.example.com': '@ SOA ns1 host 2026112301 1 2 3 4\n' });
+    const before = read(old.root);
+    const rsh = ['ssh', ...sshd.sshOptions(retired.privateKey)].join(' ');
+    const run = await execa('rsync', ['-e', rsh, '-a', `${source}/`, remote('external/')], {
+      reject: false,
+      env: { PATH: '/usr/bin:/bin' },
+      timeout: 30_000,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toMatch(/zonegate: denied: key ns1 expired at 20200101Z .*\(ref [0-9a-f]{6}\)/);
+    expect(read(old.root)).toEqual(before);
+    expect(old.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason: 'key-expired' })]);
   });
 
   it('refuses the key from an address outside from= (sshd) ', async () => {

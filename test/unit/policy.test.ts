@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +45,13 @@ describe('parsePolicy', () => {
   },
 }`;
     const policy = parsePolicy(text, 'zonegate.conf');
-    expect(policy.gate).toEqual({ rsync: '/usr/bin/rsync', bwrap: '/usr/bin/bwrap', log: '/var/log/zonegate/gate.log', sandbox: 'auto' });
+    expect(policy.gate).toEqual({
+      rsync: '/usr/bin/rsync',
+      bwrap: '/usr/bin/bwrap',
+      log: '/var/log/zonegate/gate.log',
+      sandbox: 'auto',
+      stateDir: '/var/lib/zonegate/gate',
+    });
     expect(policy.keys.get('ns1')?.rules[0]).toEqual({ direction: 'upload', root: '/srv/zones', paths: ['external/**'], delete: true });
     expect(policy.keys.get('ns1')?.from).toEqual(['192.0.2.1', '2001:db8::/64']);
   });
@@ -93,6 +99,7 @@ describe('parsePolicy', () => {
     ],
     ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
     ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
+    ['an expiry that is not a real date', { expiry: '20270231' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
   ])('refuses %s and names the field', (_name, key, expected) => {
     const text = config(key);
     expect(messageOf(text)).toMatch(expected);
@@ -102,6 +109,23 @@ describe('parsePolicy', () => {
   it('refuses a key name with a quote or newline', () => {
     expect(messageOf(JSON.stringify({ keys: { 'a"b': {} } }))).toMatch(/key names are/);
     expect(messageOf(JSON.stringify({ keys: { 'a\nb': {} } }))).toMatch(/key names are/);
+  });
+
+  // attack: the log or state directory inside a rule's root: the key downloads the capabilities cache,
+  // flips it (hardening off) and uploads it back with an empty gate.log.
+  it.each([
+    ['the log directory', { log: '/srv/zones/external/gate.log' }, 'gate.log', '/srv/zones/external'],
+    ['the log directory at the root itself', { log: '/srv/zones/gate.log' }, 'gate.log', '/srv/zones'],
+    ['the state directory', { stateDir: '/srv/zones/.state' }, 'gate.stateDir', '/srv/zones/.state'],
+  ])('refuses %s inside a rule root, naming the setting', (_name, gate, setting, dir) => {
+    const refused = outcome(() => parsePolicy(config({}, { gate }), 'zonegate.conf'));
+    expect(refused).toMatchObject({ kind: 'refused', reason: 'config-invalid', exitCode: 78 });
+    expect(refused.kind === 'refused' && refused.message).toContain(`${setting}: ${dir} lies inside keys.ns1.rules[0].root (/srv/zones)`);
+  });
+
+  it('accepts log and state directories beside a rule root with a common prefix', () => {
+    const policy = parsePolicy(config({}, { gate: { log: '/srv/zones-log/gate.log', stateDir: '/srv/zones-state' } }), 'x');
+    expect(policy.gate).toMatchObject({ log: '/srv/zones-log/gate.log', stateDir: '/srv/zones-state' });
   });
 
   it('refuses a bad sandbox mode', () => {
@@ -127,6 +151,48 @@ describe('loadPolicy', () => {
     writeFileSync(file, config({}));
     chmodSync(file, mode);
     expect(outcome(() => loadPolicy(file))).toMatchObject({ kind: 'refused', reason, exitCode: 78 });
+  });
+
+  // attack: the config file is safe, but a directory above it lets another account swap it (sshd's
+  // StrictModes refuses authorized_keys for the same reason).
+  it.each([
+    [
+      'group-writable',
+      (sub: string) => {
+        chmodSync(sub, 0o775);
+      },
+    ],
+    [
+      'world-writable without the sticky bit',
+      (sub: string) => {
+        chmodSync(sub, 0o757);
+      },
+    ],
+    [
+      'owned by another user',
+      (sub: string) => {
+        chownSync(sub, 65534, 65534);
+      },
+    ],
+  ])('refuses a config whose parent directory is %s', (name, spoil) => {
+    const sub = join(dir, name.replace(/\W+/g, '-'));
+    mkdirSync(join(sub, 'inner'), { recursive: true, mode: 0o755 });
+    const file = join(sub, 'inner', 'zonegate.conf');
+    writeFileSync(file, config({}), { mode: 0o600 });
+    expect(loadPolicy(file).keys.size).toBe(1);
+    spoil(sub);
+    const refused = outcome(() => loadPolicy(file));
+    expect(refused).toMatchObject({ kind: 'refused', reason: 'config-unsafe', exitCode: 78 });
+    expect(refused.kind === 'refused' && refused.message).toContain(`its directory ${sub} is`);
+  });
+
+  it('checks the real directories of a symlinked config', () => {
+    const loose = join(dir, 'loose');
+    mkdirSync(loose, { mode: 0o777 });
+    chmodSync(loose, 0o777);
+    writeFileSync(join(loose, 'real.conf'), config({}), { mode: 0o600 });
+    symlinkSync(join(loose, 'real.conf'), join(dir, 'link.conf'));
+    expect(outcome(() => loadPolicy(join(dir, 'link.conf')))).toMatchObject({ kind: 'refused', reason: 'config-unsafe' });
   });
 
   it('says config-missing for a missing file', () => {

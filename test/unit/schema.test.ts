@@ -60,7 +60,7 @@ describe('the JSON Schema', () => {
     [
       'a full secondary',
       {
-        gate: { rsync: '/usr/bin/rsync', log: '/var/log/zonegate/gate.log', sandbox: 'required' },
+        gate: { rsync: '/usr/bin/rsync', log: '/var/log/zonegate/gate.log', stateDir: '/var/lib/zonegate/gate', sandbox: 'required' },
         keys: { ns1: { ...key, expiry: '20301231' } },
       },
     ],

@@ -42,6 +42,7 @@ interface DecisionRecord {
   key?: unknown;
   client?: unknown;
   command?: unknown;
+  commandBase64?: unknown;
   verdict?: unknown;
   reason?: unknown;
 }
@@ -74,7 +75,7 @@ export function replayLog(policy: Policy, logFile: string): ReplayReport {
     const after = checkRequest(policy, {
       key: record.key,
       client: typeof record.client === 'string' ? record.client : undefined,
-      command: typeof record.command === 'string' ? record.command : undefined,
+      command: replayedCommand(record),
     });
     const before = record.verdict === 'allow' ? 'allow' : `deny (${reason ?? 'unknown'})`;
     const now = after.verdict === 'allow' ? 'allow' : `deny (${after.reason})`;
@@ -92,4 +93,13 @@ export function renderReplayText(report: ReplayReport): string {
     `${String(report.replayed)} requests replayed, ${String(report.changes.length)} would change, ${String(report.skipped)} not replayable (decided at run time)`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The command as the gate saw it: from the exact bytes when the gate logged them (not valid UTF-8),
+ * decoded the way Node decoded the gate's environment, else the logged text.
+ */
+function replayedCommand(record: DecisionRecord): string | undefined {
+  if (typeof record.commandBase64 === 'string') return Buffer.from(record.commandBase64, 'base64').toString('utf8');
+  return typeof record.command === 'string' ? record.command : undefined;
 }

@@ -11,6 +11,7 @@ import { checkAuthorizedKeys } from '../keys/authorized-keys-install.js';
 import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
 import { targetItems } from './targets.js';
+import { gateStateItems } from './gate-state.js';
 
 export interface DoctorOptions {
   config: string;
@@ -214,6 +215,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
     const sshdT = await execa('sshd', ['-T'], { reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     items.push(judge.judgeSshdEnvironment(sshdT.exitCode === 0 ? sshdT.stdout : undefined));
     items.push(await logItem(policy, who));
+    items.push(...(await gateStateItems(policy, who)));
   }
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));
   return items;

@@ -6,6 +6,7 @@
 
 import { ConfigError } from '../../shared/errors.js';
 import { childPath } from '../../shared/jsonc.js';
+import { expiryInstant } from '../../shared/key-expiry.js';
 import { validateAddressList } from '../../shared/addresses.js';
 import { splitPublicKey, validatePublicKey } from '../../shared/public-key.js';
 import { KEY_NAME_PATTERN, SAFE_PATH_PATTERN, type KeyPolicy } from '../../shared/policy/types.js';
@@ -21,7 +22,6 @@ export interface GateCommand {
 
 /** Only address characters: no quote, comma-injection or hostname pattern can get through. */
 const ADDRESS_CHARS = /^[0-9A-Fa-f.:/]+$/;
-const EXPIRY_PATTERN = /^\d{8}(\d{4}(\d{2})?)?$/;
 
 function unsafe(path: string, message: string): never {
   throw new ConfigError('unsafe-value', `${path}: ${message}`, { details: { path } });
@@ -67,8 +67,11 @@ export function renderKeyMaterial(key: KeyPolicy): string {
 export function renderAuthorizedKeysLine(key: KeyPolicy, command: GateCommand): string {
   const options = [RESTRICT_OPTIONS, renderFromOption(key)];
   if (key.expiry !== undefined) {
-    if (!EXPIRY_PATTERN.test(key.expiry))
-      unsafe(`${childPath('keys', key.name)}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS');
+    if (expiryInstant(key.expiry) === undefined)
+      unsafe(
+        `${childPath('keys', key.name)}.expiry`,
+        'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, a real date, optionally with a Z suffix (UTC)',
+      );
     options.push(`expiry-time="${key.expiry}"`);
   }
   const material = renderKeyMaterial(key);

@@ -3,6 +3,7 @@
 // stderr carries ssh's and rsync's errors and the gate's `zonegate:` replies.
 
 import { spawn } from 'node:child_process';
+import { MAX_STREAM_CHARS, sanitizeRemoteText } from './remote-text.js';
 
 export interface AttemptResult {
   status: number | undefined;
@@ -74,8 +75,9 @@ export function runAttempt(argv: readonly string[], deadlineMs: number, env: Rec
         signal: signal ?? undefined,
         timedOut,
         error,
-        stdout,
-        stderr,
+        // Everything downstream (run log, status, mail, Nagios) sees only the cleaned text.
+        stdout: sanitizeRemoteText(stdout, { maxChars: MAX_STREAM_CHARS }),
+        stderr: sanitizeRemoteText(stderr, { maxChars: MAX_STREAM_CHARS }),
         durationMs: Date.now() - started,
       });
     });

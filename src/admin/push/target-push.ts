@@ -4,6 +4,7 @@
 
 import type { Target } from '../../shared/policy/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
+import { MAX_REASON_CHARS, sanitizeRemoteText } from './remote-text.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
@@ -51,7 +52,13 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   });
   const { log } = options;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
-    const done: TargetOutcome = { target: target.name, durationMs: Date.now() - started, ...outcome };
+    const done: TargetOutcome = {
+      target: target.name,
+      durationMs: Date.now() - started,
+      ...outcome,
+      // The reason quotes the secondary's replies: one line, no `|`, bounded, before it is stored.
+      reason: sanitizeRemoteText(outcome.reason, { maxChars: MAX_REASON_CHARS, oneLine: true }),
+    };
     log.line(
       `${target.name}: ${done.kind}${done.status === undefined ? '' : ` (exit ${String(done.status)})`} after ${String(done.attempts)} attempt(s), ${String(done.durationMs)} ms: ${done.reason}`,
     );
@@ -61,8 +68,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   for (let attempt = 1; ; attempt++) {
     options.onPhase(target.name, { kind: 'running', attempt });
     log.line(`${target.name}: attempt ${String(attempt)}: ${argv.join(' ')}`);
-    const raw = await runAttempt(argv, deadline, options.env);
-    const result = { ...raw, stderr: raw.stderr.replace(/\r/g, '') };
+    const result = await runAttempt(argv, deadline, options.env);
     log.block(`${target.name} rsync| `, result.stdout);
     log.block(`${target.name} stderr| `, result.stderr);
     if (result.timedOut) {

@@ -8,6 +8,7 @@ export const GATE_DEFAULTS: GateSettings = {
   bwrap: '/usr/bin/bwrap',
   log: '/var/log/zonegate/gate.log',
   sandbox: 'auto',
+  stateDir: '/var/lib/zonegate/gate',
 };
 
 /** rsync options a target may add; everything else is refused (the gate refuses more anyway). */

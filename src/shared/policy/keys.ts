@@ -2,6 +2,7 @@
 
 import { validateAddressList } from '../addresses.js';
 import { childPath, type JsonValue } from '../jsonc.js';
+import { expiryInstant } from '../key-expiry.js';
 import { validatePublicKey } from '../public-key.js';
 import { KEY_NAME_PATTERN, type KeyPolicy, type Rule } from './types.js';
 import type { Validator } from './validator.js';
@@ -28,8 +29,11 @@ export function validateKey(v: Validator, name: string, raw: JsonValue): KeyPoli
   };
   if (key['expiry'] !== undefined) {
     const expiry = v.string(key['expiry'], `${path}.expiry`);
-    if (!/^\d{8}(\d{4}(\d{2})?)?$/.test(expiry))
-      v.fail(`${path}.expiry`, 'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS (as sshd expiry-time= takes it)');
+    if (expiryInstant(expiry) === undefined)
+      v.fail(
+        `${path}.expiry`,
+        'must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, a real date in the system time zone or in UTC with a Z suffix (as sshd expiry-time= takes it)',
+      );
     result.expiry = expiry;
   }
   return result;

@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { JsoncSyntaxError, parseJsonc } from '../jsonc.js';
+import { parentDirectoryProblem } from '../trust.js';
 import type { Policy } from './types.js';
 import { validatePolicy } from './validate.js';
 import { where } from './validator.js';
@@ -26,6 +27,15 @@ export function loadPolicy(file: string): Policy {
     const uid = process.getuid?.() ?? 0;
     if (stat.uid !== 0 && stat.uid !== uid) {
       throw new ConfigError('config-unsafe', `${file}: owned by uid ${String(stat.uid)}, not root or the running user`);
+    }
+    // Whoever can write a directory above the config can swap the file itself, so each one up to /
+    // is checked the way sshd's StrictModes checks authorized_keys.
+    const parent = parentDirectoryProblem(file);
+    if (parent !== undefined) {
+      throw new ConfigError(
+        'config-unsafe',
+        `${file}: its directory ${parent.dir} is ${parent.problem}; every directory above the config must be owned by root or the running user and not writable by group or others`,
+      );
     }
     text = readFileSync(fd, 'utf8');
   } catch (error) {

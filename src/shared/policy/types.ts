@@ -58,6 +58,8 @@ export interface GateSettings {
   bwrap: string;
   log: string;
   sandbox: SandboxMode;
+  /** Root-owned directory for the gate's caches (the rsync-capabilities probe); never inside a rule's root. */
+  stateDir: string;
 }
 
 /** A secondary that this host (a primary) pushes to. */

@@ -1,7 +1,9 @@
 // validatePolicy(): the top level and the gate section; each other section has its own module.
 // It copies only known fields, so nothing unknown reaches the gate.
 
+import { dirname } from 'node:path';
 import { childPath, type JsonValue, type Position } from '../jsonc.js';
+import { isInside } from '../trust.js';
 import { GATE_DEFAULTS } from './defaults.js';
 import { validateKey } from './keys.js';
 import { validatePush } from './push.js';
@@ -22,15 +24,41 @@ export function validatePolicy(value: JsonValue, source: string, positions: Map<
   for (const [name, raw] of Object.entries(v.map(top['targets'], 'targets'))) {
     targets.set(name, validateTarget(v, name, raw, childPath('targets', name)));
   }
-  return { source, gate: validateGate(v, top['gate']), keys, targets, push: validatePush(v, top['push']) };
+  const gate = validateGate(v, top['gate']);
+  refuseGateDirsInsideRoots(v, gate, keys);
+  return { source, gate, keys, targets, push: validatePush(v, top['push']) };
+}
+
+/**
+ * attack: a log or state directory inside a rule's root lets the key download the capabilities cache,
+ * flip it (hardening off) and upload it with an empty gate.log. The gate repeats this check on the
+ * real paths (symlinks resolved) before it trusts either directory.
+ */
+function refuseGateDirsInsideRoots(v: Validator, gate: GateSettings, keys: Map<string, KeyPolicy>): void {
+  const dirs = [
+    { setting: 'gate.log', dir: dirname(gate.log) },
+    { setting: 'gate.stateDir', dir: gate.stateDir },
+  ];
+  for (const key of keys.values()) {
+    for (const [index, rule] of key.rules.entries()) {
+      for (const { setting, dir } of dirs) {
+        if (isInside(dir, rule.root))
+          v.fail(
+            setting,
+            `${dir} lies inside ${childPath('keys', key.name)}.rules[${String(index)}].root (${rule.root}): that key could rewrite it`,
+          );
+      }
+    }
+  }
 }
 
 function validateGate(v: Validator, raw: JsonValue | undefined): GateSettings {
-  const gate = raw === undefined ? {} : v.object(raw, 'gate', ['rsync', 'bwrap', 'log', 'sandbox']);
+  const gate = raw === undefined ? {} : v.object(raw, 'gate', ['rsync', 'bwrap', 'log', 'sandbox', 'stateDir']);
   return {
     rsync: v.absolutePath(gate['rsync'], 'gate.rsync', GATE_DEFAULTS.rsync),
     bwrap: v.absolutePath(gate['bwrap'], 'gate.bwrap', GATE_DEFAULTS.bwrap),
     log: v.absolutePath(gate['log'], 'gate.log', GATE_DEFAULTS.log),
     sandbox: v.oneOf(gate['sandbox'], 'gate.sandbox', ['required', 'auto', 'off'] as const, GATE_DEFAULTS.sandbox),
+    stateDir: v.absolutePath(gate['stateDir'], 'gate.stateDir', GATE_DEFAULTS.stateDir),
   };
 }
