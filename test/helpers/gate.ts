@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fakeEd25519PublicKey } from './keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 
 export const PROJECT = resolve(import.meta.dirname, '../..');
 export const GATE = join(PROJECT, 'bin/gate.cjs');

@@ -11,8 +11,8 @@ import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-
 import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
 import { loadPolicy } from '../../src/shared/policy/load.js';
 import { ROOT } from './admin-cli.js';
-import { makeKeyPair, startSshd, type Sshd } from './sshd.js';
-import { requireTool } from './tools.js';
+import { makeKeyPair, startSshd, type Sshd } from '../lab/sshd.js';
+import { requireTool } from '../lab/tools.js';
 
 /** The real gate entry; ZONEGATE_TEST_GATE_ENTRY may name another build of it (e.g. while bin/ is being reworked). */
 const GATE_ENTRY = process.env['ZONEGATE_TEST_GATE_ENTRY'] ?? `${ROOT}/bin/gate.cjs`;

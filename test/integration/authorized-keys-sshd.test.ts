@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../helpers/sshd.js';
+import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../lab/sshd.js';
 import { ROOT } from '../helpers/admin-cli.js';
 import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
 import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';

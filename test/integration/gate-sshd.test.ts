@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE, makeWorld, requireProgram, type GateWorld } from '../helpers/gate.js';
-import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../helpers/sshd.js';
+import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../lab/sshd.js';
 
 let sshd: Sshd;
 let key: KeyPair;

@@ -14,8 +14,8 @@ import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-inst
 import { generateKeyPair } from '../../src/admin/keys/keygen.js';
 import { loadPolicy } from '../../src/shared/policy/load.js';
 import { ROOT, run, zonegate, type RunResult } from '../helpers/admin-cli.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { requireTool } from '../helpers/tools.js';
+import { startSshd, type Sshd } from '../lab/sshd.js';
+import { requireTool } from '../lab/tools.js';
 
 let sshd: Sshd;
 let dir: string;

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { run, type RunResult } from './admin-cli.js';
+import { run, type RunResult } from '../helpers/admin-cli.js';
 import { requireTool } from './tools.js';
 
 export const SSHD = '/usr/sbin/sshd';
