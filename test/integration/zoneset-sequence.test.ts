@@ -23,7 +23,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
 import { fakeEd25519PublicKey } from '../lab/keys.js';
-import { soaZone } from '../lab/named.js';
+import { soaZone } from '../lab/zones.js';
 
 let base: string;
 let root: string;

@@ -1,33 +1,51 @@
 // A real OpenSSH sshd on a free loopback port, run from a temp dir: its own host key, its own
 // sshd_config, AuthorizedKeysFile inside the temp dir. The client helpers pin the host key through a
 // known_hosts file written from the generated key, so StrictHostKeyChecking=yes really checks it.
+// planSshd() picks the port and writes the files without starting (the demo shows its config first);
+// startSshd() plans and starts, again with fresh ports while another process took the port first.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { run, type RunResult } from '../helpers/admin-cli.js';
-import { requireTool } from './tools.js';
+import { makeKeyPair, type KeyPair } from './keys.js';
+import { freePort, LOOPBACK, PortTakenError, retryOnPortTaken } from './ports.js';
+import { run, type RunResult } from './run.js';
+import { processScope, type Scope } from './scope.js';
+import { requireTool, RSYNC, SSH, SSHD } from './tools.js';
 
-export const SSHD = '/usr/sbin/sshd';
-export const SSH = '/usr/bin/ssh';
-export const SSH_KEYGEN = '/usr/bin/ssh-keygen';
-export const RSYNC = '/usr/bin/rsync';
+export interface SshdOptions {
+  scope?: Scope;
+  /** Where the temp dir goes (default the OS temp dir). */
+  parent?: string;
+  /** Default forced-commands-only: what we recommend for a root-owned secondary. */
+  permitRootLogin?: string;
+  /**
+   * Lines after the common ones. Default: everything the key line must switch off is allowed here,
+   * so a refusal proves the line did it, and LogLevel VERBOSE for asserting on sshd's reasons.
+   */
+  extraConfig?: readonly string[];
+}
 
-export interface KeyPair {
-  privateKey: string;
-  publicKey: string;
-  /** The .pub line. */
-  line: string;
+const TEST_CONFIG = ['AllowTcpForwarding yes', 'AllowAgentForwarding yes', 'PermitTTY yes', 'PermitUserRC yes', 'LogLevel VERBOSE'];
+
+export interface SshdPlan {
+  dir: string;
+  port: number;
+  hostKey: KeyPair;
+  authorizedKeys: string;
+  knownHosts: string;
+  config: string;
+  start(): Promise<Sshd>;
 }
 
 export interface Sshd {
   dir: string;
   port: number;
+  pid: number;
   user: string;
+  hostKey: KeyPair;
   authorizedKeys: string;
   knownHosts: string;
   /** Everything sshd wrote to stderr so far (-e), for asserting on its reasons. */
@@ -40,128 +58,70 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-export async function makeKeyPair(dir: string, name: string, comment = `${name}@test`): Promise<KeyPair> {
-  requireTool(SSH_KEYGEN, 'openssh-client');
-  const privateKey = join(dir, name);
-  await execa(SSH_KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKey]);
-  const publicKey = `${privateKey}.pub`;
-  return { privateKey, publicKey, line: readFileSync(publicKey, 'utf8').trim() };
-}
-
-function listenOnce(port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(bound);
-      });
-    });
-  });
-}
-
-/** A port free on both loopback addresses sshd listens on (another test may hold it on .2 only). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await listenOnce(0, '127.0.0.1');
-    if (
-      await listenOnce(port, '127.0.0.2').then(
-        () => true,
-        () => false,
-      )
-    )
-      return port;
-  }
-}
-
-function waitForListening(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`));
-    }, timeoutMs);
-    const check = (): void => {
-      if (/Address already in use/.test(output())) {
-        clearTimeout(timer);
-        reject(new Error(`sshd could not bind its port:\n${output()}`));
-      } else if (/Server listening on 127\.0\.0\.2/.test(output()) && /Server listening on 127\.0\.0\.1/.test(output())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stderr?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sshd exited with ${String(code)} before listening:\n${output()}`));
-    });
-  });
-}
-
-export async function startSshd(): Promise<Sshd> {
+export async function planSshd(options: SshdOptions = {}): Promise<SshdPlan> {
   requireTool(SSHD, 'openssh-server');
   requireTool(SSH, 'openssh-client');
   requireTool(RSYNC, 'rsync');
-  // sshd insists on its privilege-separation directory even with -D; creating it is what the
-  // openssh-server package's service unit does too.
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = await mkdtemp(join(tmpdir(), 'zonegate-sshd-'));
-  const host = await makeKeyPair(dir, 'host_ed25519', 'host');
-  // Ports are picked free, then bound by sshd: another process can take one in between, so retry.
-  let port = 0;
-  let child: ChildProcess | undefined;
-  let stderr = '';
-  const user = userInfo().username;
+  const scope = options.scope ?? processScope;
+  const dir = scope.tempDir('zonegate-sshd-', options.parent);
+  const hostKey = await makeKeyPair(dir, 'host_ed25519', 'host');
+  const port = await freePort();
   const authorizedKeys = join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, '', { mode: 0o600 });
   const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${String(port)} ${hostKey.line.split(' ').slice(0, 2).join(' ')}\n`);
+  const extra = options.extraConfig ?? TEST_CONFIG;
   const config = join(dir, 'sshd_config');
-  for (let attempt = 1; child === undefined; attempt++) {
-    port = await freePort();
-    writeFileSync(knownHosts, `[127.0.0.1]:${String(port)} ${host.line.split(' ').slice(0, 2).join(' ')}\n`);
-    writeFileSync(
-      config,
-      [
-        `Port ${String(port)}`,
-        'ListenAddress 127.0.0.1',
-        'ListenAddress 127.0.0.2',
-        `HostKey ${host.privateKey}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${authorizedKeys}`,
-        'StrictModes no',
-        'UsePAM no',
-        // What we recommend for a root-owned secondary: keys only, and only with a forced command.
-        'PermitRootLogin forced-commands-only',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        // Everything the key line must switch off is allowed here, so a refusal proves the line did it.
-        'AllowTcpForwarding yes',
-        'AllowAgentForwarding yes',
-        'PermitTTY yes',
-        'PermitUserRC yes',
-        'LogLevel VERBOSE',
-        '',
-      ].join('\n'),
-    );
-    const started = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    stderr = '';
-    started.stderr.setEncoding('utf8');
-    started.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    try {
-      await waitForListening(started, () => stderr, 5000);
-      child = started;
-    } catch (error) {
-      started.kill('SIGKILL');
-      if (attempt >= 5 || !/Address already in use/.test(stderr)) throw error;
-    }
+  writeFileSync(
+    config,
+    [
+      `Port ${String(port)}`,
+      ...LOOPBACK.map((address) => `ListenAddress ${address}`),
+      `HostKey ${hostKey.privateKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'StrictModes no', // the temp dir's parents are not root-only
+      'UsePAM no',
+      `PermitRootLogin ${options.permitRootLogin ?? 'forced-commands-only'}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  const quiet = extra.some((line) => /^LogLevel (QUIET|FATAL|ERROR)$/.test(line));
+  const plan = { dir, port, hostKey, authorizedKeys, knownHosts, config };
+  return { ...plan, start: () => launch(scope, plan, quiet) };
+}
+
+export function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+  return retryOnPortTaken(async () => (await planSshd(options)).start());
+}
+
+type Plan = Omit<SshdPlan, 'start'>;
+
+async function launch(scope: Scope, plan: Plan, quiet: boolean): Promise<Sshd> {
+  // sshd insists on its privilege-separation directory even with -D; creating it is what the
+  // openssh-server package's service unit does too.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const child = scope.spawn(SSHD, ['-D', '-e', '-f', plan.config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  try {
+    await waitForListening(child, plan.port, () => stderr, quiet, 10_000);
+  } catch (error) {
+    await scope.stop(child);
+    scope.removeDir(plan.dir);
+    throw error;
   }
   const sshOptions = (key: string): string[] => [
     '-F',
     '/dev/null',
     '-o',
-    `UserKnownHostsFile=${knownHosts}`,
+    `UserKnownHostsFile=${plan.knownHosts}`,
     '-o',
     'GlobalKnownHostsFile=/dev/null',
     '-o',
@@ -175,26 +135,73 @@ export async function startSshd(): Promise<Sshd> {
     '-i',
     key,
     '-p',
-    String(port),
+    String(plan.port),
   ];
   return {
-    dir,
-    port,
-    user,
-    authorizedKeys,
-    knownHosts,
+    ...plan,
+    pid: child.pid ?? 0,
+    user: userInfo().username,
     log: () => stderr,
     sshOptions,
     ssh: (key, args, options = {}) => run(SSH, [...sshOptions(key), ...args], { ...options, timeout: 15_000 }),
     // rsync splits -e on whitespace; every option value here is a temp path without spaces.
     rsync: (key, args) => run(RSYNC, ['-e', [SSH, ...sshOptions(key)].join(' '), ...args], { timeout: 15_000 }),
     stop: async () => {
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
+      await scope.stop(child);
+      scope.removeDir(plan.dir);
     },
   };
+}
+
+const BIND_FAILED = /Address already in use|Cannot bind any address/;
+
+/**
+ * Resolves once sshd listens on both loopback addresses: it logs "Server listening on" for each (at
+ * LogLevel INFO and up); at a quieter level the benchmark asked for, connecting is the only sign.
+ */
+function waitForListening(child: ChildProcess, port: number, output: () => string, quiet: boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      finish(new Error(`sshd did not start within ${String(timeoutMs)} ms:\n${output()}`));
+    }, timeoutMs);
+    const check = (): void => {
+      if (BIND_FAILED.test(output())) finish(new PortTakenError(`sshd could not bind its port:\n${output()}`));
+      else if (LOOPBACK.every((address) => output().includes(`Server listening on ${address} port ${String(port)}`))) finish();
+    };
+    child.stderr?.on('data', check);
+    child.once('exit', (code) => {
+      if (BIND_FAILED.test(output())) finish(new PortTakenError(`sshd could not bind its port:\n${output()}`));
+      else finish(new Error(`sshd exited with ${String(code)} before listening:\n${output()}`));
+    });
+    if (quiet) {
+      const poll = (): void => {
+        void Promise.all(LOOPBACK.map((address) => canConnect(port, address))).then((up) => {
+          if (up.every(Boolean)) finish();
+          else if (!done) setTimeout(poll, 50);
+        });
+      };
+      poll();
+    }
+  });
+}
+
+function canConnect(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
 }
