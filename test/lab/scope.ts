@@ -61,8 +61,9 @@ export class Scope {
     clearTimeout(timer);
   }
 
-  /** Removes one temp dir now (and forgets it). */
+  /** Removes one temp dir now and forgets it (with keepDirs, leaves it for close() to report). */
   removeDir(dir: string): void {
+    if (this.keepDirs) return;
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     this.dirs.delete(dir);
   }
