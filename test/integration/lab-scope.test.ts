@@ -1,9 +1,11 @@
 // The lab's scope: every child it started is stopped by pid and every temp dir removed, on close(),
 // when the body of withScope() throws, and (synchronously, by SIGKILL) from an exit handler.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PROJECT } from '../lab/paths.js';
 import { Scope, withScope } from '../lab/scope.js';
 
 /** Whether a pid is still a process (a zombie counts as gone: it no longer runs). */
@@ -75,5 +77,33 @@ describe('lab scope', () => {
     scope.killNow();
     expect(existsSync(dir)).toBe(false);
     expect(await exited).toBe('SIGKILL');
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('a script in withScope() that gets %s kills its children, removes its dirs and exits %i', async (signal, code) => {
+    // The compiled lab (build/, from the global setup), as the demo and the benchmarks run it.
+    const scope = pathToFileURL(join(PROJECT, 'build/test/lab/scope.js')).href;
+    const script = `
+      const { withScope } = await import(${JSON.stringify(scope)});
+      await withScope('script', async (scope) => {
+        const child = scope.spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+        const dir = scope.tempDir('zonegate-scope-test-');
+        process.stdout.write(JSON.stringify({ pid: child.pid, dir }) + '\\n');
+        await new Promise(() => {});
+      });`;
+    const node = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = await new Promise<{ pid: number; dir: string }>((resolve) => {
+      node.stdout.once('data', (chunk: Buffer) => {
+        resolve(JSON.parse(String(chunk)) as { pid: number; dir: string });
+      });
+    });
+    expect(running(started.pid)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => node.once('exit', resolve));
+    node.kill(signal);
+    expect(await exited).toBe(code);
+    expect(running(started.pid)).toBe(false);
+    expect(existsSync(started.dir)).toBe(false);
   });
 });
