@@ -8,6 +8,7 @@
 // Prints tables and ratios, writes .bench/gate-results.json. Exit 0 when it ran (even when a target is
 // missed), 1 when a step failed: a benchmark of failing runs is worthless, so every run checks its exit
 // status and every push checks that the files arrived.
+// One file of ~770 lines on purpose: one experiment (rows, runs, report) read top to bottom.
 // The sshd, key pairs, zone text and the clean-up (every child by pid, the temp dir; also on
 // SIGINT/SIGTERM/SIGHUP) come from test/lab. Run it with `npm run bench`.
 

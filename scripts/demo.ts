@@ -4,6 +4,7 @@
 // the new serial served, and three refusals. Prints what it does, checks every outcome, cleans up
 // everything it started (by pid, through the lab's scope), and exits 0 only if every step did what it says.
 // Run it through scripts/demo.sh on a fresh machine (that installs what it needs first), or `npm run demo`.
+// One file of ~300 lines on purpose: it is the walk-through a reader follows step by step.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
