@@ -1,9 +1,23 @@
-// typescript-eslint, strict and type-checked, over src/ and test/. The gate's import rule keeps
-// yargs and execa (each roughly doubles Node's start) out of src/gate, src/zoneset and src/shared.
+// typescript-eslint, strict and type-checked, over src/, test/ and scripts/ (the two build steps
+// bundle-gate.mjs and build-gate-cache.cjs stay plain JS). The gate's import rule keeps yargs and
+// execa (each roughly doubles Node's start) out of src/gate, src/zoneset and src/shared.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.bench/**', 'scripts/**', 'bin/**', 'test/fixtures/**', '*.config.*'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.bench/**',
+      'build/**',
+      'scripts/*.mjs',
+      'scripts/*.cjs',
+      'bin/**',
+      'test/fixtures/**',
+      '*.config.*',
+    ],
+  },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { project: ['./test/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end demo on a fresh machine: install what it needs (Debian packages when root, npm
-# packages from the lockfile), build, then run scripts/demo.mjs (loopback only; cleans up).
+# packages from the lockfile), build, then run scripts/demo.ts, compiled to build/ (loopback only; cleans up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build
-exec node scripts/demo.mjs
+npm run --silent build:scripts
+exec node build/scripts/demo.js

@@ -1,7 +1,7 @@
 // The gate's audit log: one JSON line per event, in pino's line format (level, time, component,
 // then the fields), so the same tools read the gate's and the admin CLI's logs. It is written by
 // hand instead of through pino because the gate starts on every SSH connection and loading and
-// setting up pino was measured at about 6 ms of the gate's ~38 ms (scripts/bench-gate.mjs).
+// setting up pino was measured at about 6 ms of the gate's ~38 ms (scripts/bench-gate.ts).
 // Writes are synchronous: a record is on disk before rsync starts, and a failed write throws, so
 // the gate refuses rather than run unlogged.
 

@@ -1,29 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { PROJECT } from '../lab/paths.js';
+import { run, type RunResult } from '../lab/run.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+export const ROOT = PROJECT;
 export const ADMIN = `${ROOT}/bin/admin.js`;
 
-export interface RunResult {
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program with an argv array (never a shell) and collects text output; never throws on exit codes. */
-export async function run(
-  file: string,
-  args: string[],
-  options: { input?: string; env?: Record<string, string>; timeout?: number } = {},
-): Promise<RunResult> {
-  const result = await execa(file, args, {
-    reject: false,
-    input: options.input ?? '',
-    env: options.env ?? {},
-    timeout: options.timeout ?? 20_000,
-  });
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-}
+// run() moved to the lab (the lab's sshd uses it); re-exported so the tests keep one import.
+export { run, type RunResult };
 
 /** Runs the built `zonegate` CLI (dist/ from the global setup). */
 export function zonegate(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {

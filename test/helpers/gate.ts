@@ -2,19 +2,20 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fakeEd25519PublicKey } from './keys.js';
+import { join } from 'node:path';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
+import { PROJECT } from '../lab/paths.js';
+import { requireTool } from '../lab/tools.js';
 
-export const PROJECT = resolve(import.meta.dirname, '../..');
+export { PROJECT };
 export const GATE = join(PROJECT, 'bin/gate.cjs');
 export const ADMIN = join(PROJECT, 'bin/admin.js');
 export const FAKE_SSH = join(PROJECT, 'test/fixtures/fake-ssh');
 export const FAKE_RSYNC = join(PROJECT, 'test/fixtures/fake-rsync');
 
-/** Fails loudly, with the install line, when a real program the tests need is missing. */
+/** Fails loudly, with the install line, when a real program the tests need is missing (a bare name is looked for in /usr/bin). */
 export function requireProgram(path: string, debianPackage: string): void {
-  const result = spawnSync('sh', ['-c', `command -v ${path}`]);
-  if (result.status !== 0) throw new Error(`${path} is missing: apt-get install -y ${debianPackage} (or run bash scripts/setup.sh)`);
+  requireTool(path.startsWith('/') ? path : `/usr/bin/${path}`, debianPackage);
 }
 
 export interface GateWorld {

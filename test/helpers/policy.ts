@@ -1,7 +1,7 @@
 // A parsed config for unit tests that need the gate's view of a few rules.
 import { parsePolicy } from '../../src/shared/policy/load.js';
 import type { Policy } from '../../src/shared/policy/types.js';
-import { fakeEd25519PublicKey } from './keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 
 /** One key, ns1, allowed from 192.0.2.1, with `rules`; parsed (and checked) as the gate would. */
 export function oneKeyPolicy(rules: readonly Record<string, unknown>[], source: string): Policy {

@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
-import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
-import { loadPolicy } from '../../src/shared/policy/load.js';
+import { makeKeyPair } from '../lab/keys.js';
+import { startSecondary } from '../lab/secondary.js';
+import type { Sshd } from '../lab/sshd.js';
+import { requireTool } from '../lab/tools.js';
+import { soaZone } from '../lab/zones.js';
 import { ROOT } from './admin-cli.js';
-import { makeKeyPair, startSshd, type Sshd } from './sshd.js';
-import { requireTool } from './tools.js';
 
 /** The real gate entry; ZONEGATE_TEST_GATE_ENTRY may name another build of it (e.g. while bin/ is being reworked). */
 const GATE_ENTRY = process.env['ZONEGATE_TEST_GATE_ENTRY'] ?? `${ROOT}/bin/gate.cjs`;
@@ -40,10 +40,6 @@ export interface PushWorld {
   stop(): Promise<void>;
 }
 
-export function zoneText(zone: string, serial: number, extra = ''): string {
-  return `$ORIGIN ${zone}.\n$TTL 300\n@ IN SOA ns1.${zone}. hostmaster.${zone}. ${String(serial)} 3600 900 604800 300\n@ IN NS ns1.${zone}.\nns1 IN A 192.0.2.1\n${extra}`;
-}
-
 async function deadPort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -56,32 +52,17 @@ async function deadPort(): Promise<number> {
 }
 
 async function secondary(dir: string, name: string, rsync: string | undefined): Promise<Secondary> {
-  const sshd = await startSshd();
   const key = await makeKeyPair(dir, `${name}_key`);
-  const root = join(dir, name, 'zones');
-  mkdirSync(root, { recursive: true });
-  const config = join(dir, name, 'gate.conf');
-  const rule = {
-    direction: 'upload',
-    root,
-    paths: ['**'],
-    delete: true,
-    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds: 2 },
-  };
-  const gate = {
-    log: join(dir, name, 'gate.log'),
+  const started = await startSecondary({
+    name,
+    dir: join(dir, name),
+    clientKey: key.line,
     sandbox: rsync === undefined ? 'auto' : 'off',
     ...(rsync === undefined ? {} : { rsync }),
-  };
-  writeFileSync(config, JSON.stringify({ gate, keys: { primary: { publicKey: key.line, from: ['127.0.0.1'], rules: [rule] } } }), {
-    mode: 0o600,
+    zoneSet: { lockWaitSeconds: 2 },
+    gateEntry: GATE_ENTRY,
   });
-  const keys = [...loadPolicy(config).keys.values()];
-  await installAuthorizedKeys(
-    sshd.authorizedKeys,
-    renderAuthorizedKeysLines(keys, { node: process.execPath, gate: GATE_ENTRY, config }),
-    keys,
-  );
+  const { sshd, root } = started;
   return { name, port: sshd.port, knownHosts: sshd.knownHosts, identity: key.privateKey, root, sshd };
 }
 
@@ -92,7 +73,7 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
   const source = join(dir, 'primary', 'zones');
   mkdirSync(source, { recursive: true });
   for (let i = 0; i < (options.zones ?? 3); i++)
-    writeFileSync(join(source, `db.zone${String(i)}.example`), zoneText(`zone${String(i)}.example`, 2024010100));
+    writeFileSync(join(source, `db.zone${String(i)}.example`), soaZone(`zone${String(i)}.example`, 2024010100));
   const wrapper = join(dir, 'slow-rsync');
   writeFileSync(wrapper, `#!/bin/sh\nsleep ${String(options.slowSeconds ?? 4)}\nexec /usr/bin/rsync "$@"\n`);
   chmodSync(wrapper, 0o755);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT } from '../helpers/gate.js';
 
-describe('the demo (scripts/demo.mjs)', () => {
+describe('the demo (scripts/demo.ts, compiled to build/scripts/demo.js)', () => {
   it('runs end to end, every step ok, and cleans up', () => {
-    const result = spawnSync(process.execPath, [join(PROJECT, 'scripts/demo.mjs')], { encoding: 'utf8', timeout: 180_000 });
+    const result = spawnSync(process.execPath, [join(PROJECT, 'build/scripts/demo.js')], { encoding: 'utf8', timeout: 180_000 });
     expect(result.stdout).not.toContain('FAILED');
     expect(result.stdout).toMatch(/ok: named serves example\.com with serial 2026112301/);
     expect(result.stdout).toMatch(/ok: denied \(exit 65\), nothing ran/);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE, makeWorld, requireProgram, type GateWorld } from '../helpers/gate.js';
-import { makeKeyPair, startSshd, type KeyPair, type Sshd } from '../helpers/sshd.js';
+import { makeKeyPair, type KeyPair } from '../lab/keys.js';
+import { startSshd, type Sshd } from '../lab/sshd.js';
 
 let sshd: Sshd;
 let key: KeyPair;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyComment } from '../../src/admin/keys/keygen.js';
 import { isGateError } from '../../src/shared/errors.js';
 import { validatePublicKey } from '../../src/shared/public-key.js';
-import { requireTool } from '../helpers/tools.js';
+import { requireTool } from '../lab/tools.js';
 
 let base: string;
 beforeEach(async () => {

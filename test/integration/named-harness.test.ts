@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { bindTool, soaZone, startNamed, type Named } from '../helpers/named.js';
+import { startNamed, type Named } from '../lab/named.js';
+import { bindTool } from '../lab/tools.js';
+import { soaZone } from '../lab/zones.js';
 
 /** Writes a zone file with a fresh mtime: now, later than any file named loaded before this test. */
 function publish(file: string, text: string): void {

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PINNED_PATH, renderCrontab, renderPushScript, renderSystemdService, renderSystemdTimer } from '../../src/admin/jobs/push-job.js';
 import { parsePolicy } from '../../src/shared/policy/load.js';
-import { requireTool } from '../helpers/tools.js';
+import { requireTool } from '../lab/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-shell-'));
 afterAll(() => {

@@ -14,8 +14,9 @@ import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-inst
 import { generateKeyPair } from '../../src/admin/keys/keygen.js';
 import { loadPolicy } from '../../src/shared/policy/load.js';
 import { ROOT, run, zonegate, type RunResult } from '../helpers/admin-cli.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { requireTool } from '../helpers/tools.js';
+import { startSshd, type Sshd } from '../lab/sshd.js';
+import { requireTool } from '../lab/tools.js';
+import { soaZone } from '../lab/zones.js';
 
 let sshd: Sshd;
 let dir: string;
@@ -83,8 +84,8 @@ beforeAll(async () => {
   // (and pushed to every target) would fail.
   source = join(dir, 'primary-zones');
   mkdirSync(source);
-  writeFileSync(join(source, 'example.com.zone'), '$ORIGIN example.com.\n@ 3600 IN SOA ns1 hostmaster 2024010101 3600 900 604800 300\n');
-  writeFileSync(join(source, 'example.net.zone'), '$ORIGIN example.net.\n@ 3600 IN SOA ns1 hostmaster 2024010101 3600 900 604800 300\n');
+  writeFileSync(join(source, 'example.com.zone'), soaZone('example.com', 2024010101));
+  writeFileSync(join(source, 'example.net.zone'), soaZone('example.net', 2024010101));
   writeFileSync(join(secondaryZones, 'stale.zone'), 'gone from the primary\n');
   primaryConfig = join(dir, 'primary.conf');
   identity = key.privateKey;

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, zonegate } from '../helpers/admin-cli.js';
-import { makePushWorld, zoneText, type PushWorld } from '../helpers/push-world.js';
+import { makePushWorld, type PushWorld } from '../helpers/push-world.js';
+import { soaZone } from '../lab/zones.js';
 
 let world: PushWorld;
 let config: string;
@@ -53,13 +54,13 @@ describe('local validation', () => {
   });
 
   it('never sends a zone that named-checkzone rejects', async () => {
-    writeFileSync(join(world.source, 'db.zone1.example'), zoneText('zone1.example', 2024010200, 'www IN A 999.1.2.3\n'));
+    writeFileSync(join(world.source, 'db.zone1.example'), soaZone('zone1.example', 2024010200, 'www IN A 999.1.2.3\n'));
     const result = await zonegate(['push', '--config', config]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(
       /healthy: invalid: not sent: 1 zone file problem\(s\) in .*: db\.zone1\.example: \/usr\/bin\/named-checkzone failed/,
     );
-    expect(live('db.zone1.example')).toBe(zoneText('zone1.example', 2024010100));
+    expect(live('db.zone1.example')).toBe(soaZone('zone1.example', 2024010100));
     expect(pings.slice(-2)).toEqual(['/ping/abc/start', '/ping/abc/fail']);
     // The failure is mailed (sendmail -t), with the summary and the run log.
     const mail = readFileSync(mailbox, 'utf8');
@@ -69,18 +70,18 @@ describe('local validation', () => {
   });
 
   it('never sends a changed zone whose serial was not bumped', async () => {
-    writeFileSync(join(world.source, 'db.zone1.example'), zoneText('zone1.example', 2024010100, 'www IN A 192.0.2.80\n'));
+    writeFileSync(join(world.source, 'db.zone1.example'), soaZone('zone1.example', 2024010100, 'www IN A 192.0.2.80\n'));
     const result = await zonegate(['push', '--config', config]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/db\.zone1\.example: serial not increased: 2024010100 -> 2024010100/);
-    expect(live('db.zone1.example')).toBe(zoneText('zone1.example', 2024010100));
+    expect(live('db.zone1.example')).toBe(soaZone('zone1.example', 2024010100));
   });
 
   it('sends the zone once it is fixed', async () => {
-    writeFileSync(join(world.source, 'db.zone1.example'), zoneText('zone1.example', 2024010101, 'www IN A 192.0.2.80\n'));
+    writeFileSync(join(world.source, 'db.zone1.example'), soaZone('zone1.example', 2024010101, 'www IN A 192.0.2.80\n'));
     const result = await zonegate(['push', '--config', config]);
     expect(result).toEqual({ exitCode: 0, stdout: '', stderr: '' });
-    expect(live('db.zone1.example')).toBe(zoneText('zone1.example', 2024010101, 'www IN A 192.0.2.80\n'));
+    expect(live('db.zone1.example')).toBe(soaZone('zone1.example', 2024010101, 'www IN A 192.0.2.80\n'));
   });
 });
 
@@ -163,12 +164,12 @@ describe('zonegate target add', () => {
 describe('progress display', () => {
   it('shows a live per-target display on a terminal (a pty from script(1)), and none when piped', async () => {
     const touched = join(world.source, 'db.zone2.example');
-    writeFileSync(touched, zoneText('zone2.example', 2024010500));
+    writeFileSync(touched, soaZone('zone2.example', 2024010500));
     const command = `${process.execPath} ${join(ROOT, 'bin/admin.js')} push --config ${config}`;
     const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     expect(tty.status).toBe(0);
     expect(tty.stdout).toMatch(/✓ healthy\s+ok\s+[\d.]+s\s+1 zone file\(s\) changed/);
-    writeFileSync(touched, zoneText('zone2.example', 2024010600));
+    writeFileSync(touched, soaZone('zone2.example', 2024010600));
     const piped = await zonegate(['push', '--config', config]);
     expect(piped).toEqual({ exitCode: 0, stdout: '', stderr: '' });
   });

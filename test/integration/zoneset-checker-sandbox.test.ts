@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
-import { soaZone } from '../helpers/named.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
+import { soaZone } from '../lab/zones.js';
 
 function setUp(sandbox: 'required' | 'off'): { config: string; root: string; source: string } {
   const base = mkdtempSync(join(tmpdir(), 'zonegate-ckz-'));

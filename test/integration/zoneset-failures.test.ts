@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv, GATE } from '../helpers/gate.js';
-import { liveZones, zoneSource } from '../helpers/zone-tree.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
-import { soaZone, startNamed, type Named } from '../helpers/named.js';
-import { makeKeyPair, startSshd } from '../helpers/sshd.js';
+import { liveZones, soaZone, zoneSource } from '../lab/zones.js';
+import { fakeEd25519PublicKey, makeKeyPair } from '../lab/keys.js';
+import { startNamed, type Named } from '../lab/named.js';
+import { startSshd } from '../lab/sshd.js';
 
 let named: Named;
 let base: string;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
-import { liveZones, zoneSource } from '../helpers/zone-tree.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
-import { soaZone, startNamed, type Named } from '../helpers/named.js';
+import { liveZones, soaZone, zoneSource } from '../lab/zones.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
+import { startNamed, type Named } from '../lab/named.js';
 
 const VIEWS = { ext: '127.0.0.1', int: '127.0.0.2' } as const;
 type View = keyof typeof VIEWS;

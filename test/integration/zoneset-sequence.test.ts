@@ -22,8 +22,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
-import { soaZone } from '../helpers/named.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
+import { soaZone } from '../lab/zones.js';
 
 let base: string;
 let root: string;

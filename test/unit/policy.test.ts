@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy, parsePolicy } from '../../src/shared/policy/load.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 import { outcome } from '../helpers/outcome.js';
 
 const KEY = fakeEd25519PublicKey();

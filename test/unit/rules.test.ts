@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RsyncRequest } from '../../src/gate/rsync-args.js';
 import { decide, isInTrees, relativeToRoot } from '../../src/gate/rules.js';
 import type { KeyPolicy } from '../../src/shared/policy/types.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 import { outcome } from '../helpers/outcome.js';
 
 const key: KeyPolicy = {

@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { changesFromLog, zoneOfFile } from '../../src/zoneset/diff.js';
 import { parseTransferLog, transferLogOptions, type TransferLog } from '../../src/zoneset/transfer-log.js';
 import { outcome } from '../helpers/outcome.js';
-import { requireTool } from '../helpers/tools.js';
+import { requireTool } from '../lab/tools.js';
 
 const RSYNC = requireTool('/usr/bin/rsync', 'rsync');
 const LOOPBACK_SSH = fileURLToPath(new URL('../fixtures/loopback-ssh', import.meta.url));

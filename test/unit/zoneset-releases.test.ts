@@ -26,7 +26,7 @@ import { mirrorFiles } from '../../src/zoneset/spare.js';
 import { readState, writeState } from '../../src/zoneset/state.js';
 import type { ZoneSetSettings } from '../../src/shared/policy/types.js';
 import { oneKeyPolicy } from '../helpers/policy.js';
-import { soaZone } from '../helpers/named.js';
+import { soaZone } from '../lab/zones.js';
 
 function zoneSet(): { layout: ZoneSetLayout; settings: ZoneSetSettings } {
   const root = mkdtempSync(join(tmpdir(), 'zonegate-releases-'));

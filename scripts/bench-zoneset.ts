@@ -9,49 +9,55 @@
 //   (v)   plain rsync through the gate with an ordinary (non zone-set) rule: the same transport and
 //         gate as (iii) without the zone set. Target: (iii)/(v) <= 1.3, what staging + promote add
 //         to a plain push. (iii)/(iv) is shown too; its extra is the gate's own start (node, sandbox),
-//         which bench-gate.mjs measures against rrsync.
+//         which bench-gate.ts measures against rrsync.
 // plus a push where nothing changed, through the zone set, the plain gate rule and plain rsync.
 // The naive and plain pushes use a direct transport (a fake ssh that runs the remote command itself);
 // the gate pushes use test/fixtures/fake-ssh, which runs the gate as sshd would. Both pay the same
 // rsync client, pipes and server-side rsync; only the gate's own work differs.
 //
-// Usage: node scripts/bench-zoneset.mjs [--sizes 1000,10000] [--runs 3] [--changed 10] [--full] [--keep]
-//                                       [--gate FILE]
+// Usage: npm run bench:zoneset -- [--sizes 1000,10000] [--runs 3] [--changed 10] [--full] [--keep]
+//                                 [--gate FILE]
 //   --full adds 50,000 zones to the default sizes; --keep leaves the temp dir for inspection;
 //   --gate runs another gate program than bin/gate.cjs (fake-ssh starts it with node).
 // Prints tables, writes .bench/zoneset-results.json. Exit 0 when it ran (targets met or not), 1 when
 // a step failed: every measured push must exit 0 and its new serials must really be served (or, for
-// the pushes without named, be in the live files) before its timer counts.
-// Only node:* imports, so it runs without `npm install` once dist/gate.cjs is built.
+// the pushes without named, be in the live files) before its timer counts. named, the temp dirs and
+// every process (rsync pushes and named in their own process groups, so a terminal Ctrl-C reaches
+// only us) belong to test/lab's scope, which stops and removes them on every way out.
+// One file of ~1,200 lines on purpose: it is one experiment read top to bottom (variants, breakdown,
+// report); splitting it is left for when a second zone-set benchmark shares parts of it.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   existsSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
-  mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
-  linkSync,
-  lstatSync,
-  openSync,
-  closeSync,
-  readSync,
 } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startNamed, RNDC, DIG } from './lib/bench-named.mjs';
+import { pathToFileURL } from 'node:url';
+import { fakeEd25519PublicKey } from '../test/lab/keys.js';
+import { startNamed, type Named } from '../test/lab/named.js';
+import { PROJECT, projectPath } from '../test/lab/paths.js';
+import { withScope, type Scope } from '../test/lab/scope.js';
+import { bindTool } from '../test/lab/tools.js';
+import { zoneText as labZoneText } from '../test/lab/zones.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-let GATE = join(REPO, 'bin/gate.cjs');
-const BUNDLE = join(REPO, 'dist/gate.cjs');
-const FAKE_SSH = join(REPO, 'test/fixtures/fake-ssh');
-const RESULTS = join(REPO, '.bench/zoneset-results.json');
+const REPO = PROJECT;
+let GATE = projectPath('bin/gate.cjs');
+const BUNDLE = projectPath('dist/gate.cjs');
+const FAKE_SSH = projectPath('test/fixtures/fake-ssh');
+const RESULTS = projectPath('.bench/zoneset-results.json');
 const NODE = process.execPath;
 const RSYNC = '/usr/bin/rsync';
 const CHECKZONE = '/usr/bin/named-checkzone';
@@ -61,25 +67,28 @@ const CHECKER_ARGS = ['-k', 'fail', '-m', 'fail', '-M', 'fail', '-S', 'fail', '-
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-function parseArgs(argv) {
-  const options = {
-    sizes: undefined,
-    runs: 3,
-    changed: 10,
-    full: false,
-    keep: false,
-    gate: undefined,
-  };
+interface Options {
+  sizes: number[];
+  runs: number;
+  changed: number;
+  full: boolean;
+  keep: boolean;
+  gate: string | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let sizes: number[] | undefined;
+  const options = { runs: 3, changed: 10, full: false, keep: false, gate: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
+    const arg = argv[i] ?? '';
+    const value = (): string => {
       const [flag, inline] = arg.split('=', 2);
       if (inline !== undefined) return inline;
-      if (i + 1 >= argv.length) usage(`${flag} needs a value`);
-      return argv[++i];
+      if (i + 1 >= argv.length) usage(`${flag ?? arg} needs a value`);
+      return argv[++i] ?? '';
     };
     if (arg.startsWith('--sizes'))
-      options.sizes = value()
+      sizes = value()
         .split(',')
         .map((s) => Number(s.trim()));
     else if (arg.startsWith('--runs')) options.runs = Number(value());
@@ -90,136 +99,85 @@ function parseArgs(argv) {
     else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown argument ${arg}`);
   }
-  options.sizes ??= options.full ? [1000, 10000, 50000] : [1000, 10000];
-  for (const n of options.sizes) if (!Number.isInteger(n) || n < 20) usage(`bad size ${n}`);
+  const chosen = sizes ?? (options.full ? [1000, 10000, 50000] : [1000, 10000]);
+  for (const n of chosen) if (!Number.isInteger(n) || n < 20) usage(`bad size ${String(n)}`);
   if (!Number.isInteger(options.runs) || options.runs < 1) usage('--runs must be a whole number >= 1');
-  if (!Number.isInteger(options.changed) || options.changed < 1 || options.changed > Math.min(...options.sizes) / 2)
+  if (!Number.isInteger(options.changed) || options.changed < 1 || options.changed > Math.min(...chosen) / 2)
     usage('--changed must be >= 1 and at most half the smallest size');
-  return options;
+  return { ...options, sizes: chosen };
 }
 
-function usage(problem) {
+function usage(problem?: string): never {
   if (problem) console.error(`bench-zoneset: ${problem}`);
-  console.error(
-    'usage: node scripts/bench-zoneset.mjs [--sizes 1000,10000,50000] [--runs N] [--changed N] [--full] [--keep] [--gate FILE]',
-  );
+  console.error('usage: npm run bench:zoneset -- [--sizes 1000,10000,50000] [--runs N] [--changed N] [--full] [--keep] [--gate FILE]');
   process.exit(problem ? 2 : 0);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cleanup: every process we start is tracked by pid (rsync pushes and named run in their own
-// process group, so a terminal Ctrl-C reaches only us); the temp dir goes at the end.
-
-const state = {
-  base: undefined,
-  keep: false,
-  groups: new Set(),
-  nameds: new Set(),
-  namedPids: new Set(),
-};
-
-function cleanup() {
-  for (const pid of state.groups) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  state.groups.clear();
-  for (const named of state.nameds) named.kill();
-  state.nameds.clear();
-  // A named still starting up (not yet in state.nameds): by its pid.
-  for (const pid of state.namedPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  state.namedPids.clear();
-  if (state.base && !state.keep) rmSync(state.base, { recursive: true, force: true });
-  else if (state.base) console.error(`bench-zoneset: kept ${state.base}`);
-  state.base = undefined;
-}
-
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-]) {
-  process.on(signal, () => {
-    console.error(`\nbench-zoneset: ${signal}, cleaning up`);
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', cleanup);
-
 class BenchError extends Error {}
-const fail = (message) => {
+const fail = (message: string): never => {
   throw new BenchError(message);
 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const now = () => performance.now();
-const round = (x, places = 1) => (x === undefined || Number.isNaN(x) ? undefined : Math.round(x * 10 ** places) / 10 ** places);
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+const now = (): number => performance.now();
+const round = (x: number, places = 1): number => Math.round(x * 10 ** places) / 10 ** places;
+const roundMaybe = (x: number | undefined, places = 1): number | undefined =>
+  x === undefined || Number.isNaN(x) ? undefined : round(x, places);
 
-/** Runs argv in its own process group; resolves with status, output and wall time (ms). */
-function run(argv, { env, timeoutMs = 300_000 } = {}) {
-  return new Promise((resolveRun) => {
+interface RunResult {
+  status: number | null;
+  signal?: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs argv in its own process group (the scope stops the group); resolves with status, output and wall time (ms). */
+function run(scope: Scope, argv: readonly string[], { env, timeoutMs = 300_000 }: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  return new Promise<RunResult>((resolveRun) => {
     const started = now();
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = scope.spawn(argv[0] ?? '', argv.slice(1), {
       env: env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    state.groups.add(child.pid);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
+      void scope.stop(child, 0);
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
-      state.groups.delete(child.pid);
-      resolveRun({
-        status: null,
-        stdout,
-        stderr: `${stderr}${error.message}`,
-        ms: now() - started,
-      });
+      resolveRun({ status: null, stdout, stderr: `${stderr}${error.message}`, ms: now() - started });
     });
     child.once('close', (status, signal) => {
       clearTimeout(timer);
-      state.groups.delete(child.pid);
       resolveRun({ status, signal, stdout, stderr, ms: now() - started });
     });
   });
 }
 
-async function mustRun(argv, options) {
-  const result = await run(argv, options);
-  if (result.status !== 0) fail(`${argv.join(' ')} failed (exit ${result.status ?? result.signal})\n${result.stderr}${result.stdout}`);
+async function mustRun(scope: Scope, argv: readonly string[], options?: { env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  const result = await run(scope, argv, options);
+  if (result.status !== 0)
+    fail(`${argv.join(' ')} failed (exit ${String(result.status ?? result.signal)})\n${result.stderr}${result.stdout}`);
   return result;
 }
 
-function mustRunSync(argv) {
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (result.status !== 0) fail(`${argv.join(' ')} failed (exit ${result.status ?? result.signal})\n${result.stderr}`);
+function mustRunSync(argv: readonly string[]): void {
+  const result = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
+  if (result.status !== 0) fail(`${argv.join(' ')} failed (exit ${String(result.status ?? result.signal)})\n${result.stderr}`);
 }
 
 /** Deterministic PRNG (mulberry32), so every run of the benchmark changes the same zones. */
-function prng(seed) {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -230,80 +188,104 @@ function prng(seed) {
   };
 }
 
-function stats(samples) {
+interface Stats {
+  n: number;
+  median: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+  samples: (number | undefined)[];
+}
+
+function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const at = (i: number): number => sorted[i] ?? Number.NaN;
+  const median = n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
   return {
     n,
-    median: round(median),
-    min: round(sorted[0]),
-    max: round(sorted[n - 1]),
-    samples: sorted.map((x) => round(x)),
+    median: roundMaybe(median),
+    min: roundMaybe(at(0)),
+    max: roundMaybe(at(n - 1)),
+    samples: sorted.map((x) => roundMaybe(x)),
   };
 }
 
-function table(headers, rows) {
+type Cell = string | number | undefined;
+
+function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const cells = rows.map((row) => row.map((cell) => (cell === undefined ? '-' : String(cell))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (row: readonly string[]): string =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
-/** A syntactically valid ssh-ed25519 public key from fixed bytes (the gate only parses it). */
-function fakePublicKey(seed) {
-  const str = (data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, data]);
-  };
-  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.alloc(32, seed))]).toString('base64')} bench`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Zones
 
-const zoneName = (i) => `z${i}.example`;
-const zoneFile = (i) => `db.z${i}.example`;
+const zoneName = (i: number): string => `z${String(i)}.example`;
+const zoneFile = (i: number): string => `db.z${String(i)}.example`;
 const FIRST_SERIAL = 2026010100;
 
-/** A small realistic zone, about 600 bytes: SOA, two NS, two MX, SPF, A/AAAA, a CNAME. */
-function zoneText(i, serial, revision) {
+/** A small realistic zone, about 550 bytes: SOA, two NS, two MX, SPF, A/AAAA, a CNAME. */
+function zoneText(i: number, serial: number, revision: number): string {
   const z = zoneName(i);
-  const a = (i % 250) + 1;
-  const b = (Math.floor(i / 250) % 250) + 1;
-  return `; ${z}: generated by scripts/bench-zoneset.mjs, revision ${revision}
-$TTL 3600
-$ORIGIN ${z}.
-@       IN SOA  ns1.${z}. hostmaster.${z}. (
-                ${serial} ; serial
-                7200       ; refresh
-                3600       ; retry
-                1209600    ; expire
-                3600 )     ; negative caching TTL
-        IN NS   ns1.${z}.
-        IN NS   ns2.${z}.
-        IN MX   10 mail.${z}.
-        IN MX   20 mail2.${z}.
-        IN TXT  "v=spf1 mx -all"
-ns1     IN A    192.0.2.${a}
-ns2     IN A    198.51.100.${b}
-mail    IN A    203.0.113.${a}
-mail2   IN A    203.0.113.${b}
-www     IN A    192.0.2.${b}
-www     IN AAAA 2001:db8::${i.toString(16)}
-ftp     IN CNAME www
-rev     IN TXT  "revision ${revision}"
-`;
+  const a = String((i % 250) + 1);
+  const b = String((Math.floor(i / 250) % 250) + 1);
+  return labZoneText(z, serial, {
+    origin: true,
+    ttl: 3600,
+    timers: [7200, 3600, 1209600, 3600],
+    nameservers: [`ns1.${z}.`, `ns2.${z}.`],
+    records: [
+      `        IN MX   10 mail.${z}.`,
+      `        IN MX   20 mail2.${z}.`,
+      '        IN TXT  "v=spf1 mx -all"',
+      `ns1     IN A    192.0.2.${a}`,
+      `ns2     IN A    198.51.100.${b}`,
+      `mail    IN A    203.0.113.${a}`,
+      `mail2   IN A    203.0.113.${b}`,
+      `www     IN A    192.0.2.${b}`,
+      `www     IN AAAA 2001:db8::${i.toString(16)}`,
+      'ftp     IN CNAME www',
+      `rev     IN TXT  "revision ${String(revision)}"`,
+      `; ${z}: generated by scripts/bench-zoneset.ts, revision ${String(revision)}`,
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // One size
 
+interface Paths {
+  n: number;
+  dir: string;
+  primary: string;
+  naive: string;
+  plain: string;
+  plainGate: string;
+  zs: string;
+  zsOff: string;
+  config: string;
+  log: string;
+  direct: string;
+  naiveInclude: string;
+  serials: number[];
+  revisions: number[];
+  setup: Record<string, number | undefined>;
+}
+
+interface World extends Paths {
+  namedNaive: Named;
+  namedZs: Named;
+  changedNow: number[];
+  expected: Record<string, number>;
+}
+
 /** Paths, config and named instances for one zone count. */
-async function setUp(n, base) {
-  const dir = join(base, `n${n}`);
-  const w = {
+async function setUp(scope: Scope, n: number, base: string): Promise<World> {
+  const dir = join(base, `n${String(n)}`);
+  const w: Paths = {
     n,
     dir,
     primary: join(dir, 'primary'),
@@ -316,8 +298,8 @@ async function setUp(n, base) {
     log: join(dir, 'gate.log'),
     direct: join(dir, 'direct-ssh'),
     naiveInclude: join(dir, 'naive-zones.conf'),
-    serials: new Array(n).fill(FIRST_SERIAL),
-    revisions: new Array(n).fill(0),
+    serials: new Array<number>(n).fill(FIRST_SERIAL),
+    revisions: new Array<number>(n).fill(0),
     setup: {},
   };
   for (const d of [w.primary, w.naive, w.plain, w.plainGate, join(w.zs, '.zonegate'), join(w.zsOff, '.zonegate')])
@@ -337,95 +319,82 @@ async function setUp(n, base) {
     w.naiveInclude,
     Array.from({ length: n }, (_, i) => `zone "${zoneName(i)}" { type primary; file "${join(w.naive, zoneFile(i))}"; };\n`).join(''),
   );
-  w.setup.generateMs = round(now() - t);
-  w.setup.zoneBytes = statSync(join(w.primary, zoneFile(0))).size;
+  w.setup['generateMs'] = round(now() - t);
+  w.setup['zoneBytes'] = statSync(join(w.primary, zoneFile(0))).size;
 
   // Prime every destination with the full tree, before named starts (named then loads it all at
   // start-up). The zone set is primed through the gate with a key whose rule switches the checker,
   // rndc and verify off: 50,000 named-checkzone runs are setup, not what is measured.
   writeConfig(w, undefined);
   t = now();
-  await pushDirect(w, w.naive);
-  await pushDirect(w, w.plain);
-  w.setup.primeDirectMs = round(now() - t);
+  await pushDirect(scope, w, w.naive);
+  await pushDirect(scope, w, w.plain);
+  w.setup['primeDirectMs'] = round(now() - t);
   t = now();
   for (const key of ['zs-prime', 'zs-off', 'plain-gate']) {
-    const result = await pushGate(w, key);
-    if (result.status !== 0) fail(`priming push with key ${key} failed (exit ${result.status})\n${result.stderr}`);
+    const result = await pushGate(scope, w, key);
+    if (result.status !== 0) fail(`priming push with key ${key} failed (exit ${String(result.status)})\n${result.stderr}`);
   }
-  w.setup.primeGateMs = round(now() - t);
+  w.setup['primeGateMs'] = round(now() - t);
   for (const [root, label] of [
     [join(w.zs, 'current'), 'zone set'],
     [join(w.zsOff, 'current'), 'checker-off zone set'],
-  ]) {
+  ] as const) {
     const count = readdirSync(root).length;
-    if (count !== n) fail(`the ${label} holds ${count} files after priming, expected ${n}`);
+    if (count !== n) fail(`the ${label} holds ${String(count)} files after priming, expected ${String(n)}`);
   }
 
   // Two named instances, one per configuration: both hold the same zone names, and with two views a
-  // full `rndc reload` for the naive way would also re-stat and re-read the zone set's zones.
+  // full `rndc reload` for the naive way would also re-stat and re-read the zone set's zones. Their
+  // output goes to a file and they run in their own process group (see test/lab/named-log.ts).
   const readyTimeoutMs = 60_000 + n * 5;
+  const named = (include: string): Promise<Named> =>
+    startNamed({ scope, parent: dir, includeFiles: [{ path: include }], logToFile: true, detached: true, readyTimeoutMs });
   t = now();
-  const onSpawn = (pid) => state.namedPids.add(pid);
-  const onExit = (pid) => state.namedPids.delete(pid);
-  w.namedNaive = await startNamed({
-    dir: join(dir, 'named-naive'),
-    includes: [w.naiveInclude],
-    readyTimeoutMs,
-    onSpawn,
-    onExit,
-  });
-  state.nameds.add(w.namedNaive);
-  w.setup.namedNaiveStartMs = round(now() - t);
+  const namedNaive = await named(w.naiveInclude);
+  w.setup['namedNaiveStartMs'] = round(now() - t);
   t = now();
-  w.namedZs = await startNamed({
-    dir: join(dir, 'named-zs'),
-    includes: [join(w.zs, '.zonegate/named-zones.conf')],
-    readyTimeoutMs,
-    onSpawn,
-    onExit,
-  });
-  state.nameds.add(w.namedZs);
-  w.setup.namedZsStartMs = round(now() - t);
-  writeConfig(w, w.namedZs);
+  const namedZs = await named(join(w.zs, '.zonegate/named-zones.conf'));
+  w.setup['namedZsStartMs'] = round(now() - t);
+  writeConfig(w, namedZs);
 
   // Everything served? All zones up to 10,000; a random sample of 50 above.
   const random = prng(n);
   const check = n <= 10_000 ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: 50 }, () => Math.floor(random() * n));
-  for (const [named, label] of [
-    [w.namedNaive, 'naive'],
-    [w.namedZs, 'zone set'],
-  ]) {
+  for (const [server, label] of [
+    [namedNaive, 'naive'],
+    [namedZs, 'zone set'],
+  ] as const) {
     for (let start = 0; start < check.length; start += 500) {
       const batch = check.slice(start, start + 500);
       let missing = batch;
       // A lost UDP answer (dig +tries=1) is not a missing zone: ask again for those, a few times.
       for (let attempt = 0; attempt < 5 && missing.length > 0; attempt++) {
         if (attempt > 0) await sleep(200);
-        const served = await named.serials(missing.map(zoneName));
+        const served = await server.serials(missing.map(zoneName));
         missing = missing.filter((i) => served.get(zoneName(i)) !== FIRST_SERIAL);
       }
       if (missing.length > 0)
         fail(
-          `the ${label} named does not serve ${missing.length} zones after start-up, e.g. ${zoneName(missing[0])}\n${named.logTail(3000)}`,
+          `the ${label} named does not serve ${String(missing.length)} zones after start-up, e.g. ${zoneName(missing[0] ?? 0)}\n${server.output.tail(3000)}`,
         );
     }
   }
-  w.setup.servedChecked = check.length;
-  return w;
+  w.setup['servedChecked'] = check.length;
+  return { ...w, namedNaive, namedZs, changedNow: [], expected: {} };
 }
 
-function writeConfig(w, namedZs) {
-  const rule = (root, zoneSet) => ({
+function writeConfig(w: Paths, namedZs: Named | undefined): void {
+  const rule = (root: string, zoneSet?: Record<string, unknown>): Record<string, unknown> => ({
     direction: 'upload',
     root,
     paths: ['**'],
     delete: true,
     ...(zoneSet ? { zoneSet } : {}),
   });
-  const keys = {
+  const keys: Record<string, unknown> = {
     'zs-prime': {
-      publicKey: fakePublicKey(3),
+      publicKey: fakeEd25519PublicKey(3, 'bench'),
       from: ['127.0.0.1'],
       rules: [
         rule(w.zs, {
@@ -438,7 +407,7 @@ function writeConfig(w, namedZs) {
       ],
     },
     'zs-off': {
-      publicKey: fakePublicKey(2),
+      publicKey: fakeEd25519PublicKey(2, 'bench'),
       from: ['127.0.0.1'],
       rules: [
         rule(w.zsOff, {
@@ -451,19 +420,19 @@ function writeConfig(w, namedZs) {
       ],
     },
     'plain-gate': {
-      publicKey: fakePublicKey(4),
+      publicKey: fakeEd25519PublicKey(4, 'bench'),
       from: ['127.0.0.1'],
       rules: [rule(w.plainGate)],
     },
   };
   if (namedZs) {
-    keys.zs = {
-      publicKey: fakePublicKey(1),
+    keys['zs'] = {
+      publicKey: fakeEd25519PublicKey(1, 'bench'),
       from: ['127.0.0.1'],
       rules: [
         rule(w.zs, {
           name: 'bench',
-          rndc: [RNDC, '-c', namedZs.rndcConf],
+          rndc: namedZs.rndcArgv([]),
           verify: {
             server: '127.0.0.1',
             port: namedZs.port,
@@ -474,14 +443,14 @@ function writeConfig(w, namedZs) {
       ],
     };
   }
-  const text = `// Written by scripts/bench-zoneset.mjs for one benchmark size; removed with its temp dir.\n${JSON.stringify({ gate: { rsync: RSYNC, log: w.log, sandbox: 'auto' }, keys }, null, 2)}\n`;
+  const text = `// Written by scripts/bench-zoneset.ts for one benchmark size; removed with its temp dir.\n${JSON.stringify({ gate: { rsync: RSYNC, log: w.log, sandbox: 'auto' }, keys }, null, 2)}\n`;
   writeFileSync(w.config, text, { mode: 0o600 });
   chmodSync(w.config, 0o600);
 }
 
 const RSYNC_OPTIONS = ['-rt', '--delete'];
 
-function pushGate(w, key) {
+function pushGate(scope: Scope, w: Paths, key: string): Promise<RunResult> {
   const env = {
     PATH: '/usr/bin:/bin',
     ZONEGATE_TEST_NODE: NODE,
@@ -489,21 +458,24 @@ function pushGate(w, key) {
     ZONEGATE_TEST_CONFIG: w.config,
     ZONEGATE_TEST_KEY: key,
   };
-  const root = {
+  const roots: Record<string, string> = {
     zs: w.zs,
     'zs-prime': w.zs,
     'zs-off': w.zsOff,
     'plain-gate': w.plainGate,
-  }[key];
-  return run([RSYNC, ...RSYNC_OPTIONS, '-e', FAKE_SSH, `${w.primary}/`, `secondary:${root}/`], { env });
+  };
+  const root = roots[key] ?? fail(`no root for key ${key}`);
+  return run(scope, [RSYNC, ...RSYNC_OPTIONS, '-e', FAKE_SSH, `${w.primary}/`, `secondary:${root}/`], { env });
 }
 
-async function pushDirect(w, target) {
-  return mustRun([RSYNC, ...RSYNC_OPTIONS, '-e', w.direct, `${w.primary}/`, `secondary:${target}/`], { env: { PATH: '/usr/bin:/bin' } });
+async function pushDirect(scope: Scope, w: Paths, target: string): Promise<RunResult> {
+  return mustRun(scope, [RSYNC, ...RSYNC_OPTIONS, '-e', w.direct, `${w.primary}/`, `secondary:${target}/`], {
+    env: { PATH: '/usr/bin:/bin' },
+  });
 }
 
 /** Polls named (one dig process per round, all zones in it) until every zone serves its serial. */
-async function waitServed(named, expected, timeoutMs = 60_000) {
+async function waitServed(named: Named, expected: Record<string, number>, timeoutMs = 60_000): Promise<number> {
   const deadline = now() + timeoutMs;
   let rounds = 0;
   for (;;) {
@@ -513,74 +485,92 @@ async function waitServed(named, expected, timeoutMs = 60_000) {
     if (stale.length === 0) return rounds;
     if (now() > deadline)
       fail(
-        `named does not serve the new serial of ${stale.join(', ')} after ${timeoutMs} ms (serves ${stale.map((z) => served.get(z)).join(', ')})\n${named.logTail(3000)}`,
+        `named does not serve the new serial of ${stale.join(', ')} after ${String(timeoutMs)} ms (serves ${stale.map((z) => String(served.get(z))).join(', ')})\n${named.output.tail(3000)}`,
       );
     await sleep(5);
   }
 }
 
 /** Waits until named's log after byte offset `since` matches `pattern`. */
-async function waitForLog(named, since, pattern, timeoutMs = 120_000) {
+async function waitForLog(named: Named, since: number, pattern: RegExp, timeoutMs = 120_000): Promise<void> {
   const deadline = now() + timeoutMs;
   for (;;) {
-    const size = statSync(named.logFile).size;
-    const fd = openSync(named.logFile, 'r');
-    const buffer = Buffer.alloc(size - since);
-    readSync(fd, buffer, 0, buffer.length, since);
-    closeSync(fd);
-    if (pattern.test(buffer.toString('utf8'))) return;
-    if (now() > deadline) fail(`named's log never matched ${pattern}:\n${named.logTail(3000)}`);
+    if (pattern.test(named.output.since(since))) return;
+    if (now() > deadline) fail(`named's log never matched ${String(pattern)}:\n${named.output.tail(3000)}`);
     await sleep(20);
   }
 }
 
 /** The live files of `dir` hold the primary's bytes for these zones. */
-function checkFiles(primary, dir, zones, label) {
+function checkFiles(primary: string, dir: string, zones: readonly number[], label: string): void {
   for (const i of zones) {
     const want = readFileSync(join(primary, zoneFile(i)), 'utf8');
     const got = readFileSync(join(dir, zoneFile(i)), 'utf8');
     if (got !== want) fail(`${label}: ${zoneFile(i)} in ${dir} is not the primary's new version`);
   }
 }
-function auditRecords(w) {
+
+type AuditRecord = Record<string, unknown>;
+
+function auditRecords(w: Paths): AuditRecord[] {
   if (!existsSync(w.log)) return [];
   return readFileSync(w.log, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(line) as AuditRecord);
+}
+
+interface GateTimeline {
+  durationMs: number;
+  outcome: unknown;
+  beforeRsyncMs: number | undefined;
+  rsyncAndAfterMs: number | undefined;
+  reload: number | undefined;
 }
 
 /** Splits the gate's last push of key `key` by its audit records: gate start -> decision -> finished. */
-function gateTimeline(w, key) {
-  const records = auditRecords(w).filter((r) => r.key === key);
-  const finished = records.filter((r) => r.event === 'finished').at(-1);
-  const decision = records.filter((r) => r.event === 'decision' && r.ref === finished?.ref).at(-1);
-  if (!finished || typeof finished.durationMs !== 'number') return undefined;
-  const time = (r) => (typeof r.time === 'number' ? r.time : Date.parse(r.time));
+function gateTimeline(w: Paths, key: string): GateTimeline | undefined {
+  const records = auditRecords(w).filter((r) => r['key'] === key);
+  const finished = records.filter((r) => r['event'] === 'finished').at(-1);
+  const decision = records.filter((r) => r['event'] === 'decision' && r['ref'] === finished?.['ref']).at(-1);
+  const durationMs = finished?.['durationMs'];
+  if (!finished || typeof durationMs !== 'number') return undefined;
+  const time = (r: AuditRecord): number => {
+    const value = r['time'];
+    return typeof value === 'number' ? value : Date.parse(String(value));
+  };
   const end = time(finished);
-  const start = end - finished.durationMs;
+  const start = end - durationMs;
+  const reload = finished['reload'];
   return {
-    durationMs: finished.durationMs,
-    outcome: finished.outcome,
+    durationMs,
+    outcome: finished['outcome'],
     beforeRsyncMs: decision ? round(time(decision) - start) : undefined,
     rsyncAndAfterMs: decision ? round(end - time(decision)) : undefined,
-    reload: Array.isArray(finished.reload) ? finished.reload.length : undefined,
+    reload: Array.isArray(reload) ? reload.length : undefined,
   };
 }
 
+interface Sample {
+  ms: number;
+  [part: string]: unknown;
+}
+
+type Variant = () => Promise<Sample>;
+
 /** Measured variants: each returns { ms, …parts }. The timer covers exactly what the brief says. */
-function variants(w) {
-  const expectChanged = (result, label) => {
-    if (result.status !== 0) fail(`${label}: the gate exited ${result.status}\n${result.stderr}`);
-    if (!new RegExp(`: ${w.changedNow.length} changed, 0 added, 0 removed`).test(result.stderr))
-      fail(`${label}: the gate did not promote ${w.changedNow.length} changed zones:\n${result.stderr}`);
+function variants(scope: Scope, w: World): Record<string, Variant> {
+  const expectChanged = (result: RunResult, label: string): void => {
+    if (result.status !== 0) fail(`${label}: the gate exited ${String(result.status)}\n${result.stderr}`);
+    if (!new RegExp(`: ${String(w.changedNow.length)} changed, 0 added, 0 removed`).test(result.stderr))
+      fail(`${label}: the gate did not promote ${String(w.changedNow.length)} changed zones:\n${result.stderr}`);
   };
   return {
     zoneset: async () => {
       const t0 = now();
-      const push = await pushGate(w, 'zs');
+      const push = await pushGate(scope, w, 'zs');
       const pushed = now();
-      if (push.status !== 0) fail(`zone-set push: the gate exited ${push.status}\n${push.stderr}`);
+      if (push.status !== 0) fail(`zone-set push: the gate exited ${String(push.status)}\n${push.stderr}`);
       const rounds = await waitServed(w.namedZs, w.expected);
       const ms = now() - t0;
       expectChanged(push, 'zone-set push');
@@ -592,11 +582,11 @@ function variants(w) {
       };
     },
     naive: async () => {
-      const logBefore = statSync(w.namedNaive.logFile).size;
+      const logBefore = w.namedNaive.output.size();
       const t0 = now();
-      await pushDirect(w, w.naive);
+      await pushDirect(scope, w, w.naive);
       const pushed = now();
-      await mustRun(w.namedNaive.rndcArgv(['reload']));
+      await mustRun(scope, w.namedNaive.rndcArgv(['reload']));
       const reloaded = now();
       const rounds = await waitServed(w.namedNaive, w.expected);
       const ms = now() - t0;
@@ -614,7 +604,7 @@ function variants(w) {
     },
     zonesetOff: async () => {
       const t0 = now();
-      const push = await pushGate(w, 'zs-off');
+      const push = await pushGate(scope, w, 'zs-off');
       const ms = now() - t0;
       expectChanged(push, 'checker-off zone-set push');
       checkFiles(w.primary, join(w.zsOff, 'current'), w.changedNow, 'checker-off zone set');
@@ -622,48 +612,48 @@ function variants(w) {
     },
     plain: async () => {
       const t0 = now();
-      await pushDirect(w, w.plain);
+      await pushDirect(scope, w, w.plain);
       const ms = now() - t0;
       checkFiles(w.primary, w.plain, w.changedNow, 'plain rsync');
       return { ms };
     },
     plainGate: async () => {
       const t0 = now();
-      const push = await pushGate(w, 'plain-gate');
+      const push = await pushGate(scope, w, 'plain-gate');
       const ms = now() - t0;
-      if (push.status !== 0) fail(`plain push through the gate exited ${push.status}\n${push.stderr}`);
+      if (push.status !== 0) fail(`plain push through the gate exited ${String(push.status)}\n${push.stderr}`);
       checkFiles(w.primary, w.plainGate, w.changedNow, 'plain gate rule');
       return { ms, gate: gateTimeline(w, 'plain-gate') };
     },
   };
 }
 
-function noChangeVariants(w) {
+function noChangeVariants(scope: Scope, w: World): Record<string, Variant> {
   return {
     zonesetNoChange: async () => {
       const t0 = now();
-      const push = await pushGate(w, 'zs');
+      const push = await pushGate(scope, w, 'zs');
       const ms = now() - t0;
-      if (push.status !== 0) fail(`no-change zone-set push: the gate exited ${push.status}\n${push.stderr}`);
+      if (push.status !== 0) fail(`no-change zone-set push: the gate exited ${String(push.status)}\n${push.stderr}`);
       if (!/no zone changed/.test(push.stderr)) fail(`no-change zone-set push: expected "no zone changed":\n${push.stderr}`);
       return { ms, gate: gateTimeline(w, 'zs') };
     },
     plainGateNoChange: async () => {
       const t0 = now();
-      const push = await pushGate(w, 'plain-gate');
+      const push = await pushGate(scope, w, 'plain-gate');
       const ms = now() - t0;
-      if (push.status !== 0) fail(`no-change plain gate push exited ${push.status}\n${push.stderr}`);
+      if (push.status !== 0) fail(`no-change plain gate push exited ${String(push.status)}\n${push.stderr}`);
       return { ms };
     },
     plainNoChange: async () => {
       const t0 = now();
-      await pushDirect(w, w.plain);
+      await pushDirect(scope, w, w.plain);
       return { ms: now() - t0 };
     },
   };
 }
 
-const LABELS = {
+const LABELS: Record<string, string> = {
   zoneset: '(i) zone set: push+check+reload 10+dig',
   naive: '(ii) naive: rsync + full rndc reload + dig',
   zonesetOff: '(iii) zone set, checker/rndc/verify off',
@@ -674,36 +664,39 @@ const LABELS = {
   plainNoChange: 'plain rsync, nothing changed',
 };
 
-async function measure(w, options) {
+type Details = Record<string, Record<string, unknown>[]>;
+
+async function measure(scope: Scope, w: World, options: Options): Promise<{ samples: Record<string, number[]>; details: Details }> {
   const random = prng(0x5eed + w.n);
-  const samples = {};
-  const details = {};
-  const add = (name, result) => {
+  const samples: Record<string, number[]> = {};
+  const details: Details = {};
+  const add = (name: string, result: Sample): void => {
     (samples[name] ??= []).push(result.ms);
     (details[name] ??= []).push(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])));
   };
-  const measured = variants(w);
-  const unchanged = noChangeVariants(w);
+  const measured = variants(scope, w);
+  const unchanged = noChangeVariants(scope, w);
   for (let r = 0; r < options.runs; r++) {
     // Bump serial and content of `changed` distinct random zones; writing gives them fresh mtimes.
-    const chosen = new Set();
+    const chosen = new Set<number>();
     while (chosen.size < options.changed) chosen.add(Math.floor(random() * w.n));
     w.changedNow = [...chosen];
     w.expected = {};
     for (const i of w.changedNow) {
-      w.serials[i] += 1;
-      w.revisions[i] += 1;
-      writeFileSync(join(w.primary, zoneFile(i)), zoneText(i, w.serials[i], w.revisions[i]));
-      w.expected[zoneName(i)] = w.serials[i];
+      const serial = (w.serials[i] ?? FIRST_SERIAL) + 1;
+      const revision = (w.revisions[i] ?? 0) + 1;
+      w.serials[i] = serial;
+      w.revisions[i] = revision;
+      writeFileSync(join(w.primary, zoneFile(i)), zoneText(i, serial, revision));
+      w.expected[zoneName(i)] = serial;
     }
     // Rotate the order every run so drift (page cache, named's housekeeping) hits all alike.
-    const names = Object.keys(measured);
-    const order = names.map((_, k) => names[(k + r) % names.length]);
-    for (const name of order) add(name, await measured[name]());
-    const quiet = Object.keys(unchanged);
-    for (const name of quiet.map((_, k) => quiet[(k + r) % quiet.length])) add(name, await unchanged[name]());
+    const rotate = (names: readonly string[]): string[] => names.map((_, k) => names[(k + r) % names.length] ?? '');
+    const order = rotate(Object.keys(measured));
+    for (const name of order) add(name, await (measured[name] ?? fail(`no variant ${name}`))());
+    for (const name of rotate(Object.keys(unchanged))) add(name, await (unchanged[name] ?? fail(`no variant ${name}`))());
     process.stderr.write(
-      `  n=${w.n} run ${r + 1}/${options.runs}: ${order.map((name) => `${name} ${Math.round(samples[name].at(-1))} ms`).join(', ')}\n`,
+      `  n=${String(w.n)} run ${String(r + 1)}/${String(options.runs)}: ${order.map((name) => `${name} ${String(Math.round(samples[name]?.at(-1) ?? Number.NaN))} ms`).join(', ')}\n`,
     );
   }
   return { samples, details };
@@ -712,11 +705,21 @@ async function measure(w, options) {
 // ---------------------------------------------------------------------------------------------
 // Where the time goes: the zone-set pipeline's file-system steps in isolation, on a scratch copy of
 // the live release (same file system), plus the helper programs the gate runs for 10 zones.
+// The modules are loaded from dist/ (what the gate runs), typed by their sources.
 
-async function loadDist() {
-  const load = async (file) => {
+interface Dist {
+  diff: Partial<typeof import('../src/zoneset/diff.js')>;
+  transferLog: Partial<typeof import('../src/zoneset/transfer-log.js')>;
+  spare: Partial<typeof import('../src/zoneset/spare.js')>;
+  releases: Partial<typeof import('../src/zoneset/releases.js')>;
+  promote: Partial<typeof import('../src/zoneset/promote.js')>;
+  layout: Partial<typeof import('../src/zoneset/layout.js')>;
+}
+
+async function loadDist(): Promise<Dist> {
+  const load = async <T>(file: string): Promise<Partial<T>> => {
     try {
-      return await import(pathToFileURL(join(REPO, 'dist/zoneset', file)).href);
+      return (await import(pathToFileURL(join(REPO, 'dist/zoneset', file)).href)) as Partial<T>;
     } catch {
       return {};
     }
@@ -735,33 +738,37 @@ async function loadDist() {
  * One more zone-set push (untimed) with named's query log on: how many SOA queries the gate's verify
  * step sent for the changed zones, i.e. its dig rounds (the first one goes out right after rndc).
  */
-async function verifyRounds(w, changedCount, random) {
+async function verifyRounds(scope: Scope, w: World, changedCount: number, random: () => number): Promise<number> {
   const zones = bump(w, changedCount, random);
-  await mustRun(w.namedZs.rndcArgv(['querylog', 'on']));
-  const since = statSync(w.namedZs.logFile).size;
-  const push = await pushGate(w, 'zs');
-  const until = statSync(w.namedZs.logFile).size;
-  await mustRun(w.namedZs.rndcArgv(['querylog', 'off']));
-  if (push.status !== 0) fail(`diagnostic zone-set push: the gate exited ${push.status}\n${push.stderr}`);
-  const fd = openSync(w.namedZs.logFile, 'r');
-  const buffer = Buffer.alloc(until - since);
-  readSync(fd, buffer, 0, buffer.length, since);
-  closeSync(fd);
+  await mustRun(scope, w.namedZs.rndcArgv(['querylog', 'on']));
+  const since = w.namedZs.output.size();
+  const push = await pushGate(scope, w, 'zs');
+  const queried = w.namedZs.output.since(since);
+  await mustRun(scope, w.namedZs.rndcArgv(['querylog', 'off']));
+  if (push.status !== 0) fail(`diagnostic zone-set push: the gate exited ${String(push.status)}\n${push.stderr}`);
   const names = new Set(zones.map(zoneName));
-  const queries = [...buffer.toString('utf8').matchAll(/query: (\S+) IN SOA/g)].filter((m) => names.has(m[1].toLowerCase())).length;
+  const queries = [...queried.matchAll(/query: (\S+) IN SOA/g)].filter((m) => names.has((m[1] ?? '').toLowerCase())).length;
   return round(queries / zones.length, 2);
 }
 
 /** Bumps `count` random zones on the primary; returns their indexes. */
-function bump(w, count, random) {
-  const chosen = new Set();
+function bump(w: World, count: number, random: () => number): number[] {
+  const chosen = new Set<number>();
   while (chosen.size < count) chosen.add(Math.floor(random() * w.n));
   for (const i of chosen) {
-    w.serials[i] += 1;
-    w.revisions[i] += 1;
-    writeFileSync(join(w.primary, zoneFile(i)), zoneText(i, w.serials[i], w.revisions[i]));
+    const serial = (w.serials[i] ?? FIRST_SERIAL) + 1;
+    const revision = (w.revisions[i] ?? 0) + 1;
+    w.serials[i] = serial;
+    w.revisions[i] = revision;
+    writeFileSync(join(w.primary, zoneFile(i)), zoneText(i, serial, revision));
   }
   return [...chosen];
+}
+
+interface TraceEvent {
+  t: number;
+  pid: string;
+  what: string;
 }
 
 /**
@@ -770,7 +777,12 @@ function bump(w, count, random) {
  * helper programs the gate starts and the rename of `current` mark its stages on one clock.
  * Returns undefined when strace is missing.
  */
-async function straceTimeline(w, changedCount, random) {
+async function straceTimeline(
+  scope: Scope,
+  w: World,
+  changedCount: number,
+  random: () => number,
+): Promise<Record<string, number | undefined> | undefined> {
   const STRACE = '/usr/bin/strace';
   if (!existsSync(STRACE)) return undefined;
   bump(w, changedCount, random);
@@ -788,32 +800,32 @@ async function straceTimeline(w, changedCount, random) {
     ZONEGATE_TEST_CONFIG: w.config,
     ZONEGATE_TEST_KEY: 'zs',
   };
-  const push = await run([RSYNC, ...RSYNC_OPTIONS, '-e', FAKE_SSH, `${w.primary}/`, `secondary:${w.zs}/`], { env });
-  if (push.status !== 0) fail(`traced zone-set push: the gate exited ${push.status}\n${push.stderr}`);
-  const seconds = (stamp) => {
+  const push = await run(scope, [RSYNC, ...RSYNC_OPTIONS, '-e', FAKE_SSH, `${w.primary}/`, `secondary:${w.zs}/`], { env });
+  if (push.status !== 0) fail(`traced zone-set push: the gate exited ${String(push.status)}\n${push.stderr}`);
+  const seconds = (stamp: string): number => {
     const [h, m, sec] = stamp.split(':');
     return (Number(h) * 60 + Number(m)) * 60 + Number(sec);
   };
-  const programOf = new Map();
-  const events = [];
+  const programOf = new Map<string, string | undefined>();
+  const events: TraceEvent[] = [];
   for (const line of readFileSync(trace, 'utf8').split('\n')) {
     const match = /^(\d+)\s+(\d\d:\d\d:\d\d\.\d+) (\w+)\((.*)$/.exec(line);
     if (!match) continue;
-    const [, pid, stamp, call, rest] = match;
+    const [, pid = '', stamp = '', call = '', rest = ''] = match;
     const t = seconds(stamp) * 1000;
     if (call === 'execve') {
       if (/\) = -1 /.test(rest)) continue;
-      const program = /^"([^"]+)"/.exec(rest)?.[1].split('/').pop();
+      const program = /^"([^"]+)"/.exec(rest)?.[1]?.split('/').pop();
       programOf.set(pid, program);
-      events.push({ t, pid, what: `start ${program}` });
+      events.push({ t, pid, what: `start ${String(program)}` });
     } else if (call === 'exit_group') {
-      if (programOf.has(pid)) events.push({ t, pid, what: `exit ${programOf.get(pid)}` });
+      if (programOf.has(pid)) events.push({ t, pid, what: `exit ${String(programOf.get(pid))}` });
     } else if (/"[^"]*current\.[0-9a-f]+\.tmp"/.test(rest)) {
       events.push({ t, pid, what: 'rename current (promote)' });
     }
   }
-  const first = (what) => events.find((e) => e.what === what)?.t;
-  const last = (what) => events.filter((e) => e.what === what).at(-1)?.t;
+  const first = (what: string): number | undefined => events.find((e) => e.what === what)?.t;
+  const last = (what: string): number | undefined => events.filter((e) => e.what === what).at(-1)?.t;
   const t0 = first('start node');
   // rsync's own process (bwrap around it when sandboxed): the checker runs in a bwrap of its own too.
   const rsyncEvent =
@@ -824,15 +836,15 @@ async function straceTimeline(w, changedCount, random) {
   const checkerStart =
     events.find((e) => e.what === 'start bwrap' && rsyncEnd !== undefined && e.t > rsyncEnd && e.t <= (first('start named-checkzone') ?? 0))
       ?.t ?? first('start named-checkzone');
-  const marks = [
+  const marks: [string, number | undefined, number | undefined][] = [
     ['node + gate start, config, key, rule (to flock)', t0, first('start flock')],
     ['lock, spare check, confine, probe (to rsync start)', first('start flock'), rsyncStart],
     ['rsync transfer (server side, sandboxed)', rsyncStart, rsyncEnd],
     ['transfer log + diff (to the first checker, or its sandbox)', rsyncEnd, checkerStart],
-    [`named-checkzone x${changedCount} (with its sandbox)`, checkerStart, last('exit named-checkzone')],
+    [`named-checkzone x${String(changedCount)} (with its sandbox)`, checkerStart, last('exit named-checkzone')],
     ['promote: release record, journal, rename (to current)', last('exit named-checkzone'), first('rename current (promote)')],
     ['after rename (to first rndc)', first('rename current (promote)'), first('start rndc')],
-    [`rndc reload ZONE x${changedCount}`, first('start rndc'), last('exit rndc')],
+    [`rndc reload ZONE x${String(changedCount)}`, first('start rndc'), last('exit rndc')],
     ['verify: dig', first('start dig'), last('exit dig')],
     ['state, settle the spare, prune, log, exit (after last dig)', last('exit dig'), last('exit node')],
     ['total, gate node start to exit (under strace)', t0, last('exit node')],
@@ -840,37 +852,37 @@ async function straceTimeline(w, changedCount, random) {
   return Object.fromEntries(marks.map(([label, a, b]) => [label, a !== undefined && b !== undefined ? round(b - a) : undefined]));
 }
 
-async function stageBreakdown(w, dist, changed) {
+async function stageBreakdown(
+  scope: Scope,
+  w: World,
+  dist: Dist,
+  changed: readonly number[],
+): Promise<{ files: number; steps: Record<string, number> }> {
   const live = join(w.zs, 'current');
   const scratch = join(w.dir, 'scratch');
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch);
-  const out = {};
-  const time = (label, fn) => {
+  const out: Record<string, number> = {};
+  const time = <T>(label: string, fn: () => T): T => {
     const t = now();
     const value = fn();
     out[label] = round(now() - t);
     return value;
   };
   const files = readdirSync(live);
-  const needs = (module, name) => {
-    if (typeof module[name] !== 'function') fail(`stage breakdown: dist has no ${name}(); run npm run build`);
-  };
-  for (const [module, name] of [
-    [dist.transferLog, 'parseTransferLog'],
-    [dist.diff, 'changesFromLog'],
-    [dist.spare, 'mirrorFiles'],
-    [dist.releases, 'recordRelease'],
-    [dist.promote, 'renderNamedInclude'],
-    [dist.layout, 'layoutOf'],
-  ])
-    needs(module, name);
+  const need = <F>(fn: F | undefined, name: string): F => fn ?? fail(`stage breakdown: dist has no ${name}(); run npm run build`);
+  const parseTransferLog = need(dist.transferLog.parseTransferLog, 'parseTransferLog');
+  const changesFromLog = need(dist.diff.changesFromLog, 'changesFromLog');
+  const mirrorFiles = need(dist.spare.mirrorFiles, 'mirrorFiles');
+  const recordRelease = need(dist.releases.recordRelease, 'recordRelease');
+  const renderNamedInclude = need(dist.promote.renderNamedInclude, 'renderNamedInclude');
+  const layoutOf = need(dist.layout.layoutOf, 'layoutOf');
 
   // The per-push steps, on a copy of the live tree standing in for the spare.
   const spare = join(scratch, 'spare');
-  time('cp -a N files (rebuild the spare: only after a failed push)', () =>
-    mustRunSync(['/bin/cp', '-a', '--reflink=auto', '--', `${live}/.`, spare]),
-  );
+  time('cp -a N files (rebuild the spare: only after a failed push)', () => {
+    mustRunSync(['/bin/cp', '-a', '--reflink=auto', '--', `${live}/.`, spare]);
+  });
   // What rsync does for the changed files: a new file renamed over the old one, and a log line.
   const stamp = '2026/11/23 12:00:00 [1] ';
   const logLines = [`${stamp}receiving file list`];
@@ -881,14 +893,16 @@ async function stageBreakdown(w, dist, changed) {
     logLines.push(`${stamp}>f.st...... ${zoneFile(i)}`);
   }
   logLines.push(`${stamp}sent 1 bytes  received 2 bytes  total size 3`);
-  const log = time(`parseTransferLog (${changed.length} items)`, () => dist.transferLog.parseTransferLog(logLines.join('\n')));
-  const changes = time(`changesFromLog (lstat + compare ${changed.length})`, () => dist.diff.changesFromLog(live, spare, log, 'db.{zone}'));
+  const log =
+    time(`parseTransferLog (${String(changed.length)} items)`, () => parseTransferLog(logLines.join('\n'))) ??
+    fail('stage breakdown: the transfer log did not parse');
+  const changes = time(`changesFromLog (lstat + compare ${String(changed.length)})`, () => changesFromLog(live, spare, log, 'db.{zone}'));
   if (changes.changed.length !== changed.length)
-    fail(`stage breakdown: changesFromLog found ${changes.changed.length} changed, expected ${changed.length}`);
-  const layout = dist.layout.layoutOf(scratch);
+    fail(`stage breakdown: changesFromLog found ${String(changes.changed.length)} changed, expected ${String(changed.length)}`);
+  const layout = layoutOf(scratch);
   mkdirSync(join(scratch, 'releases'));
-  time(`recordRelease (link ${changed.length} previous versions)`, () =>
-    dist.releases.recordRelease(layout, live, changes, {
+  time(`recordRelease (link ${String(changed.length)} previous versions)`, () => {
+    recordRelease(layout, live, changes, {
       id: 'bench',
       at: new Date().toISOString(),
       kind: 'push',
@@ -897,24 +911,21 @@ async function stageBreakdown(w, dist, changed) {
       added: [],
       removed: [],
       zones: files.length,
-    }),
-  );
+    });
+  });
   const settled = join(scratch, 'settled');
   mustRunSync(['/bin/cp', '-a', '--', `${live}/.`, settled]);
-  time(`mirrorFiles (settle: copy ${changed.length} into the other tree)`, () =>
-    dist.spare.mirrorFiles(
+  time(`mirrorFiles (settle: copy ${String(changed.length)} into the other tree)`, () => {
+    mirrorFiles(
       spare,
       settled,
       changes.changed.map((zone) => zone.file),
-    ),
-  );
+    );
+  });
   // Only when zones come or go.
-  time('renderNamedInclude + write (N lines; only when zones come or go)', () =>
-    writeFileSync(
-      join(scratch, 'include.conf'),
-      dist.promote.renderNamedInclude(dist.layout.layoutOf(w.zs), readdirSync(spare), 'db.{zone}'),
-    ),
-  );
+  time('renderNamedInclude + write (N lines; only when zones come or go)', () => {
+    writeFileSync(join(scratch, 'include.conf'), renderNamedInclude(layoutOf(w.zs), readdirSync(spare), 'db.{zone}'));
+  });
   // What the earlier design paid on every push, for comparison: a hard-linked copy and a stat of N.
   const linked = join(scratch, 'linked');
   time('for comparison: link N files (a hard-linked staging copy)', () => {
@@ -934,28 +945,28 @@ async function stageBreakdown(w, dist, changed) {
   closeSync(lockFd);
   // 6. Helper programs for `changed` zones, as many at a time as the gate runs them (checker and
   //    rndc 4, dig 8 per verify round), and one dig process asking for all of them.
-  const limited = async (limit, items, task) => {
+  const limited = async (limit: number, items: readonly number[], task: (i: number) => Promise<unknown>): Promise<void> => {
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length) await task(items[next++]);
+        while (next < items.length) await task(items[next++] ?? 0);
       }),
     );
   };
-  const timeAsync = async (label, fn) => {
+  const timeAsync = async (label: string, fn: () => Promise<unknown>): Promise<void> => {
     const t = now();
     await fn();
     out[label] = round(now() - t);
   };
-  const k = changed.length;
+  const k = String(changed.length);
   await timeAsync(`named-checkzone x${k} (4 at a time)`, () =>
-    limited(4, changed, (i) => mustRun([CHECKZONE, ...CHECKER_ARGS, zoneName(i), join(live, zoneFile(i))])),
+    limited(4, changed, (i) => mustRun(scope, [CHECKZONE, ...CHECKER_ARGS, zoneName(i), join(live, zoneFile(i))])),
   );
   await timeAsync(`rndc reload ZONE x${k} (4 at a time)`, () =>
-    limited(4, changed, (i) => mustRun(w.namedZs.rndcArgv(['reload', zoneName(i)]))),
+    limited(4, changed, (i) => mustRun(scope, w.namedZs.rndcArgv(['reload', zoneName(i)]))),
   );
-  const digArgv = (i) => [
-    DIG,
+  const digArgv = (i: number): string[] => [
+    bindTool('dig'),
     '+short',
     '+norecurse',
     '+time=1',
@@ -968,7 +979,7 @@ async function stageBreakdown(w, dist, changed) {
     zoneName(i),
     'SOA',
   ];
-  await timeAsync(`dig SOA x${k} (8 at a time, one verify round)`, () => limited(8, changed, (i) => mustRun(digArgv(i))));
+  await timeAsync(`dig SOA x${k} (8 at a time, one verify round)`, () => limited(8, changed, (i) => mustRun(scope, digArgv(i))));
   await timeAsync(`one dig process, ${k} SOA queries`, () => w.namedZs.serials(changed.map(zoneName)));
   // 7. Gate start: node + bundle with a request the gate refuses before any work (no rule for it).
   const env = {
@@ -976,9 +987,9 @@ async function stageBreakdown(w, dist, changed) {
     SSH_ORIGINAL_COMMAND: 'true',
     SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22',
   };
-  const starts = [];
-  for (let k = 0; k < 5; k++) starts.push((await run([NODE, GATE, '--config', w.config, '--key', 'zs'], { env })).ms);
-  out['gate start + refuse (node, config), median of 5'] = stats(starts).median;
+  const starts: number[] = [];
+  for (let s = 0; s < 5; s++) starts.push((await run(scope, [NODE, GATE, '--config', w.config, '--key', 'zs'], { env })).ms);
+  out['gate start + refuse (node, config), median of 5'] = stats(starts).median ?? Number.NaN;
   rmSync(scratch, { recursive: true, force: true });
   return { files: files.length, steps: out };
 }
@@ -986,11 +997,11 @@ async function stageBreakdown(w, dist, changed) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function gitState() {
-  const stale = [];
+function gitState(): string[] {
+  const stale: string[] = [];
   if (existsSync(BUNDLE)) {
     const built = statSync(BUNDLE).mtimeMs;
-    const walk = (dir) => {
+    const walk = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
@@ -1003,17 +1014,32 @@ function gitState() {
   return stale;
 }
 
-function version(argv) {
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  return `${result.stdout}${result.stderr}`.split('\n')[0].trim();
+function version(argv: readonly string[]): string {
+  const result = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
+  return (`${result.stdout}${result.stderr}`.split('\n')[0] ?? '').trim();
 }
 
-async function main() {
+interface SizeResult {
+  n: number;
+  setup: Record<string, number | undefined>;
+  summary: Record<string, Stats>;
+  details: Details;
+  breakdown: {
+    files: number;
+    steps: Record<string, number>;
+    gateVerifyRounds: number;
+    straceTimeline: Record<string, number | undefined> | undefined;
+  };
+  wallMs: number;
+}
+
+async function main(scope: Scope): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  state.keep = options.keep;
+  scope.keepDirs = options.keep;
   if (options.gate) GATE = options.gate;
-  for (const tool of [RSYNC, RNDC, DIG, CHECKZONE, '/usr/sbin/named', '/usr/bin/flock', FAKE_SSH])
+  for (const tool of [RSYNC, CHECKZONE, '/usr/bin/flock', FAKE_SSH])
     if (!existsSync(tool)) fail(`${tool} is missing (apt-get install -y bind9 bind9-utils bind9-dnsutils rsync)`);
+  for (const tool of ['named', 'rndc', 'dig']) bindTool(tool);
   if (!existsSync(BUNDLE)) {
     console.error('bench-zoneset: dist/gate.cjs is missing, running npm run build');
     const build = spawnSync('npm', ['run', 'build'], {
@@ -1025,10 +1051,10 @@ async function main() {
   const stale = gitState();
   if (stale.length > 0)
     console.error(
-      `bench-zoneset: note: dist/gate.cjs is older than ${stale.length} source file(s) (${stale.slice(0, 4).join(', ')}${stale.length > 4 ? ', …' : ''}); measuring the built bundle`,
+      `bench-zoneset: note: dist/gate.cjs is older than ${String(stale.length)} source file(s) (${stale.slice(0, 4).join(', ')}${stale.length > 4 ? ', …' : ''}); measuring the built bundle`,
     );
 
-  state.base = mkdtempSync(join(tmpdir(), 'zonegate-bench-zs-'));
+  const base = scope.tempDir('zonegate-bench-zs-');
   const dist = await loadDist();
   const meta = {
     date: new Date().toISOString(),
@@ -1036,7 +1062,7 @@ async function main() {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     memoryGb: round(totalmem() / 2 ** 30),
-    named: version(['/usr/sbin/named', '-v']),
+    named: version([bindTool('named'), '-v']),
     rsync: version([RSYNC, '--version']),
     bundleBuilt: existsSync(BUNDLE) ? statSync(BUNDLE).mtime.toISOString() : undefined,
     sourcesNewerThanBundle: stale,
@@ -1044,41 +1070,34 @@ async function main() {
     runs: options.runs,
     changed: options.changed,
     gate: GATE,
-    tmp: state.base,
+    tmp: base,
   };
   console.log(
-    `zone-set benchmark: sizes ${options.sizes.join(', ')}, ${options.runs} run(s) each, ${options.changed} changed zones per push; ${meta.cpus} CPUs, ${meta.named}, ${meta.rsync}`,
+    `zone-set benchmark: sizes ${options.sizes.join(', ')}, ${String(options.runs)} run(s) each, ${String(options.changed)} changed zones per push; ${String(meta.cpus)} CPUs, ${meta.named}, ${meta.rsync}`,
   );
 
-  const results = [];
+  const results: SizeResult[] = [];
   for (const n of options.sizes) {
     const t = now();
-    process.stderr.write(`n=${n}: generating zones, priming, starting named…\n`);
-    const w = await setUp(n, state.base);
+    process.stderr.write(`n=${String(n)}: generating zones, priming, starting named…\n`);
+    const w = await setUp(scope, n, base);
     process.stderr.write(
-      `n=${n}: ready in ${Math.round(now() - t)} ms (named start: naive ${w.setup.namedNaiveStartMs} ms, zone set ${w.setup.namedZsStartMs} ms)\n`,
+      `n=${String(n)}: ready in ${String(Math.round(now() - t))} ms (named start: naive ${String(w.setup['namedNaiveStartMs'])} ms, zone set ${String(w.setup['namedZsStartMs'])} ms)\n`,
     );
-    const { samples, details } = await measure(w, options);
-    const breakdown = await stageBreakdown(w, dist, w.changedNow);
-    breakdown.gateVerifyRounds = await verifyRounds(w, options.changed, prng(0xd1a9 + n));
-    breakdown.straceTimeline = await straceTimeline(w, options.changed, prng(0x57ace + n));
+    const { samples, details } = await measure(scope, w, options);
+    const steps = await stageBreakdown(scope, w, dist, w.changedNow);
+    const breakdown = {
+      ...steps,
+      gateVerifyRounds: await verifyRounds(scope, w, options.changed, prng(0xd1a9 + n)),
+      straceTimeline: await straceTimeline(scope, w, options.changed, prng(0x57ace + n)),
+    };
     const summary = Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, stats(s)]));
-    results.push({
-      n,
-      setup: w.setup,
-      summary,
-      details,
-      breakdown,
-      wallMs: round(now() - t),
-    });
+    const result: SizeResult = { n, setup: w.setup, summary, details, breakdown, wallMs: round(now() - t) };
+    results.push(result);
     await w.namedNaive.stop();
     await w.namedZs.stop();
-    for (const named of [w.namedNaive, w.namedZs]) {
-      state.nameds.delete(named);
-      state.namedPids.delete(named.pid);
-    }
     if (!options.keep) rmSync(w.dir, { recursive: true, force: true });
-    report(results.at(-1), options);
+    report(result, options);
   }
   const ratios = summarize(results, options);
   mkdirSync(dirname(RESULTS), { recursive: true });
@@ -1086,22 +1105,24 @@ async function main() {
   console.log(`\nresults written to ${RESULTS.slice(REPO.length + 1)}`);
 }
 
-function ratioOf(a, b) {
+function ratioOf(a: number | undefined, b: number | undefined): number | undefined {
   return a && b ? round(a / b, 2) : undefined;
 }
 
-function report(result, options) {
+function report(result: SizeResult, options: Options): void {
   const { n, summary, details, breakdown } = result;
-  console.log(`\n=== ${n.toLocaleString('en')} zones, ${options.changed} changed per push, ${options.runs} run(s) (ms) ===`);
+  console.log(
+    `\n=== ${n.toLocaleString('en')} zones, ${String(options.changed)} changed per push, ${String(options.runs)} run(s) (ms) ===`,
+  );
   console.log(
     table(
       ['variant', 'median', 'min', 'max'],
       Object.keys(LABELS)
         .filter((k) => summary[k])
-        .map((k) => [LABELS[k], summary[k].median, summary[k].min, summary[k].max]),
+        .map((k) => [LABELS[k], summary[k]?.median, summary[k]?.min, summary[k]?.max]),
     ),
   );
-  const s = (k, f = 'median') => summary[k]?.[f];
+  const s = (k: string, f: 'median' | 'min' = 'median'): number | undefined => summary[k]?.[f];
   console.log(
     table(
       ['ratio', 'median', 'min', 'target'],
@@ -1128,14 +1149,19 @@ function report(result, options) {
       ],
     ),
   );
-  const med = (list, key) => stats(list.map((d) => d[key]).filter((x) => typeof x === 'number')).median;
-  const naive = details.naive;
-  const zs = details.zoneset;
-  const gateOf = (list, key) =>
+  const numbers = (list: readonly Record<string, unknown>[], key: string): number[] =>
+    list.map((d) => d[key]).filter((x): x is number => typeof x === 'number');
+  const med = (list: readonly Record<string, unknown>[] | undefined, key: string): number | undefined =>
+    stats(numbers(list ?? [], key)).median;
+  const naive = details['naive'];
+  const zs = details['zoneset'];
+  const gateOf = (list: readonly Record<string, unknown>[] | undefined, key: string): number | undefined =>
     med(
-      list.map((d) => d.gate ?? {}),
+      (list ?? []).map((d) => (d['gate'] ?? {}) as Record<string, unknown>),
       key,
     );
+  const outside = med(zs, 'pushMs');
+  const inside = gateOf(zs, 'durationMs');
   console.log(
     table(
       ['split (median ms)', 'value'],
@@ -1144,78 +1170,81 @@ function report(result, options) {
         ['naive: rndc reload (full)', med(naive, 'rndcMs')],
         ['naive: dig until served', med(naive, 'waitMs')],
         ['naive: until named logged the full reload done (untimed)', med(naive, 'quietMs')],
-        ['zone set: rsync client wall (gate returns)', med(zs, 'pushMs')],
-        ['zone set: gate durationMs (audit log)', gateOf(zs, 'durationMs')],
+        ['zone set: rsync client wall (gate returns)', outside],
+        ['zone set: gate durationMs (audit log)', inside],
         ['zone set: gate start -> decision (lock, stage, confine)', gateOf(zs, 'beforeRsyncMs')],
         ['zone set: decision -> finished (rsync, diff, check, promote, reload, verify)', gateOf(zs, 'rsyncAndAfterMs')],
         [
           'zone set: outside durationMs (ssh stand-in, node start, config, rsync client)',
-          round(med(zs, 'pushMs') - gateOf(zs, 'durationMs')),
+          outside === undefined || inside === undefined ? undefined : round(outside - inside),
         ],
         ['zone set: our dig rounds after the gate returned', med(zs, 'digRounds')],
-        ['checker-off: gate start -> decision', gateOf(details.zonesetOff, 'beforeRsyncMs')],
-        ['checker-off: decision -> finished', gateOf(details.zonesetOff, 'rsyncAndAfterMs')],
-        ['no change: gate start -> decision', gateOf(details.zonesetNoChange, 'beforeRsyncMs')],
-        ['no change: decision -> finished', gateOf(details.zonesetNoChange, 'rsyncAndAfterMs')],
+        ['checker-off: gate start -> decision', gateOf(details['zonesetOff'], 'beforeRsyncMs')],
+        ['checker-off: decision -> finished', gateOf(details['zonesetOff'], 'rsyncAndAfterMs')],
+        ['no change: gate start -> decision', gateOf(details['zonesetNoChange'], 'beforeRsyncMs')],
+        ['no change: decision -> finished', gateOf(details['zonesetNoChange'], 'rsyncAndAfterMs')],
       ],
     ),
   );
-  console.log(table([`isolated steps on the ${breakdown.files}-file release`, 'ms'], Object.entries(breakdown.steps)));
+  console.log(table([`isolated steps on the ${String(breakdown.files)}-file release`, 'ms'], Object.entries(breakdown.steps)));
   if (breakdown.straceTimeline)
     console.log(table(['one zone-set push under strace (execve/rename marks)', 'ms'], Object.entries(breakdown.straceTimeline)));
   console.log(
-    `gate verify: ${breakdown.gateVerifyRounds} dig round(s) per push (SOA queries per changed zone, named query log, one extra push)`,
+    `gate verify: ${String(breakdown.gateVerifyRounds)} dig round(s) per push (SOA queries per changed zone, named query log, one extra push)`,
   );
 }
 
-function summarize(results, options) {
+function summarize(results: readonly SizeResult[], options: Options): Record<string, unknown> {
   const sizes = results.map((r) => r.n);
-  const rows = Object.keys(LABELS).map((k) => [LABELS[k], ...results.map((r) => r.summary[k]?.median)]);
-  const slope = (k) => {
-    if (results.length < 2) return undefined;
+  const keys = Object.keys(LABELS);
+  const rows = keys.map((k) => [LABELS[k], ...results.map((r) => r.summary[k]?.median)]);
+  const slope = (k: string): number | undefined => {
     const first = results[0];
     const last = results.at(-1);
+    if (results.length < 2 || first === undefined || last === undefined) return undefined;
     const a = first.summary[k]?.median;
     const b = last.summary[k]?.median;
     return a === undefined || b === undefined ? undefined : round(((b - a) / (last.n - first.n)) * 1000, 2);
   };
-  console.log(`\n=== scaling: median ms per push vs zone count (${options.changed} changed) ===`);
+  console.log(`\n=== scaling: median ms per push vs zone count (${String(options.changed)} changed) ===`);
   console.log(
     table(
-      ['variant', ...sizes.map((n) => `${n.toLocaleString('en')}`), 'µs per extra zone'],
-      rows.map((row, index) => [...row, slope(Object.keys(LABELS)[index])]),
+      ['variant', ...sizes.map((n) => n.toLocaleString('en')), 'µs per extra zone'],
+      rows.map((row, index) => [...row, slope(keys[index] ?? '')]),
     ),
   );
   const ratioRows = results.map((r) => {
-    const m = (k) => r.summary[k]?.median;
+    const m = (k: string): number | undefined => r.summary[k]?.median;
+    const off = m('zonesetOff');
+    const plainGate = m('plainGate');
     return [
       r.n.toLocaleString('en'),
       ratioOf(m('zoneset'), m('naive')),
-      ratioOf(m('zonesetOff'), m('plainGate')),
-      ratioOf(m('zonesetOff'), m('plain')),
-      round(m('zonesetOff') - m('plainGate')),
+      ratioOf(off, plainGate),
+      ratioOf(off, m('plain')),
+      off === undefined || plainGate === undefined ? undefined : round(off - plainGate),
       ratioOf(m('zonesetNoChange'), m('plainGateNoChange')),
-    ];
+    ] as const;
   });
   console.log(table(['zones', '(i)/(ii) <= 1.0', '(iii)/(v) <= 1.3', '(iii)/(iv)', '(iii)-(v) ms', 'no change zs/plain gate'], ratioRows));
   return {
     bySize: results.map((r, index) => ({
       n: r.n,
-      zonesetVsNaive: ratioRows[index][1],
-      stagingVsPlainGate: ratioRows[index][2],
-      stagingVsPlainRsync: ratioRows[index][3],
-      stagingExtraMs: ratioRows[index][4],
-      noChangeVsPlainGate: ratioRows[index][5],
+      zonesetVsNaive: ratioRows[index]?.[1],
+      stagingVsPlainGate: ratioRows[index]?.[2],
+      stagingVsPlainRsync: ratioRows[index]?.[3],
+      stagingExtraMs: ratioRows[index]?.[4],
+      noChangeVsPlainGate: ratioRows[index]?.[5],
     })),
-    usPerExtraZone: Object.fromEntries(Object.keys(LABELS).map((k) => [k, slope(k)])),
+    usPerExtraZone: Object.fromEntries(keys.map((k) => [k, slope(k)])),
   };
 }
 
 try {
-  await main();
-  cleanup();
+  await withScope('bench-zoneset', main);
 } catch (error) {
-  console.error(`\nbench-zoneset: ${error instanceof BenchError ? error.message : (error?.stack ?? String(error))}`);
-  cleanup();
-  process.exit(1);
+  console.error(
+    `\nbench-zoneset: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exitCode = 1;
 }

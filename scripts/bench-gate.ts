@@ -8,20 +8,24 @@
 // Prints tables and ratios, writes .bench/gate-results.json. Exit 0 when it ran (even when a target is
 // missed), 1 when a step failed: a benchmark of failing runs is worthless, so every run checks its exit
 // status and every push checks that the files arrived.
-// Only node:* imports, so it runs before and without `npm install`.
+// One file of ~770 lines on purpose: one experiment (rows, runs, report) read top to bottom.
+// The sshd, key pairs, zone text and the clean-up (every child by pid, the temp dir; also on
+// SIGINT/SIGTERM/SIGHUP) come from test/lab. Run it with `npm run bench`.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { freePort } from './lib/ports.mjs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { makeKeyPair } from '../test/lab/keys.js';
+import { PROJECT, projectPath } from '../test/lab/paths.js';
+import { withScope, type Scope } from '../test/lab/scope.js';
+import { startSshd, type Sshd } from '../test/lab/sshd.js';
+import { zoneText } from '../test/lab/zones.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const GATE = join(REPO, 'bin/gate.cjs');
-const BUNDLE = join(REPO, 'dist/gate.cjs');
-const RESULTS = join(REPO, '.bench/gate-results.json');
+const REPO = PROJECT;
+const GATE = projectPath('bin/gate.cjs');
+const BUNDLE = projectPath('dist/gate.cjs');
+const RESULTS = projectPath('.bench/gate-results.json');
 
 // sshd runs the authorized_keys command= with an absolute path, so the benchmark does too.
 const NODE = existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
@@ -52,19 +56,16 @@ const DENY_DOTDOT = 'rsync --server -logDtpre.iLsfxCIvu . ../../etc/';
 const SSH_CONNECTION = '127.0.0.1 50000 127.0.0.1 22';
 const PATH_ENV = '/usr/sbin:/usr/bin:/sbin:/bin';
 
-// Everything to undo on the way out, whichever way that is.
-const state = { dir: undefined, children: new Set() };
-
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
 class BenchError extends Error {}
 
-function fail(message) {
+function fail(message: string): never {
   throw new BenchError(message);
 }
 
-function run(file, args, options = {}) {
+function run(file: string, args: string[], options: { cwd?: string } = {}): SpawnSyncReturns<string> {
   return spawnSync(file, args, {
     encoding: 'utf8',
     timeout: 120_000,
@@ -72,29 +73,27 @@ function run(file, args, options = {}) {
   });
 }
 
-/** Runs a setup command and aborts with its output when it fails. */
-function mustRun(file, args, options = {}) {
-  const result = run(file, args, options);
-  if (result.error || result.status !== 0) {
-    fail(
-      `${file} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})\n${result.stderr ?? ''}${result.stdout ?? ''}`,
-    );
-  }
-  return result;
+interface Summary {
+  n: number;
+  median: number;
+  p90: number;
+  min: number;
+  max: number;
 }
 
-function summarize(samples) {
+function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const at = (i: number): number => sorted[i] ?? Number.NaN;
+  const median = n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
   // Nearest-rank p90: a value that was actually observed.
-  const p90 = sorted[Math.ceil(0.9 * n) - 1];
+  const p90 = at(Math.ceil(0.9 * n) - 1);
   return {
     n,
     median: round(median),
     p90: round(p90),
-    min: round(sorted[0]),
-    max: round(sorted[n - 1]),
+    min: round(at(0)),
+    max: round(at(n - 1)),
   };
 }
 
@@ -102,27 +101,28 @@ function summarize(samples) {
  * spawnSync blocks the event loop, and a signal handler only runs on the loop: yielding between runs
  * lets a SIGINT/SIGTERM sent to this process alone (not the whole terminal group) clean up at once.
  */
-const yieldToSignals = () => new Promise((done) => setImmediate(done));
+const yieldToSignals = (): Promise<void> => new Promise((done) => setImmediate(done));
 
-const round = (x, places = 1) => Math.round(x * 10 ** places) / 10 ** places;
-const ratio = (a, b) => round(a / b, 2);
+const round = (x: number, places = 1): number => Math.round(x * 10 ** places) / 10 ** places;
+const ratio = (a: number, b: number): number => round(a / b, 2);
 
-function table(headers, rows) {
+function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells: readonly (string | number)[]): string =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0))).join('  ');
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-function checkTools() {
+function checkTools(): void {
   const missing = Object.values(TOOLS).filter((tool) => !existsSync(tool));
   if (missing.length) fail(`missing ${missing.join(', ')}: apt-get install rsync openssh-server openssh-client time bubblewrap`);
 }
 
 /** The gate runs from the bundle; build it when a fresh checkout has none. */
-function ensureBuilt() {
+function ensureBuilt(): void {
   if (existsSync(BUNDLE)) return;
   console.log('dist/gate.cjs is missing: npm run build');
   const result = spawnSync('npm', ['run', '--silent', 'build'], {
@@ -132,11 +132,21 @@ function ensureBuilt() {
   if (result.status !== 0 || !existsSync(BUNDLE)) fail('npm run build failed; cannot benchmark the gate');
 }
 
-function makeWorkspace() {
+interface Workspace {
+  dir: string;
+  zones: string;
+  zonesSandbox: string;
+  rrsyncRoot: string;
+  plainDest: string;
+  stubDest: string;
+  source: string;
+  log: string;
+}
+
+function makeWorkspace(scope: Scope): Workspace {
   // Not under /tmp: the sandbox mounts a fresh tmpfs on /tmp after bind-mounting gate.rsync, which
   // hides a gate.rsync that lives under /tmp (the fake rsync here) and bwrap cannot exec it.
-  const dir = mkdtempSync(join('/var/tmp', 'zonegate-bench-'));
-  state.dir = dir;
+  const dir = scope.tempDir('zonegate-bench-', '/var/tmp');
   const ws = {
     dir,
     zones: join(dir, 'zones'), // the gate's rule root (decisions and the gate push)
@@ -154,15 +164,23 @@ function makeWorkspace() {
   return ws;
 }
 
+interface Key {
+  file: string;
+  pub: string;
+}
+
 /** A fresh ed25519 key pair; returns the private key path and the public key line. */
-function keygen(ws, name) {
-  const file = join(ws.dir, `key-${name}`);
-  mustRun(TOOLS.sshKeygen, ['-q', '-t', 'ed25519', '-N', '', '-C', `bench-${name}`, '-f', file]);
-  return { file, pub: readFileSync(`${file}.pub`, 'utf8').trim() };
+async function keygen(ws: Workspace, name: string): Promise<Key> {
+  const pair = await makeKeyPair(ws.dir, `key-${name}`, `bench-${name}`);
+  return { file: pair.privateKey, pub: pair.line };
 }
 
 /** A zonegate policy with one key, "bench", that may push to and pull from <root>/external. */
-function writeConfig(ws, name, { rsync, sandbox, publicKey, root }) {
+function writeConfig(
+  ws: Workspace,
+  name: string,
+  { rsync, sandbox, publicKey, root }: { rsync: string; sandbox: string; publicKey: string; root: string },
+): string {
   const file = join(ws.dir, `${name}.json`);
   const rules = [
     { direction: 'upload', root, paths: ['external/**'], delete: true },
@@ -179,7 +197,7 @@ function writeConfig(ws, name, { rsync, sandbox, publicKey, root }) {
 }
 
 /** Stands in for rsync so the allow path times the decision and the spawn, not a transfer. */
-function writeFakeRsync(ws) {
+function writeFakeRsync(ws: Workspace): string {
   const file = join(ws.dir, 'fake-rsync');
   // The gate probes --help for the hardening options it may add; anything else just succeeds.
   writeFileSync(file, '#!/bin/sh\nif [ "$1" = --help ]; then echo "--confine-root --drop-D --munge-links"; fi\nexit 0\n');
@@ -188,7 +206,7 @@ function writeFakeRsync(ws) {
 }
 
 /** A forced command with no checks at all: the cost floor of "start Node, then exec rsync". */
-function writeStub(ws) {
+function writeStub(ws: Workspace): string {
   const file = join(ws.dir, 'stub.cjs');
   writeFileSync(
     file,
@@ -206,52 +224,76 @@ function writeStub(ws) {
 }
 
 /** Deterministic zone files of about 1-3 KB: SOA, NS, MX, TXT and a varying number of hosts. */
-function writeZones(dir, count) {
+function writeZones(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
     const zone = `zone${String(i).padStart(4, '0')}.example.net`;
-    const lines = [
-      `$ORIGIN ${zone}.`,
-      '$TTL 3600',
-      `@ IN SOA ns1.example.net. hostmaster.example.net. ( ${2026010100 + i} 7200 3600 1209600 3600 )`,
-      '@ IN NS ns1.example.net.',
-      '@ IN NS ns2.example.org.',
+    const records = [
       '@ IN MX 10 mail',
-      `@ IN TXT "v=spf1 mx ip4:192.0.2.${i % 250} -all"`,
-      `@ IN A 192.0.2.${i % 250}`,
+      `@ IN TXT "v=spf1 mx ip4:192.0.2.${String(i % 250)} -all"`,
+      `@ IN A 192.0.2.${String(i % 250)}`,
       `@ IN AAAA 2001:db8:${(i % 65535).toString(16)}::1`,
-      `mail IN A 198.51.100.${i % 250}`,
+      `mail IN A 198.51.100.${String(i % 250)}`,
     ];
-    for (let h = 0; h < 20 + (i % 50); h++) lines.push(`host${h} 300 IN A 203.0.113.${(i * 7 + h) % 250} ; rack ${h % 8}`);
-    writeFileSync(join(dir, `${zone}.zone`), `${lines.join('\n')}\n`);
+    for (let h = 0; h < 20 + (i % 50); h++)
+      records.push(`host${String(h)} 300 IN A 203.0.113.${String((i * 7 + h) % 250)} ; rack ${String(h % 8)}`);
+    const text = zoneText(zone, 2026010100 + i, {
+      origin: true,
+      ttl: 3600,
+      mname: 'ns1.example.net.',
+      rname: 'hostmaster.example.net.',
+      timers: [7200, 3600, 1209600, 3600],
+      nameservers: ['ns1.example.net.', 'ns2.example.org.'],
+      records,
+    });
+    writeFileSync(join(dir, `${zone}.zone`), text);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Decision time and peak RSS
 
+interface Row {
+  label: string;
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  expect: number;
+}
+
+interface Configs {
+  real: string;
+  fake: string;
+  fakeSandbox: string;
+  realSandbox: string;
+  push: string;
+  pushSandbox: string;
+}
+
+type SandboxProbe = { ok: true } | { ok: false; reason: string };
+
 /**
  * The rows to time: each one process start, run with exactly the variables sshd would give a forced
  * command (what `env -i VAR=… cmd` does, without timing env's own exec), stdin /dev/null (rsync then
  * sees EOF and exits at once with 12), and the exit status it must have, so no row times a failure.
  */
-function decisionRows(ws, configs, sandbox) {
-  const ssh = (command) => ({ SSH_ORIGINAL_COMMAND: command, SSH_CONNECTION });
-  const gate = (config, command, expect, label) => ({
+function decisionRows(ws: Workspace, configs: Configs, sandbox: SandboxProbe): Row[] {
+  const ssh = (command: string): Record<string, string> => ({ SSH_ORIGINAL_COMMAND: command, SSH_CONNECTION });
+  const gate = (config: string, command: string, expect: number, label: string): Row => ({
     label,
     file: NODE,
     args: [GATE, '--config', config, '--key', 'bench'],
     env: ssh(command),
     expect,
   });
-  const rrsync = (command, expect, label) => ({
+  const rrsync = (command: string, expect: number, label: string): Row => ({
     label,
     file: TOOLS.rrsync,
     args: [ws.zones],
     env: ssh(command),
     expect,
   });
-  const rows = [
+  const rows: Row[] = [
     {
       label: 'node empty.cjs (bare start)',
       file: NODE,
@@ -288,7 +330,7 @@ function decisionRows(ws, configs, sandbox) {
 }
 
 /** One timed run; aborts when the exit status is not the one the row is about. */
-function timeOnce(ws, row) {
+function timeOnce(ws: Workspace, row: Row): number {
   const started = process.hrtime.bigint();
   const result = spawnSync(row.file, row.args, {
     cwd: ws.dir,
@@ -299,31 +341,44 @@ function timeOnce(ws, row) {
   });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== row.expect) {
-    fail(`${row.label}: exit ${result.status ?? result.signal ?? result.error?.message}, expected ${row.expect}\n${result.stderr}`);
+    fail(
+      `${row.label}: exit ${String(result.status ?? result.signal ?? result.error?.message)}, expected ${String(row.expect)}\n${result.stderr}`,
+    );
   }
   return elapsed;
 }
 
+interface DecisionResult extends Summary {
+  label: string;
+  exit: number;
+}
+
 /** Round-robin over the rows, so drift (thermal, other load) hits every row alike. */
-async function benchDecisions(ws, rows) {
+async function benchDecisions(ws: Workspace, rows: readonly Row[]): Promise<DecisionResult[]> {
   for (const row of rows) timeOnce(ws, row); // warm the page cache; not counted
-  const samples = rows.map(() => []);
+  const samples = rows.map((): number[] => []);
   for (let i = 0; i < DECISION_RUNS; i++) {
     for (const [r, row] of rows.entries()) {
-      samples[r].push(timeOnce(ws, row));
+      samples[r]?.push(timeOnce(ws, row));
       await yieldToSignals();
     }
   }
   return rows.map((row, r) => ({
     label: row.label,
     exit: row.expect,
-    ...summarize(samples[r]),
+    ...summarize(samples[r] ?? []),
   }));
 }
 
+interface RssResult {
+  label: string;
+  peakMB: number;
+  overLimit: boolean;
+}
+
 /** Peak RSS in MB under GNU time. For the allow rows this includes rsync: wait4 reports the max over descendants. */
-async function measureRss(ws, rows) {
-  const results = [];
+async function measureRss(ws: Workspace, rows: readonly Row[]): Promise<RssResult[]> {
+  const results: RssResult[] = [];
   for (const row of rows) {
     const out = join(ws.dir, 'rss.txt');
     let peakKiB = 0;
@@ -333,10 +388,11 @@ async function measureRss(ws, rows) {
         cwd: ws.dir,
         env: row.env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
         timeout: 30_000,
       });
       if (result.status !== row.expect)
-        fail(`${row.label} under ${TOOLS.time}: exit ${result.status}, expected ${row.expect}\n${result.stderr}`);
+        fail(`${row.label} under ${TOOLS.time}: exit ${String(result.status)}, expected ${String(row.expect)}\n${result.stderr}`);
       peakKiB = Math.max(peakKiB, Number(readFileSync(out, 'utf8').trim().split('\n').pop()));
     }
     const mb = round(peakKiB / 1024);
@@ -350,105 +406,58 @@ async function measureRss(ws, rows) {
 }
 
 /** Whether `sandbox: required` works on this host; a one-off gate run tells, with the reason. */
-function probeSandbox(ws, config) {
+function probeSandbox(ws: Workspace, config: string): SandboxProbe {
   const result = spawnSync(NODE, [GATE, '--config', config, '--key', 'bench'], {
     cwd: ws.dir,
     env: { SSH_ORIGINAL_COMMAND: UPLOAD_COMMAND, SSH_CONNECTION },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
-  return result.status === 0 ? { ok: true } : { ok: false, reason: `exit ${result.status}: ${result.stderr.trim()}` };
+  return result.status === 0 ? { ok: true } : { ok: false, reason: `exit ${String(result.status)}: ${result.stderr.trim()}` };
 }
 
 // ---------------------------------------------------------------------------------------------
 // sshd and pushes
 
-function canConnect(port) {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
-/** A private sshd on a loopback port: own host key, own config, authorized_keys in the temp dir. */
-async function startSshd(ws, authorizedKeys) {
-  mkdirSync('/run/sshd', { recursive: true }); // privilege separation directory sshd insists on
-  const hostKey = join(ws.dir, 'ssh_host_ed25519_key');
-  mustRun(TOOLS.sshKeygen, ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-  const port = await freePort();
-  writeFileSync(join(ws.dir, 'authorized_keys'), `${authorizedKeys.join('\n')}\n`);
-  const config = join(ws.dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${join(ws.dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(ws.dir, 'authorized_keys')}`,
-      'StrictModes no', // the temp dir's parents are not root-only
-      'UsePAM no',
-      // The no-forced-command variant needs a plain root login; the others rely on command= per line.
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PrintMotd no',
-      'UseDNS no',
-      'LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(TOOLS.sshd, ['-D', '-e', '-f', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  state.children.add(child.pid);
-  let log = '';
-  child.stderr.on('data', (chunk) => (log += chunk));
-  child.once('exit', () => state.children.delete(child.pid));
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) fail(`sshd exited at start (${child.exitCode}):\n${log}`);
-    if (await canConnect(port)) break;
-    if (i === 99) fail(`sshd did not listen on 127.0.0.1:${port}:\n${log}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  writeFileSync(join(ws.dir, 'known_hosts'), `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, 'utf8').trim()}\n`);
-  return { port, child, log: () => log };
+interface Variant {
+  name: string;
+  key: Key;
+  line: string;
+  dest: string;
+  root: string;
 }
 
 /** The variants, each with its own key (sshd uses the first authorized_keys line the key matches). */
-function pushVariants(ws, keys, configs, stub, sandbox) {
-  const gateCommand = (config) => `${NODE} ${GATE} --config ${config} --key bench`;
-  const variants = [
+function pushVariants(ws: Workspace, keys: Record<string, Key>, configs: Configs, stub: string, sandbox: SandboxProbe): Variant[] {
+  const key = (name: string): Key => keys[name] ?? fail(`no key ${name}`);
+  const gateCommand = (config: string): string => `${NODE} ${GATE} --config ${config} --key bench`;
+  const variants: Variant[] = [
     {
       name: 'no forced command',
-      key: keys.plain,
-      line: keys.plain.pub,
+      key: key('plain'),
+      line: key('plain').pub,
       dest: join(ws.plainDest, 'external/'),
       root: ws.plainDest,
     },
     // restrict on the stub too, so the baseline differs from the others only in what the command does.
     {
       name: 'node stub',
-      key: keys.stub,
-      line: `restrict,command="${NODE} ${stub}" ${keys.stub.pub}`,
+      key: key('stub'),
+      line: `restrict,command="${NODE} ${stub}" ${key('stub').pub}`,
       dest: join(ws.stubDest, 'external/'),
       root: ws.stubDest,
     },
     {
       name: 'rrsync',
-      key: keys.rrsync,
-      line: `restrict,command="${TOOLS.rrsync} ${ws.rrsyncRoot}" ${keys.rrsync.pub}`,
+      key: key('rrsync'),
+      line: `restrict,command="${TOOLS.rrsync} ${ws.rrsyncRoot}" ${key('rrsync').pub}`,
       dest: 'external/',
       root: ws.rrsyncRoot,
     },
     {
       name: 'gate',
-      key: keys.gate,
-      line: `restrict,command="${gateCommand(configs.push)}" ${keys.gate.pub}`,
+      key: key('gate'),
+      line: `restrict,command="${gateCommand(configs.push)}" ${key('gate').pub}`,
       dest: 'external/',
       root: ws.zones,
     },
@@ -456,8 +465,8 @@ function pushVariants(ws, keys, configs, stub, sandbox) {
   if (sandbox.ok) {
     variants.push({
       name: 'gate + sandbox',
-      key: keys.sandbox,
-      line: `restrict,command="${gateCommand(configs.pushSandbox)}" ${keys.sandbox.pub}`,
+      key: key('sandbox'),
+      line: `restrict,command="${gateCommand(configs.pushSandbox)}" ${key('sandbox').pub}`,
       dest: 'external/',
       root: ws.zonesSandbox,
     });
@@ -465,13 +474,13 @@ function pushVariants(ws, keys, configs, stub, sandbox) {
   return variants;
 }
 
-function pushOnce(ws, sshd, variant) {
+function pushOnce(ws: Workspace, sshd: Sshd, variant: Variant): number {
   const ssh = [
     TOOLS.ssh,
     '-F',
     '/dev/null',
     '-o',
-    `UserKnownHostsFile=${join(ws.dir, 'known_hosts')}`,
+    `UserKnownHostsFile=${sshd.knownHosts}`,
     '-o',
     'StrictHostKeyChecking=yes',
     '-o',
@@ -492,55 +501,72 @@ function pushOnce(ws, sshd, variant) {
   });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0)
-    fail(`push via ${variant.name} failed: exit ${result.status ?? result.signal}\n${result.stderr}\nsshd: ${sshd.log()}`);
+    fail(`push via ${variant.name} failed: exit ${String(result.status ?? result.signal)}\n${result.stderr}\nsshd: ${sshd.log()}`);
   return elapsed;
 }
 
 /** The pushed tree must equal the source, file for file and byte for byte. */
-function verifyArrived(ws, variant) {
+function verifyArrived(ws: Workspace, variant: Variant): void {
   const dest = join(variant.root, 'external');
   const expected = readdirSync(ws.source).sort();
   const actual = readdirSync(dest).sort();
   if (expected.join('\n') !== actual.join('\n'))
-    fail(`push via ${variant.name}: ${dest} has ${actual.length} entries, expected ${expected.length}`);
+    fail(`push via ${variant.name}: ${dest} has ${String(actual.length)} entries, expected ${String(expected.length)}`);
   for (const name of expected) {
     if (!readFileSync(join(ws.source, name)).equals(readFileSync(join(dest, name)))) fail(`push via ${variant.name}: ${name} differs`);
   }
 }
 
-async function benchPushes(ws, sshd, variants) {
+interface PushResult extends Summary {
+  label: string;
+}
+
+async function benchPushes(ws: Workspace, sshd: Sshd, variants: readonly Variant[]): Promise<PushResult[]> {
   for (const variant of variants) {
     pushOnce(ws, sshd, variant); // prime: the real transfer
     verifyArrived(ws, variant);
     pushOnce(ws, sshd, variant); // warm-up of the unchanged push; not counted
   }
-  const samples = variants.map(() => []);
+  const samples = variants.map((): number[] => []);
   for (let i = 0; i < PUSH_RUNS; i++) {
     for (const [v, variant] of variants.entries()) {
-      samples[v].push(pushOnce(ws, sshd, variant));
+      samples[v]?.push(pushOnce(ws, sshd, variant));
       await yieldToSignals();
     }
   }
   for (const variant of variants) verifyArrived(ws, variant);
   return variants.map((variant, v) => ({
     label: variant.name,
-    ...summarize(samples[v]),
+    ...summarize(samples[v] ?? []),
   }));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function byLabel(rows, label) {
-  const row = rows.find((r) => r.label === label);
-  if (!row) fail(`no result row ${label}`);
-  return row;
+interface Target {
+  met: boolean;
+  detail: string;
 }
 
-function computeRatios(decisions, rss, pushes) {
-  const d = (label) => byLabel(decisions, label).median;
-  const p = (label) => byLabel(pushes, label).median;
-  const ratios = {
+interface Targets {
+  decisionBelowRrsync: Target;
+  rssWithinLimit: Target;
+  pushNoSlowerThanRrsync: Target;
+}
+
+function byLabel<T extends { label: string }>(rows: readonly T[], label: string): T {
+  return rows.find((r) => r.label === label) ?? fail(`no result row ${label}`);
+}
+
+function computeRatios(
+  decisions: readonly DecisionResult[],
+  rss: readonly RssResult[],
+  pushes: readonly PushResult[],
+): { ratios: Record<string, number>; targets: Targets } {
+  const d = (label: string): number => byLabel(decisions, label).median;
+  const p = (label: string): number => byLabel(pushes, label).median;
+  const ratios: Record<string, number> = {
     'gate deny / rrsync deny (same ../ request)': ratio(d('gate deny  . ../../etc/'), d('rrsync deny . ../../etc/')),
     'gate allow / rrsync allow (both start real rsync)': ratio(d('gate allow -> rsync (EOF)'), d('rrsync allow -> rsync (EOF)')),
     'gate deny / bare node (cjs)': ratio(d('gate deny  . ../../etc/'), d('node empty.cjs (bare start)')),
@@ -558,37 +584,49 @@ function computeRatios(decisions, rss, pushes) {
     decisionBelowRrsync: {
       met:
         d('gate deny  . ../../etc/') < d('rrsync deny . ../../etc/') && d('gate allow -> rsync (EOF)') < d('rrsync allow -> rsync (EOF)'),
-      detail: `deny ${d('gate deny  . ../../etc/')} vs ${d('rrsync deny . ../../etc/')} ms, allow ${d('gate allow -> rsync (EOF)')} vs ${d('rrsync allow -> rsync (EOF)')} ms`,
+      detail: `deny ${String(d('gate deny  . ../../etc/'))} vs ${String(d('rrsync deny . ../../etc/'))} ms, allow ${String(d('gate allow -> rsync (EOF)'))} vs ${String(d('rrsync allow -> rsync (EOF)'))} ms`,
     },
     rssWithinLimit: {
       met: gateRss <= RSS_LIMIT_MB,
-      detail: `gate peak ${gateRss} MB`,
+      detail: `gate peak ${String(gateRss)} MB`,
     },
     pushNoSlowerThanRrsync: {
       met: p('gate') <= p('rrsync'),
-      detail: `gate ${p('gate')} vs rrsync ${p('rrsync')} ms`,
+      detail: `gate ${String(p('gate'))} vs rrsync ${String(p('rrsync'))} ms`,
     },
   };
   return { ratios, targets };
 }
 
-function printReport(results) {
+interface Results {
+  environment: Record<string, unknown>;
+  sandbox: SandboxProbe;
+  decisions: DecisionResult[];
+  rss: RssResult[];
+  pushes: PushResult[];
+  ratios: Record<string, number>;
+  targets: Targets;
+}
+
+function printReport(results: Results): void {
   const { decisions, rss, pushes, ratios, targets, sandbox } = results;
-  console.log(`\nDecision time, ms (${DECISION_RUNS} runs each, interleaved; clean env like sshd's; stdin /dev/null)`);
+  console.log(`\nDecision time, ms (${String(DECISION_RUNS)} runs each, interleaved; clean env like sshd's; stdin /dev/null)`);
   console.log(
     table(
       ['row', 'median', 'p90', 'min', 'exit'],
       decisions.map((r) => [r.label, r.median.toFixed(1), r.p90.toFixed(1), r.min.toFixed(1), r.exit]),
     ),
   );
-  console.log(`\nPeak RSS, MB (max of ${RSS_RUNS} runs under ${TOOLS.time} -f %M; limit for the gate ${RSS_LIMIT_MB} MB)`);
+  console.log(`\nPeak RSS, MB (max of ${String(RSS_RUNS)} runs under ${TOOLS.time} -f %M; limit for the gate ${String(RSS_LIMIT_MB)} MB)`);
   console.log(
     table(
       ['row', 'peak MB', 'flag'],
       rss.map((r) => [r.label, r.peakMB.toFixed(1), r.overLimit ? 'OVER LIMIT' : '']),
     ),
   );
-  console.log(`\nssh push of ${ZONE_FILES} unchanged zone files, ms (${PUSH_RUNS} runs each, interleaved; rsync -a --delete)`);
+  console.log(
+    `\nssh push of ${String(ZONE_FILES)} unchanged zone files, ms (${String(PUSH_RUNS)} runs each, interleaved; rsync -a --delete)`,
+  );
   console.log(
     table(
       ['variant', 'median', 'p90', 'min'],
@@ -604,13 +642,13 @@ function printReport(results) {
     ),
   );
   console.log('\nTargets');
-  const verdict = ({ met }) => (met ? 'yes' : 'NO');
+  const verdict = ({ met }: Target): string => (met ? 'yes' : 'NO');
   console.log(
     table(
       ['target', 'met', 'medians'],
       [
         ['gate decision below rrsync (deny and allow)', verdict(targets.decisionBelowRrsync), targets.decisionBelowRrsync.detail],
-        [`gate peak RSS <= ${RSS_LIMIT_MB} MB`, verdict(targets.rssWithinLimit), targets.rssWithinLimit.detail],
+        [`gate peak RSS <= ${String(RSS_LIMIT_MB)} MB`, verdict(targets.rssWithinLimit), targets.rssWithinLimit.detail],
         ['gate push no slower than rrsync push', verdict(targets.pushNoSlowerThanRrsync), targets.pushNoSlowerThanRrsync.detail],
       ],
     ),
@@ -618,13 +656,13 @@ function printReport(results) {
 }
 
 /** dist/ is shared with whoever else builds in this checkout: note which bundle was measured. */
-function bundleVersion() {
+function bundleVersion(): { bytes: number; mtime: string } {
   const stat = statSync(BUNDLE);
   return { bytes: stat.size, mtime: stat.mtime.toISOString() };
 }
 
-function environment(bundle) {
-  const version = (file, args) => run(file, args).stdout?.split('\n')[0]?.trim();
+function environment(bundle: Record<string, unknown>): Record<string, unknown> {
+  const version = (file: string, args: string[]): string | undefined => run(file, args).stdout.split('\n')[0]?.trim();
   return {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -636,7 +674,7 @@ function environment(bundle) {
   };
 }
 
-function writeResults(results) {
+function writeResults(results: Results): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS}`);
@@ -645,29 +683,19 @@ function writeResults(results) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function cleanup() {
-  for (const pid of state.children) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  state.children.clear();
-  if (state.dir) rmSync(state.dir, { recursive: true, force: true });
-  state.dir = undefined;
-}
-
-async function main() {
+async function main(scope: Scope): Promise<void> {
   checkTools();
   ensureBuilt();
   const bundle = bundleVersion();
-  const ws = makeWorkspace();
+  const ws = makeWorkspace(scope);
   const fakeRsync = writeFakeRsync(ws);
   const stub = writeStub(ws);
-  const keys = Object.fromEntries(['plain', 'stub', 'rrsync', 'gate', 'sandbox'].map((name) => [name, keygen(ws, name)]));
-  const base = { publicKey: keys.gate.pub, root: ws.zones };
-  const configs = {
+  const keys: Record<string, Key> = {};
+  for (const name of ['plain', 'stub', 'rrsync', 'gate', 'sandbox']) keys[name] = await keygen(ws, name);
+  const gateKey = keys['gate'] ?? fail('no gate key');
+  const sandboxKey = keys['sandbox'] ?? fail('no sandbox key');
+  const base = { publicKey: gateKey.pub, root: ws.zones };
+  const configs: Configs = {
     real: writeConfig(ws, 'real', {
       ...base,
       rsync: TOOLS.rsync,
@@ -694,7 +722,7 @@ async function main() {
       sandbox: 'off',
     }),
     pushSandbox: writeConfig(ws, 'push-sandbox', {
-      publicKey: keys.sandbox.pub,
+      publicKey: sandboxKey.pub,
       root: ws.zonesSandbox,
       rsync: TOOLS.rsync,
       sandbox: 'required',
@@ -702,7 +730,7 @@ async function main() {
   };
   const sandbox = probeSandbox(ws, configs.fakeSandbox);
 
-  console.log(`zonegate gate benchmark: ${GATE} (node ${process.version}, ${cpus().length} cpus)`);
+  console.log(`zonegate gate benchmark: ${GATE} (node ${process.version}, ${String(cpus().length)} cpus)`);
   console.log('timing decisions...');
   const rows = decisionRows(ws, configs, sandbox);
   const decisions = await benchDecisions(ws, rows);
@@ -710,17 +738,21 @@ async function main() {
   const rssRows = rows.filter((r) => !r.label.startsWith('rsync --server'));
   const rss = await measureRss(ws, rssRows);
 
-  console.log(`pushing ${ZONE_FILES} zone files over ssh...`);
+  console.log(`pushing ${String(ZONE_FILES)} zone files over ssh...`);
   writeZones(ws.source, ZONE_FILES);
   const variants = pushVariants(ws, keys, configs, stub, sandbox);
-  const sshd = await startSshd(
-    ws,
-    variants.map((v) => v.line),
-  );
+  // The no-forced-command variant needs a plain root login; the others rely on command= per line.
+  const sshd = await startSshd({
+    scope,
+    parent: ws.dir,
+    permitRootLogin: 'prohibit-password',
+    extraConfig: ['PrintMotd no', 'UseDNS no', 'LogLevel ERROR'],
+  });
+  writeFileSync(sshd.authorizedKeys, `${variants.map((v) => v.line).join('\n')}\n`);
   const pushes = await benchPushes(ws, sshd, variants);
 
   const rebuilt = bundleVersion().mtime !== bundle.mtime;
-  const results = {
+  const results: Results = {
     environment: environment({ ...bundle, rebuiltDuringRun: rebuilt }),
     sandbox,
     decisions,
@@ -733,24 +765,11 @@ async function main() {
   writeResults(results);
 }
 
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-]) {
-  process.on(signal, () => {
-    console.error(`bench-gate: ${signal}, cleaning up`);
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', cleanup);
-
 try {
-  await main();
+  await withScope('bench-gate', main);
 } catch (error) {
-  console.error(`bench-gate: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
+  console.error(
+    `bench-gate: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exitCode = 1;
-} finally {
-  cleanup();
 }
