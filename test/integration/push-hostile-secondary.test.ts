@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonegate, type RunResult } from '../helpers/admin-cli.js';
-import { zoneText } from '../helpers/push-world.js';
-import { makeKeyPair, startSshd, type Sshd } from '../helpers/sshd.js';
+import { soaZone } from '../lab/zones.js';
+import { makeKeyPair } from '../lab/keys.js';
+import { startSshd, type Sshd } from '../lab/sshd.js';
 
 let sshd: Sshd;
 let dir: string;
@@ -38,7 +39,7 @@ beforeAll(async () => {
   writeFileSync(sshd.authorizedKeys, `restrict,command="${script}" ${key.line}\n`, { mode: 0o600 });
   const source = join(dir, 'zones');
   mkdirSync(source);
-  writeFileSync(join(source, 'db.example.com'), zoneText('example.com', 2026112501));
+  writeFileSync(join(source, 'db.example.com'), soaZone('example.com', 2026112501));
   config = join(dir, 'primary.conf');
   const target = {
     host: '127.0.0.1',

@@ -8,7 +8,7 @@ import { replayLog } from '../../src/admin/check/replay.js';
 import { escapeLineSeparators, openAuditLog } from '../../src/gate/audit-log.js';
 import { readOriginalCommandBytes } from '../../src/gate/original-command.js';
 import { parsePolicy } from '../../src/shared/policy/load.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-audit-'));
 const SEPARATORS = ['\u2028', '\u2029', '\u0085'];

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RsyncRequest } from '../../src/gate/rsync-args.js';
 import { decide, MAX_PATH_BYTES, MAX_PATH_SEGMENTS } from '../../src/gate/rules.js';
 import type { KeyPolicy } from '../../src/shared/policy/types.js';
-import { fakeEd25519PublicKey } from '../helpers/keys.js';
+import { fakeEd25519PublicKey } from '../lab/keys.js';
 import { outcome } from '../helpers/outcome.js';
 
 const calls = vi.hoisted(() => ({ built: 0, matched: 0 }));
