@@ -48,6 +48,11 @@ export const PUSH_EXIT = {
   failed: 2,
   /** The previous run still holds the lock; this run did nothing (EX_TEMPFAIL). */
   skipped: 75,
+  /**
+   * Stopped by SIGTERM, SIGINT or SIGHUP: exits this + the signal's number (143, 130, 129), the shell's
+   * code for "killed by"; every attempt's process group was killed and the run recorded as failed.
+   */
+  interruptedBase: 128,
 } as const;
 
 /** `zonegate check` keeps DESIGN's own small table in every mode. */

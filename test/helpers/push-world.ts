@@ -11,6 +11,7 @@ import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-
 import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
 import { loadPolicy } from '../../src/shared/policy/load.js';
 import { ROOT } from './admin-cli.js';
+import { processes } from './procs.js';
 import { makeKeyPair, startSshd, type Sshd } from './sshd.js';
 import { requireTool } from './tools.js';
 
@@ -35,6 +36,8 @@ export interface PushWorld {
   healthy: Secondary;
   slow: Secondary;
   down: Secondary;
+  /** Ends every sshd session (the gate and what it started) on this secondary: its process groups, by id. */
+  endSessions(secondary: Secondary): void;
   /** Writes a primary config with these targets (default all three) and push settings. */
   writeConfig(targets?: readonly Secondary[], push?: Record<string, unknown>, extra?: Record<string, Record<string, unknown>>): string;
   stop(): Promise<void>;
@@ -55,7 +58,7 @@ async function deadPort(): Promise<number> {
   });
 }
 
-async function secondary(dir: string, name: string, rsync: string | undefined): Promise<Secondary> {
+async function secondary(dir: string, name: string, rsync: string | undefined, lockWaitSeconds = 2): Promise<Secondary> {
   const sshd = await startSshd();
   const key = await makeKeyPair(dir, `${name}_key`);
   const root = join(dir, name, 'zones');
@@ -66,7 +69,7 @@ async function secondary(dir: string, name: string, rsync: string | undefined): 
     root,
     paths: ['**'],
     delete: true,
-    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds: 2 },
+    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds },
   };
   const gate = {
     log: join(dir, name, 'gate.log'),
@@ -85,7 +88,10 @@ async function secondary(dir: string, name: string, rsync: string | undefined): 
   return { name, port: sshd.port, knownHosts: sshd.knownHosts, identity: key.privateKey, root, sshd };
 }
 
-export async function makePushWorld(options: { slowSeconds?: number; zones?: number } = {}): Promise<PushWorld> {
+/** `slowLockWaitSeconds`: how long the slow secondary's gate waits for its zone-set lock (default 2). */
+export async function makePushWorld(
+  options: { slowSeconds?: number; zones?: number; slowLockWaitSeconds?: number } = {},
+): Promise<PushWorld> {
   requireTool('/usr/bin/flock', 'util-linux');
   requireTool('/usr/bin/named-checkzone', 'bind9-utils');
   const dir = await mkdtemp(join(tmpdir(), 'zonegate-push-'));
@@ -96,7 +102,10 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
   const wrapper = join(dir, 'slow-rsync');
   writeFileSync(wrapper, `#!/bin/sh\nsleep ${String(options.slowSeconds ?? 4)}\nexec /usr/bin/rsync "$@"\n`);
   chmodSync(wrapper, 0o755);
-  const [healthy, slow] = await Promise.all([secondary(dir, 'healthy', undefined), secondary(dir, 'slow', wrapper)]);
+  const [healthy, slow] = await Promise.all([
+    secondary(dir, 'healthy', undefined),
+    secondary(dir, 'slow', wrapper, options.slowLockWaitSeconds),
+  ]);
   const down: Secondary = { ...healthy, name: 'down', port: await deadPort(), root: join(dir, 'down'), sshd: undefined };
   const stateDir = join(dir, 'state');
   const logDir = join(dir, 'log');
@@ -132,6 +141,20 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
       const settings = { stateDir, logDir, backoffSeconds: [1], concurrency: 4, ...push };
       writeFileSync(file, `// test primary\n${JSON.stringify({ targets: entries, push: settings }, null, 2)}\n`, { mode: 0o600 });
       return file;
+    },
+    endSessions: (target) => {
+      const conf = join(target.root, '..', 'gate.conf');
+      for (const pgid of new Set(
+        processes()
+          .filter((p) => p.argv.includes(conf))
+          .map((p) => p.pgid),
+      )) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
     },
     stop: async () => {
       await Promise.all([healthy.sshd?.stop(), slow.sshd?.stop()]);

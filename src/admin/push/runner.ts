@@ -73,11 +73,17 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     { base: { component: 'push', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
     pino.destination({ dest: log.eventsFile, sync: true }),
   );
-  let stopping = false;
+  // A signal (cron's or systemd's stop, Ctrl-C, a closed terminal) stops the run: every attempt's
+  // process group gets TERM, then KILL if it lingers; no new attempt starts, backoffs end at once,
+  // and the run is recorded as interrupted before the process exits 128 + the signal's number.
+  const stopper = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
-    stopping = true;
     log.line(`received ${signal}: stopping every attempt`);
     for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+    setTimeout(() => {
+      for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+    }, 2000).unref();
+    stopper.abort(signal);
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', stop);
   let display: ProgressDisplay | undefined;
@@ -103,7 +109,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
           backoffSeconds: settings.backoffSeconds,
           env: CHILD_ENV,
           log,
-          stopping: () => stopping,
+          stop: stopper.signal,
           onPhase: (name, phase) => display?.update(name, phase),
         }));
       if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
@@ -113,7 +119,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     });
     display?.stop();
     display = undefined;
-    const exitCode = runExitCode(outcomes);
+    const exitCode = runExitCode(outcomes, stopper.signal.aborted ? (stopper.signal.reason as NodeJS.Signals) : undefined);
     writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file));
     const failed = outcomes.filter((o) => o.kind !== 'ok');
     const summary = renderSummary(outcomes, log.file);

@@ -6,7 +6,8 @@ import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid';
+/** `interrupted`: the run itself was stopped by a signal before this target finished. */
+export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid' | 'interrupted';
 
 export interface TargetOutcome {
   target: string;
