@@ -60,6 +60,9 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const status = input.primary.status;
     if (status === null) raise(NAGIOS_EXIT.unknown, 'push status file unreadable');
     else {
+      // A run that failed as a whole (no run log) pushed nothing, and every later run fails alike
+      // until someone fixes the host: page at once rather than wait for the age threshold.
+      if (status.lastRunProblem !== undefined) raise(NAGIOS_EXIT.critical, `last run failed: ${status.lastRunProblem}`);
       for (const name of input.primary.targets) {
         const target = status.targets[name];
         if (target === undefined && status.runs === 0) {

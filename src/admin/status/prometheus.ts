@@ -25,6 +25,12 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     metric('zonegate_push_last_run_timestamp_seconds', 'gauge', 'When the last push run ended.', [['', seconds(primary.lastRun)]]);
     metric('zonegate_push_last_run_exit_code', 'gauge', 'Exit code of the last push run.', [['', primary.lastRunExit]]);
     metric(
+      'zonegate_push_last_run_problem',
+      'gauge',
+      'The last push run failed as a whole (1), e.g. its run log could not be written; the reason is in `zonegate status`.',
+      [['', primary.runs === 0 ? undefined : primary.lastRunProblem === undefined ? 0 : 1]],
+    );
+    metric(
       'zonegate_push_target_runs_total',
       'counter',
       'Pushes attempted per target.',

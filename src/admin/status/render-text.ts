@@ -28,6 +28,7 @@ export function renderStatusText(
     lines.push(
       `push runs: ${String(s.runs)} (${String(s.failedRuns)} failed), skipped: ${String(s.skips)} (${String(s.consecutiveSkips)} in a row), last run ${ago(s.lastRun, nowMs)}${s.lastRunExit === undefined ? '' : `, exit ${String(s.lastRunExit)}`}`,
     );
+    if (s.lastRunProblem !== undefined) lines.push(`last run failed: ${s.lastRunProblem}`);
     if (s.lastRunLog !== undefined) lines.push(`last run log: ${s.lastRunLog}`);
     for (const name of primary.targets) {
       const t = s.targets[name];
