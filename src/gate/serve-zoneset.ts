@@ -5,6 +5,7 @@
 
 import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
+import { GATE_PROGRESS_PREFIX } from '../shared/exit-codes.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy/types.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
@@ -58,6 +59,7 @@ export async function serveZoneSetUpload(
       audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
       return rsyncStatus;
     }
+    say([`${GATE_PROGRESS_PREFIX}zone set ${settings.name}: transfer complete; checking, promoting and reloading`]);
     const outcome = await completeZoneSetPush(push);
     say(outcome.report);
     audit.write('info', { ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });

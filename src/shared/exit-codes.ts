@@ -61,6 +61,18 @@ export const CHECK_EXIT = { allow: 0, deny: 1, usage: 2 } as const;
 /** The Nagios plugin API: exactly these four. */
 export const NAGIOS_EXIT = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
 
+/**
+ * The gate's last stderr line when it exits non-zero: this prefix and the status. The primary reads
+ * it when rsync reports only its own protocol error because the gate closed the stream first.
+ */
+export const GATE_EXIT_PREFIX = 'zonegate: exit ';
+
+/**
+ * The gate says this (plus what it is doing) before the steps that follow a completed transfer. A
+ * primary that saw it but no exit line knows the gate itself died there (killed, OOM), not the link.
+ */
+export const GATE_PROGRESS_PREFIX = 'zonegate: progress: ';
+
 /** The gate's own codes and the zone-set codes, as a secondary returns them through ssh. */
 export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: EXIT.request, meaning: 'not a well-formed rsync request', retry: 'permanent' },

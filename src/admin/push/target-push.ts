@@ -8,6 +8,8 @@ import { runAttempt, type AttemptResult } from './attempt.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
+import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.js';
+import { REASON_MAX, sanitizeReason } from './sanitize.js';
 import { backoffMs, classifyExit } from './transient.js';
 
 export type TargetPhase =
@@ -45,17 +47,24 @@ function stopReason(stop: AbortSignal): string {
   return `interrupted by ${typeof stop.reason === 'string' ? stop.reason : 'a signal'}`;
 }
 
-/** The gate's replies are the stderr lines it starts with `zonegate:`; the first one says what happened. */
-function lastGateReply(stderr: string): string | undefined {
-  return stderr.split('\n').find((l) => l.startsWith('zonegate:'));
+/**
+ * The gate's replies are the stderr lines it starts with `zonegate:`; the first one that is neither
+ * a progress note nor the closing `zonegate: exit N` says what happened. Sanitized: it comes from
+ * the secondary.
+ */
+function gateReply(stderr: string): string | undefined {
+  const line = stderr
+    .split('\n')
+    .find((l) => l.startsWith('zonegate:') && !l.startsWith(GATE_PROGRESS_PREFIX) && !l.startsWith(GATE_EXIT_PREFIX));
+  return line === undefined ? undefined : sanitizeReason(line.replace(/^zonegate: /, ''));
 }
 
 function describe(result: AttemptResult, reason: string): string {
-  const reply = lastGateReply(result.stderr);
+  const reply = gateReply(result.stderr);
   const sshLine = result.stderr
     .split('\n')
     .find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
-  return [reason, reply?.replace(/^zonegate: /, ''), reply === undefined ? sshLine : undefined].filter(Boolean).join(': ');
+  return sanitizeReason([reason, reply, reply === undefined ? sshLine : undefined].filter(Boolean).join(': '), 2 * REASON_MAX);
 }
 
 export async function pushTarget(target: Target, options: TargetPushOptions): Promise<TargetOutcome> {
@@ -89,7 +98,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     const end = attemptEnd(result, argv[0] ?? 'rsync');
     if (end.kind === 'ok') {
       const summary = summarizeRsyncOutput(result.stdout);
-      const reply = lastGateReply(result.stderr)?.replace(/^zonegate: /, '');
+      const reply = gateReply(result.stderr);
       return finish({
         kind: 'ok',
         status: 0,
