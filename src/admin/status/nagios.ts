@@ -5,6 +5,7 @@ import type { PushStatus } from '../push/status-file.js';
 import type { ZoneSetStatus } from './secondary.js';
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
+import { evaluateZoneSetHealth } from './nagios-zoneset.js';
 const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 export interface Thresholds {
@@ -95,6 +96,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
     if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
+    evaluateZoneSetHealth(set, raise, perf);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );
@@ -103,7 +105,8 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   }
   if (input.primary === undefined && input.zoneSets.length === 0)
     raise(NAGIOS_EXIT.unknown, 'no targets and no zone sets in the config: nothing to monitor');
-  const headline = problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`;
+  // A `|` would start the perfdata part early; a newline would start the long output.
+  const headline = (problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`).replace(/[|\n]/g, '/');
   return {
     code,
     output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}`,
