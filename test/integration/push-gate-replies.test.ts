@@ -109,4 +109,35 @@ describe("the gate's own failures, as the primary reports them", () => {
     // The next ordinary push recovers and goes through.
     expect((await zonegate(['push', '--config', world.writeConfig([world.healthy]), 'healthy'])).exitCode).toBe(0);
   });
+
+  it("a stuck secondary's gate lets the zone set go once its client is gone, so the next push is not refused as busy", async () => {
+    const wrapper = join(world.dir, 'slow-rsync');
+    // The transfer hangs for good (a wedged disk, a stalled read): only a kill ends it.
+    writeFileSync(wrapper, '#!/bin/sh\ncase "$1" in --help|--version) exec /usr/bin/rsync "$@";; esac\nexec sleep 600\n');
+    const gateConf = join(world.slow.root, '..', 'gate.conf');
+    const config = world.writeConfig([world.slow], {}, { slow: { timeoutSeconds: 3600, retries: 0 } });
+    const child = spawn(process.execPath, [ADMIN, 'push', '--config', config, 'slow'], { stdio: 'ignore', env: {} });
+    running.push(child);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const gatePgid = await waitFor(() => {
+      const gate = processes().find((p) => p.argv.includes(gateConf));
+      return gate !== undefined && processes().some((p) => p.pgid === gate.pgid && p.argv[0] === 'sleep') ? gate.pgid : undefined;
+    });
+    // The primary gives up (here: its run is stopped; a timeout does the same): its ssh goes away.
+    child.kill('SIGTERM');
+    await exited;
+    // The gate notices, stops the stuck transfer and ends: nothing of that session is left.
+    await waitFor(() => (processes().some((p) => p.pgid === gatePgid) ? undefined : true));
+    const secondaryConf = join(world.slow.root, '..', 'gate.conf');
+    const status = JSON.parse((await zonegate(['status', '--config', secondaryConf, '--json'])).stdout) as {
+      zoneSets: { lastPush?: { outcome: string; reason: string } }[];
+    };
+    expect(status.zoneSets[0]?.lastPush).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/^rsync failed \(exit 143\)/) as string,
+    });
+    writeFileSync(wrapper, '#!/bin/sh\nexec /usr/bin/rsync "$@"\n');
+    const next = await zonegate(['push', '--config', world.writeConfig([world.slow]), 'slow']);
+    expect(next.exitCode).toBe(0);
+  });
 });
