@@ -5,6 +5,7 @@
 
 import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
+import { EXIT, GATE_PROGRESS_PREFIX } from '../shared/exit-codes.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy/types.js';
 import { pinRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
@@ -12,11 +13,20 @@ import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
 import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { recordLastPush, type LastPush, type LastPushOutcome } from '../zoneset/state.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
   key: string;
   client: string;
+}
+
+/** The data was refused (the primary must fix it); reload-failed means the server would not take it and it was undone. */
+function lastOutcome(reason: string): LastPushOutcome {
+  if (reason === 'reload-failed') return 'rolled-back';
+  return ['zone-invalid', 'serial-not-increased', 'too-many-deletions', 'not-a-zone-file', 'option-refused-zoneset'].includes(reason)
+    ? 'refused'
+    : 'failed';
 }
 
 function say(lines: readonly string[]): void {
@@ -35,6 +45,8 @@ export async function serveZoneSetUpload(
   const checkerSandbox = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap) ? { bwrap: policy.gate.bwrap } : undefined;
   const push = await prepareZoneSetPush(evaluation.decision.rule.root, settings, checkerSandbox);
   const finished = { event: 'finished', ref: fields.ref, key: fields.key, client: fields.client, zoneSet: settings.name };
+  // How this push ended, kept in state.json (under the lock, before it is released) for `zonegate status`.
+  let last: Omit<LastPush, 'time' | 'ref'> | undefined;
   try {
     say(push.recovered);
     const pinned = pinRoot(push.spareDir);
@@ -57,14 +69,25 @@ export async function serveZoneSetUpload(
         `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
       ]);
       audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
+      last = { outcome: 'failed', status: rsyncStatus, reason: `rsync failed (exit ${String(rsyncStatus)}); nothing was promoted` };
       return rsyncStatus;
     }
+    say([`${GATE_PROGRESS_PREFIX}zone set ${settings.name}: transfer complete; checking, promoting and reloading`]);
     const outcome = await completeZoneSetPush(push);
     say(outcome.report);
     audit.write('info', { ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
+    last = {
+      outcome: outcome.record['outcome'] === 'unchanged' ? 'unchanged' : 'promoted',
+      status: outcome.status,
+      reason: (outcome.report[0] ?? '').replace(/^zonegate: /, ''),
+    };
     return outcome.status;
   } catch (error) {
-    if (!(error instanceof ZoneSetError)) throw error;
+    if (!(error instanceof ZoneSetError)) {
+      last = { outcome: 'failed', status: EXIT.internal, reason: 'internal error; see the audit log' };
+      throw error;
+    }
+    last = { outcome: lastOutcome(error.reason), status: error.exitCode, reason: error.message };
     say([
       `zonegate: zone set ${settings.name}: push refused: ${error.message}`,
       error.details['liveChanged'] === true
@@ -82,6 +105,14 @@ export async function serveZoneSetUpload(
     });
     return error.exitCode;
   } finally {
+    if (last !== undefined) {
+      try {
+        recordLastPush(push.layout.stateFile, { ...last, ref: fields.ref });
+      } catch (error) {
+        // The push's own result stands; monitoring misses one record, and the audit log says why.
+        audit.write('error', { event: 'state-write-failed', ref: fields.ref, zoneSet: settings.name, message: String(error) });
+      }
+    }
     push.finish();
     await emptyTrash(push.layout);
   }

@@ -18,6 +18,10 @@ export interface SpawnPlan {
 
 const RELAYED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
+/** How often the gate looks whether its client is still there, and how long rsync gets to stop. */
+const CLIENT_CHECK_MS = 500;
+const KILL_GRACE_MS = 2000;
+
 export async function spawnRsync(plan: SpawnPlan): Promise<number> {
   // Loaded here, not at start-up: node:child_process costs ~1.8 ms that a refusal never needs.
   const { spawn } = await import('node:child_process');
@@ -32,8 +36,21 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       child.kill(signal);
     };
     for (const signal of RELAYED) process.on(signal, relay);
+    // When the client goes away (its ssh killed by the primary's timeout, a dead link), sshd's
+    // session process exits and we are handed to init or a subreaper, but an rsync that is stuck
+    // (a hung disk, a stalled read) never notices, and the zone set stays locked: every later push
+    // is refused as busy until it ends. A changed parent means nobody is listening: stop rsync.
+    const parent = process.ppid;
+    let hardKill: NodeJS.Timeout | undefined;
+    const watch = setInterval(() => {
+      if (process.ppid === parent || hardKill !== undefined) return;
+      child.kill('SIGTERM');
+      hardKill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    }, CLIENT_CHECK_MS);
     const cleanup = (): void => {
       for (const signal of RELAYED) process.off(signal, relay);
+      clearInterval(watch);
+      clearTimeout(hardKill);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();

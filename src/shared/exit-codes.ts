@@ -48,6 +48,11 @@ export const PUSH_EXIT = {
   failed: 2,
   /** The previous run still holds the lock; this run did nothing (EX_TEMPFAIL). */
   skipped: 75,
+  /**
+   * Stopped by SIGTERM, SIGINT or SIGHUP: exits this + the signal's number (143, 130, 129), the shell's
+   * code for "killed by"; every attempt's process group was killed and the run recorded as failed.
+   */
+  interruptedBase: 128,
 } as const;
 
 /** `zonegate check` keeps DESIGN's own small table in every mode. */
@@ -55,6 +60,18 @@ export const CHECK_EXIT = { allow: 0, deny: 1, usage: 2 } as const;
 
 /** The Nagios plugin API: exactly these four. */
 export const NAGIOS_EXIT = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+
+/**
+ * The gate's last stderr line when it exits non-zero: this prefix and the status. The primary reads
+ * it when rsync reports only its own protocol error because the gate closed the stream first.
+ */
+export const GATE_EXIT_PREFIX = 'zonegate: exit ';
+
+/**
+ * The gate says this (plus what it is doing) before the steps that follow a completed transfer. A
+ * primary that saw it but no exit line knows the gate itself died there (killed, OOM), not the link.
+ */
+export const GATE_PROGRESS_PREFIX = 'zonegate: progress: ';
 
 /** The gate's own codes and the zone-set codes, as a secondary returns them through ssh. */
 export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [

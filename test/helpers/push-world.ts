@@ -13,6 +13,7 @@ import type { Sshd } from '../lab/sshd.js';
 import { requireTool } from '../lab/tools.js';
 import { soaZone } from '../lab/zones.js';
 import { ROOT } from './admin-cli.js';
+import { processes } from './procs.js';
 
 /** The real gate entry; ZONEGATE_TEST_GATE_ENTRY may name another build of it (e.g. while bin/ is being reworked). */
 const GATE_ENTRY = process.env['ZONEGATE_TEST_GATE_ENTRY'] ?? `${ROOT}/bin/gate.cjs`;
@@ -35,6 +36,8 @@ export interface PushWorld {
   healthy: Secondary;
   slow: Secondary;
   down: Secondary;
+  /** Ends every sshd session (the gate and what it started) on this secondary: its process groups, by id. */
+  endSessions(secondary: Secondary): void;
   /** Writes a primary config with these targets (default all three) and push settings. */
   writeConfig(targets?: readonly Secondary[], push?: Record<string, unknown>, extra?: Record<string, Record<string, unknown>>): string;
   stop(): Promise<void>;
@@ -51,7 +54,7 @@ async function deadPort(): Promise<number> {
   });
 }
 
-async function secondary(dir: string, name: string, rsync: string | undefined): Promise<Secondary> {
+async function secondary(dir: string, name: string, rsync: string | undefined, lockWaitSeconds = 2): Promise<Secondary> {
   const key = await makeKeyPair(dir, `${name}_key`);
   const started = await startSecondary({
     name,
@@ -59,14 +62,17 @@ async function secondary(dir: string, name: string, rsync: string | undefined): 
     clientKey: key.line,
     sandbox: rsync === undefined ? 'auto' : 'off',
     ...(rsync === undefined ? {} : { rsync }),
-    zoneSet: { lockWaitSeconds: 2 },
+    zoneSet: { lockWaitSeconds },
     gateEntry: GATE_ENTRY,
   });
   const { sshd, root } = started;
   return { name, port: sshd.port, knownHosts: sshd.knownHosts, identity: key.privateKey, root, sshd };
 }
 
-export async function makePushWorld(options: { slowSeconds?: number; zones?: number } = {}): Promise<PushWorld> {
+/** `slowLockWaitSeconds`: how long the slow secondary's gate waits for its zone-set lock (default 2). */
+export async function makePushWorld(
+  options: { slowSeconds?: number; zones?: number; slowLockWaitSeconds?: number } = {},
+): Promise<PushWorld> {
   requireTool('/usr/bin/flock', 'util-linux');
   requireTool('/usr/bin/named-checkzone', 'bind9-utils');
   const dir = await mkdtemp(join(tmpdir(), 'zonegate-push-'));
@@ -77,7 +83,10 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
   const wrapper = join(dir, 'slow-rsync');
   writeFileSync(wrapper, `#!/bin/sh\nsleep ${String(options.slowSeconds ?? 4)}\nexec /usr/bin/rsync "$@"\n`);
   chmodSync(wrapper, 0o755);
-  const [healthy, slow] = await Promise.all([secondary(dir, 'healthy', undefined), secondary(dir, 'slow', wrapper)]);
+  const [healthy, slow] = await Promise.all([
+    secondary(dir, 'healthy', undefined),
+    secondary(dir, 'slow', wrapper, options.slowLockWaitSeconds),
+  ]);
   const down: Secondary = { ...healthy, name: 'down', port: await deadPort(), root: join(dir, 'down'), sshd: undefined };
   const stateDir = join(dir, 'state');
   const logDir = join(dir, 'log');
@@ -113,6 +122,20 @@ export async function makePushWorld(options: { slowSeconds?: number; zones?: num
       const settings = { stateDir, logDir, backoffSeconds: [1], concurrency: 4, ...push };
       writeFileSync(file, `// test primary\n${JSON.stringify({ targets: entries, push: settings }, null, 2)}\n`, { mode: 0o600 });
       return file;
+    },
+    endSessions: (target) => {
+      const conf = join(target.root, '..', 'gate.conf');
+      for (const pgid of new Set(
+        processes()
+          .filter((p) => p.argv.includes(conf))
+          .map((p) => p.pgid),
+      )) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
     },
     stop: async () => {
       await Promise.all([healthy.sshd?.stop(), slow.sshd?.stop()]);

@@ -79,14 +79,18 @@ describe('gate process (fake rsync)', () => {
     ['an unknown key', UPLOAD, { key: 'nobody' }, 77, 'unknown-key'],
     // attack: a stolen key used from another address.
     ['a client outside from', UPLOAD, { client: '192.0.2.66' }, 77, 'client-not-allowed'],
-  ] as const)('refuses %s with one stderr line, a log record and exit $2', (_name, command, extra, status, reason) => {
-    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
-    const run = runGateProcess(world, command, extra);
-    expect(run.status).toBe(status);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^zonegate: denied: [^\n]+ \(ref [0-9a-f]{6}\)\n$/);
-    expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason })]);
-  });
+  ] as const)(
+    'refuses %s with one stderr line (and the status line), a log record and exit $2',
+    (_name, command, extra, status, reason) => {
+      const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+      const run = runGateProcess(world, command, extra);
+      expect(run.status).toBe(status);
+      expect(run.stdout).toBe('');
+      // The closing status line lets the primary tell the refusal from a dropped link (see entry.ts).
+      expect(run.stderr).toMatch(new RegExp(`^zonegate: denied: [^\\n]+ \\(ref [0-9a-f]{6}\\)\\nzonegate: exit ${String(status)}\\n$`));
+      expect(world.readLog()).toEqual([expect.objectContaining({ event: 'decision', verdict: 'deny', reason })]);
+    },
+  );
 
   it('refuses an expired key with key-expired (77) even though sshd let it in, and runs nothing', () => {
     // attack: a stale authorized_keys line without expiry-time= keeps an expired key working.

@@ -51,7 +51,7 @@ afterAll(async () => world?.stop());
 describe('the per-target timeout', () => {
   // Runs first: the SIGKILL test below orphans a slow rsync that would still be around.
   it('kills the whole process tree of a target that overruns, and reports it as a timeout', async () => {
-    const tight = world.writeConfig([world.slow], {}, { slow: { timeoutSeconds: 1 } });
+    const tight = world.writeConfig([world.slow], {}, { slow: { timeoutSeconds: 1, retries: 0 } });
     const started = Date.now();
     const result = await zonegate(['push', '--config', tight]);
     expect(Date.now() - started).toBeLessThan(4000);

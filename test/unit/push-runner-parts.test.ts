@@ -196,6 +196,14 @@ describe('runExitCode', () => {
   ])('%#', (outcomes, code) => {
     expect(runExitCode(outcomes)).toBe(code);
   });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('a run stopped by %s exits %i, even when every target had finished', (signal, code) => {
+    expect(runExitCode([outcome('a', 'ok'), outcome('b', 'interrupted')], signal)).toBe(code);
+  });
 });
 
 describe('changedFiles', () => {

@@ -11,6 +11,9 @@ import { DEFAULT_THRESHOLDS, evaluateNagios } from '../../src/admin/status/nagio
 import { renderPrometheus } from '../../src/admin/status/prometheus.js';
 import { lastGoodFromGateLog } from '../../src/admin/status/secondary.js';
 
+/** A zone set whose health was not looked at (the secondary's extra checks have their own tests). */
+const NO_HEALTH = { lastPush: undefined, space: undefined, server: { kind: 'not-checked', why: 'unit test' } } as const;
+
 const now = Date.parse('2024-01-01T12:00:00Z');
 const at = (secondsAgo: number): Date => new Date(now - secondsAgo * 1000);
 const outcome = (target: string, ok: boolean): TargetOutcome => ({
@@ -56,13 +59,19 @@ describe('evaluateNagios', () => {
     ['nothing configured', { primary: undefined, zoneSets: [] }, NAGIOS_EXIT.unknown, /nothing to monitor/],
     [
       'fresh zone set',
-      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(100).toISOString() }] },
+      {
+        primary: undefined,
+        zoneSets: [{ ...NO_HEALTH, name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(100).toISOString() }],
+      },
       NAGIOS_EXIT.ok,
       /'zoneset_ext_age'=100s/,
     ],
     [
       "stale zone set: the primary's cron is dead",
-      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(11000).toISOString() }] },
+      {
+        primary: undefined,
+        zoneSets: [{ ...NO_HEALTH, name: 'ext', root: '/z', release: 'r1', zones: 3, lastGoodPush: at(11000).toISOString() }],
+      },
       NAGIOS_EXIT.critical,
       /zone set ext: last success 11000 s ago/,
     ],
@@ -72,6 +81,7 @@ describe('evaluateNagios', () => {
         primary: undefined,
         zoneSets: [
           {
+            ...NO_HEALTH,
             name: 'ext',
             root: '/z',
             release: 'r1',
@@ -86,7 +96,7 @@ describe('evaluateNagios', () => {
     ],
     [
       'zone set never pushed',
-      { primary: undefined, zoneSets: [{ name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] },
+      { primary: undefined, zoneSets: [{ ...NO_HEALTH, name: 'ext', root: '/z', release: undefined, zones: 0, lastGoodPush: undefined }] },
       NAGIOS_EXIT.critical,
       /zone set ext: no good push recorded/,
     ],
@@ -100,7 +110,7 @@ describe('evaluateNagios', () => {
 describe('renderPrometheus', () => {
   it('renders counters and gauges with labels and HELP/TYPE lines', () => {
     const text = renderPrometheus(runs([60, true]), [
-      { name: 'ext"x', root: '/z', release: 'r', zones: 1, lastGoodPush: '2024-01-01T00:00:00.000Z' },
+      { ...NO_HEALTH, name: 'ext"x', root: '/z', release: 'r', zones: 1, lastGoodPush: '2024-01-01T00:00:00.000Z' },
     ]);
     expect(text).toContain('# TYPE zonegate_push_runs_total counter\nzonegate_push_runs_total 1\n');
     expect(text).toContain(`zonegate_push_target_last_success_timestamp_seconds{target="ns2"} ${String((now - 60_000) / 1000)}\n`);

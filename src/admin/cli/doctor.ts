@@ -23,7 +23,10 @@ export const doctorCommand: CommandFactory = (setExit) =>
       yargs
         .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file' })
         .option('user', { type: 'string', describe: 'Login account the keys log in as (default: the current user)' })
-        .option('authorized-keys', { type: 'string', describe: 'authorized_keys file (default: ~USER/.ssh/authorized_keys)' })
+        .option('authorized-keys', {
+          type: 'string',
+          describe: "authorized_keys file (default: sshd's AuthorizedKeysFile for USER, from sshd -T)",
+        })
         .option('gate', { type: 'string', describe: 'Gate path expected in command= (default: this package’s bin/gate.cjs)' })
         .option('node', { type: 'string', describe: 'node path expected in command= (default: the node running this command)' })
         .example('$0 doctor --user bind', 'check a secondary whose keys log in as bind')

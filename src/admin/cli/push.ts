@@ -1,5 +1,6 @@
 // `zonegate push [TARGET…]`: the cron wrapper (DESIGN §4). Exit codes: 0 every target ok,
-// 1 some failed, 2 all failed, 75 skipped (the previous run holds the lock), 64 usage, 78 config.
+// 1 some failed, 2 all failed, 75 skipped (the previous run holds the lock), 128+n stopped by signal n,
+// 64 usage, 78 config.
 
 import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
 import { loadPolicy } from '../../shared/policy/load.js';
@@ -33,7 +34,7 @@ export const pushCommand: CommandFactory = (setExit) =>
         .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
         .example('*/5 * * * * root zonegate push', 'the crontab line')
         .epilog(
-          'Exit: 0 all targets ok, 1 partial failure, 2 every target failed, 75 skipped (previous run still running), 64 usage, 78 config.',
+          'Exit: 0 all targets ok, 1 partial failure, 2 every target failed, 75 skipped (previous run still running), 128+n stopped by signal n, 64 usage, 78 config.',
         ),
     handler: async (args: PushArgs) => {
       const policy = loadPolicy(args.config);

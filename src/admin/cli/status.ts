@@ -87,14 +87,14 @@ export const statusCommand: CommandFactory = (setExit) =>
           'for the node_exporter textfile collector',
         )
         .epilog('Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config.'),
-    handler: (args: StatusArgs) => {
+    handler: async (args: StatusArgs) => {
       if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1)
         throw new UsageError('usage', 'choose one of --json, --nagios, --prometheus');
       const policy = loadPolicy(args.config);
       const settings = pushSettings(policy, args['state-dir'] === undefined ? {} : { stateDir: args['state-dir'] });
       const targets = [...policy.targets.keys()];
       const status = targets.length === 0 ? undefined : safeRead(statusFile(settings.stateDir));
-      const zoneSets = zoneSetStatuses(policy);
+      const zoneSets = await zoneSetStatuses(policy);
       const now = Date.now();
       if (args.nagios) {
         const thresholds = {

@@ -37,5 +37,13 @@ export function sanitizeRemoteText(text: string, options: RemoteTextOptions): st
       .trim();
   if (clean.length <= options.maxChars) return clean;
   const note = ` … [${String(clean.length - options.maxChars)}+ characters cut]`;
-  return clean.slice(0, Math.max(0, options.maxChars - note.length)) + note;
+  let keep = Math.max(0, options.maxChars - note.length);
+  // Never cut inside a surrogate pair: a lone half is not valid text for the status file or mail.
+  if (keep > 0 && /[\ud800-\udbff]/.test(clean.charAt(keep - 1))) keep -= 1;
+  return clean.slice(0, keep) + note;
+}
+
+/** A reason as `zonegate status`, the status file and a Nagios line show it: one clean line, capped. */
+export function sanitizeReason(text: string, maxChars = MAX_REASON_CHARS): string {
+  return sanitizeRemoteText(text, { maxChars, oneLine: true });
 }

@@ -13,6 +13,10 @@ export interface RunLog {
   stem: string;
   /** Where the run's pino events go. */
   eventsFile: string;
+  /** Appends one pino line to the events file (pino's destination). */
+  event(text: string): void;
+  /** The first write that failed (disk full, read-only remount), in one line; the run goes on and says so. */
+  problem(): string | undefined;
   line(text: string): void;
   /** Appends a block of output, each line prefixed (e.g. "ns2 rsync| "). */
   block(prefix: string, text: string): void;
@@ -27,15 +31,36 @@ export function openRunLog(dir: string, now = new Date()): RunLog {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   const stem = runStem(now, process.pid);
   const file = join(dir, `${stem}.log`);
+  const eventsFile = join(dir, `${stem}.jsonl`);
   const fd = openSync(file, 'a', 0o640);
+  let events: number;
+  try {
+    events = openSync(eventsFile, 'a', 0o640);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  let problem: string | undefined;
   // Synchronous writes: a run killed by its own timeout or by kill -9 still leaves what it saw.
+  // A failed write never stops the pushes already under way; the run reports it at the end.
+  const writeTo = (to: number, text: string): void => {
+    try {
+      writeSync(to, text);
+    } catch (error) {
+      problem ??= `cannot write the run log ${to === fd ? file : eventsFile}: ${errorText(error)}`;
+    }
+  };
   const write = (text: string): void => {
-    writeSync(fd, text);
+    writeTo(fd, text);
   };
   return {
     file,
     stem,
-    eventsFile: join(dir, `${stem}.jsonl`),
+    eventsFile,
+    event: (text) => {
+      writeTo(events, text);
+    },
+    problem: () => problem,
     line: (text) => {
       write(`${new Date().toISOString()} ${text}\n`);
     },
@@ -44,9 +69,19 @@ export function openRunLog(dir: string, now = new Date()): RunLog {
       if (lines.length > 0) write(lines.map((l) => `${prefix}${l}\n`).join(''));
     },
     close: () => {
-      closeSync(fd);
+      for (const open of [fd, events])
+        try {
+          closeSync(open);
+        } catch (error) {
+          problem ??= `cannot write the run log ${file}: ${errorText(error)}`;
+        }
     },
   };
+}
+
+export function errorText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ?? (error instanceof Error ? error.message : String(error));
 }
 
 export interface LogEntry {

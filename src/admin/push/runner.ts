@@ -14,7 +14,7 @@ import { runExitCode } from './run-exit-code.js';
 import { tryLock } from './lock.js';
 import { pushSettings } from './settings.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
-import { openRunLog, pruneRunLogs } from './run-log.js';
+import { errorText, openRunLog, pruneRunLogs, type RunLog } from './run-log.js';
 import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
 import { pushTarget } from './target-push.js';
 import { validateSources } from './validate-all.js';
@@ -68,21 +68,73 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     }
     return PUSH_EXIT.skipped;
   }
-  const log = openRunLog(settings.logDir);
+  let log: RunLog;
+  try {
+    log = openRunLog(settings.logDir);
+  } catch (error) {
+    // A run that cannot keep its log pushes nothing (never lose what a push did), but it still
+    // counts as a failed run and says why, so status and Nagios see it instead of a stack trace.
+    try {
+      return await failWithoutLog(settings, `cannot write the run log in ${settings.logDir}: ${errorText(error)}`, options.stderr);
+    } finally {
+      lock.release();
+    }
+  }
+  try {
+    return await pushAll(targets, settings, log, options);
+  } finally {
+    log.close();
+    lock.release();
+  }
+}
+
+async function failWithoutLog(settings: ReturnType<typeof pushSettings>, problem: string, stderr: NodeJS.WritableStream): Promise<number> {
+  const statusPath = statusFile(settings.stateDir);
+  const exitCode = PUSH_EXIT.failed;
+  writeStatus(statusPath, recordRun(readStatus(statusPath), [], exitCode, new Date(), undefined, problem));
+  const summary = `zonegate push: run failed, nothing pushed: ${problem}\n`;
+  stderr.write(summary);
+  for (const alert of await alertFailure(settings, { outcome: 'failed', exitCode, summary, runLog: undefined }, CHILD_ENV, hostname()))
+    stderr.write(`zonegate push: alert failed: ${alert}\n`);
+  return exitCode;
+}
+
+async function pushAll(
+  targets: readonly Target[],
+  settings: ReturnType<typeof pushSettings>,
+  log: RunLog,
+  options: PushRunOptions,
+): Promise<number> {
+  const statusPath = statusFile(settings.stateDir);
   const events = pino(
     { base: { component: 'push', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ dest: log.eventsFile, sync: true }),
+    {
+      write: (text: string) => {
+        log.event(text);
+      },
+    },
   );
-  let stopping = false;
+  // A signal (cron's or systemd's stop, Ctrl-C, a closed terminal) stops the run: every attempt's
+  // process group gets TERM, then KILL if it lingers; no new attempt starts, backoffs end at once,
+  // and the run is recorded as interrupted before the process exits 128 + the signal's number.
+  const stopper = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
-    stopping = true;
     log.line(`received ${signal}: stopping every attempt`);
     for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+    setTimeout(() => {
+      for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+    }, 2000).unref();
+    stopper.abort(signal);
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', stop);
   let display: ProgressDisplay | undefined;
   try {
-    const removed = pruneRunLogs(settings.logDir, settings.keepLogs, settings.keepLogDays, log.stem);
+    let removed: string[] = [];
+    try {
+      removed = pruneRunLogs(settings.logDir, settings.keepLogs, settings.keepLogDays, log.stem);
+    } catch (error) {
+      log.line(`cannot remove old run logs: ${errorText(error)}`);
+    }
     log.line(
       `run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`,
     );
@@ -103,7 +155,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
           backoffSeconds: settings.backoffSeconds,
           env: CHILD_ENV,
           log,
-          stopping: () => stopping,
+          stop: stopper.signal,
           onPhase: (name, phase) => display?.update(name, phase),
         }));
       if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
@@ -113,12 +165,14 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     });
     display?.stop();
     display = undefined;
-    const exitCode = runExitCode(outcomes);
-    writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file));
-    const failed = outcomes.filter((o) => o.kind !== 'ok');
-    const summary = renderSummary(outcomes, log.file);
-    log.line(`run end: exit ${String(exitCode)}`);
-    events.info({ event: 'run-end', exitCode, failed: failed.map((o) => o.target) });
+    const byTargets = runExitCode(outcomes, stopper.signal.aborted ? (stopper.signal.reason as NodeJS.Signals) : undefined);
+    log.line(`run end: exit ${String(byTargets)}`);
+    events.info({ event: 'run-end', exitCode: byTargets, failed: outcomes.filter((o) => o.kind !== 'ok').map((o) => o.target) });
+    // The log's first failed write (disk full mid-run) fails the run: what was pushed is not on record.
+    const problem = log.problem();
+    const exitCode = problem !== undefined && byTargets === PUSH_EXIT.ok ? PUSH_EXIT.partial : byTargets;
+    writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file, problem));
+    const summary = `${renderSummary(outcomes, log.file)}${problem === undefined ? '' : `  run problem: ${problem}\n`}`;
     pingProblems.push(await started);
     if (exitCode !== PUSH_EXIT.ok) {
       options.stderr.write(summary);
@@ -128,20 +182,18 @@ export async function runPush(options: PushRunOptions): Promise<number> {
         summary,
         runLog: log.file,
       };
-      for (const problem of await alertFailure(settings, event, CHILD_ENV, hostname())) pingProblems.push(problem);
+      for (const alert of await alertFailure(settings, event, CHILD_ENV, hostname())) pingProblems.push(alert);
     } else if (settings.pingUrl !== undefined) {
       pingProblems.push(await ping(settings.pingUrl, 'success', summary));
     }
-    for (const problem of pingProblems.filter(Boolean)) {
-      log.line(`alert problem: ${String(problem)}`);
-      options.stderr.write(`zonegate push: alert failed: ${String(problem)}\n`);
+    for (const alert of pingProblems.filter(Boolean)) {
+      log.line(`alert problem: ${String(alert)}`);
+      options.stderr.write(`zonegate push: alert failed: ${String(alert)}\n`);
     }
     return exitCode;
   } finally {
     display?.stop();
     process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', stop);
-    log.close();
-    lock.release();
   }
 }
 

@@ -6,7 +6,8 @@ import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid';
+/** `interrupted`: the run itself was stopped by a signal before this target finished. */
+export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid' | 'interrupted';
 
 export interface TargetOutcome {
   target: string;
@@ -46,6 +47,8 @@ export interface PushStatus {
   lastRunExit: number | undefined;
   lastSkip: string | undefined;
   lastRunLog: string | undefined;
+  /** Why the last run failed as a whole (e.g. its log could not be written), beside the targets' reasons. */
+  lastRunProblem: string | undefined;
   targets: Record<string, TargetCounters>;
 }
 
@@ -60,6 +63,7 @@ export function emptyStatus(): PushStatus {
     lastRunExit: undefined,
     lastSkip: undefined,
     lastRunLog: undefined,
+    lastRunProblem: undefined,
     targets: {},
   };
 }
@@ -106,7 +110,14 @@ export function writeStatus(file: string, status: PushStatus): void {
   writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
 }
 
-export function recordRun(status: PushStatus, outcomes: readonly TargetOutcome[], exitCode: number, now: Date, runLog: string): PushStatus {
+export function recordRun(
+  status: PushStatus,
+  outcomes: readonly TargetOutcome[],
+  exitCode: number,
+  now: Date,
+  runLog: string | undefined,
+  problem?: string,
+): PushStatus {
   const at = now.toISOString();
   const targets = { ...status.targets };
   for (const outcome of outcomes) {
@@ -137,6 +148,7 @@ export function recordRun(status: PushStatus, outcomes: readonly TargetOutcome[]
     lastRun: at,
     lastRunExit: exitCode,
     lastRunLog: runLog,
+    lastRunProblem: problem,
     targets,
   };
 }

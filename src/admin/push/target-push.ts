@@ -1,13 +1,15 @@
-// One target: attempts until success, a permanent failure, the retry budget or the target's
-// deadline (timeoutSeconds covers all attempts and backoffs, so a dead target's report is never
-// later than its timeout). Every attempt's output goes to the run log under the target's name.
+// One target: attempts until success, a permanent failure, the retry budget, or the run being
+// stopped by a signal. timeoutSeconds is one attempt's limit (as docs/configuration.md says): a
+// timed-out attempt is killed with its process group and, like a dropped link, retried. Every
+// attempt's output goes to the run log under the target's name.
 
 import type { Target } from '../../shared/policy/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
-import { MAX_REASON_CHARS, sanitizeRemoteText } from './remote-text.js';
+import { MAX_REASON_CHARS, sanitizeReason, sanitizeRemoteText } from './remote-text.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
+import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.js';
 import { backoffMs, classifyExit } from './transient.js';
 
 export type TargetPhase =
@@ -21,30 +23,53 @@ export interface TargetPushOptions {
   env: Record<string, string>;
   log: RunLog;
   onPhase(target: string, phase: TargetPhase): void;
-  /** Resolves when the run is being stopped (SIGINT/SIGTERM): no further attempts. */
-  stopping: () => boolean;
+  /** Aborted when the run is being stopped (SIGTERM, SIGINT, SIGHUP): no further attempts, no more waiting. */
+  stop: AbortSignal;
   rsync?: string;
   ssh?: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `stop` aborts: a backoff must never hold a killed run open. */
+function pause(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop.addEventListener('abort', done, { once: true });
+  });
+}
 
-/** The gate's replies are the stderr lines it starts with `zonegate:`; the first one says what happened. */
-function lastGateReply(stderr: string): string | undefined {
-  return stderr.split('\n').find((l) => l.startsWith('zonegate:'));
+/** Why the run stopped, in the words the summary and the status file keep. */
+function stopReason(stop: AbortSignal): string {
+  return `interrupted by ${typeof stop.reason === 'string' ? stop.reason : 'a signal'}`;
+}
+
+/**
+ * The gate's replies are the stderr lines it starts with `zonegate:`; the first one that is neither
+ * a progress note nor the closing `zonegate: exit N` says what happened. Sanitized: it comes from
+ * the secondary.
+ */
+function gateReply(stderr: string): string | undefined {
+  const line = stderr
+    .split('\n')
+    .find((l) => l.startsWith('zonegate:') && !l.startsWith(GATE_PROGRESS_PREFIX) && !l.startsWith(GATE_EXIT_PREFIX));
+  return line === undefined ? undefined : sanitizeReason(line.replace(/^zonegate: /, ''));
 }
 
 function describe(result: AttemptResult, reason: string): string {
-  const reply = lastGateReply(result.stderr);
+  const reply = gateReply(result.stderr);
   const sshLine = result.stderr
     .split('\n')
     .find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
-  return [reason, reply?.replace(/^zonegate: /, ''), reply === undefined ? sshLine : undefined].filter(Boolean).join(': ');
+  return sanitizeReason([reason, reply, reply === undefined ? sshLine : undefined].filter(Boolean).join(': '), 2 * MAX_REASON_CHARS);
 }
 
 export async function pushTarget(target: Target, options: TargetPushOptions): Promise<TargetOutcome> {
   const started = Date.now();
-  const deadline = started + (target.timeoutSeconds ?? 300) * 1000;
+  const timeoutSeconds = target.timeoutSeconds ?? 300;
   const retries = target.retries ?? 2;
   const argv = rsyncArgv(target, {
     ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
@@ -65,33 +90,21 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     options.onPhase(target.name, { kind: 'done', outcome: done });
     return done;
   };
+  const { stop } = options;
+  const interrupted = (attempts: number): TargetOutcome =>
+    finish({ kind: 'interrupted', status: undefined, reason: stopReason(stop), attempts, bytesSent: 0, zonesChanged: 0 });
   for (let attempt = 1; ; attempt++) {
+    if (stop.aborted) return interrupted(attempt - 1);
     options.onPhase(target.name, { kind: 'running', attempt });
     log.line(`${target.name}: attempt ${String(attempt)}: ${argv.join(' ')}`);
-    const result = await runAttempt(argv, deadline, options.env);
+    const raw = await runAttempt(argv, Date.now() + timeoutSeconds * 1000, options.env);
+    const result = { ...raw, stderr: raw.stderr.replace(/\r/g, '') };
     log.block(`${target.name} rsync| `, result.stdout);
     log.block(`${target.name} stderr| `, result.stderr);
-    if (result.timedOut) {
-      return finish({
-        kind: 'timeout',
-        status: undefined,
-        reason: `timed out after ${String(target.timeoutSeconds ?? 300)} s; process group killed`,
-        attempts: attempt,
-        bytesSent: 0,
-        zonesChanged: 0,
-      });
-    }
-    if (result.error !== undefined || result.status === undefined) {
-      const why =
-        result.error !== undefined
-          ? `cannot run ${argv[0] ?? 'rsync'} (${result.error})`
-          : `rsync killed by ${result.signal ?? 'a signal'}`;
-      return finish({ kind: 'failed', status: undefined, reason: why, attempts: attempt, bytesSent: 0, zonesChanged: 0 });
-    }
-    const end = classifyExit(result.status, result.stderr);
+    const end = attemptEnd(result, argv[0] ?? 'rsync');
     if (end.kind === 'ok') {
       const summary = summarizeRsyncOutput(result.stdout);
-      const reply = lastGateReply(result.stderr)?.replace(/^zonegate: /, '');
+      const reply = gateReply(result.stderr);
       return finish({
         kind: 'ok',
         status: 0,
@@ -101,20 +114,44 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
         zonesChanged: summary.filesChanged + summary.deleted,
       });
     }
-    if (end.kind !== 'failed') throw new Error('unreachable');
+    // An attempt the stop killed failed because of the stop, whatever rsync said on the way out.
+    if (stop.aborted) return interrupted(attempt);
     const wait = backoffMs(attempt, options.backoffSeconds);
-    const retry = end.transient && attempt <= retries && Date.now() + wait < deadline && !options.stopping();
-    if (!retry)
+    if (!end.transient || attempt > retries)
       return finish({
-        kind: 'failed',
+        kind: end.kind,
         status: end.status,
-        reason: describe(result, end.reason),
+        reason: end.kind === 'timeout' ? end.reason : describe(result, end.reason),
         attempts: attempt,
         bytesSent: 0,
         zonesChanged: 0,
       });
-    log.line(`${target.name}: transient failure (exit ${String(end.status)}: ${end.reason}); retry in ${String(wait)} ms`);
+    log.line(
+      `${target.name}: transient failure (${end.status === undefined ? '' : `exit ${String(end.status)}: `}${end.reason}); retry in ${String(wait)} ms`,
+    );
     options.onPhase(target.name, { kind: 'backoff', attempt, untilMs: Date.now() + wait });
-    await sleep(wait);
+    await pause(wait, stop);
+  }
+
+  function attemptEnd(
+    result: AttemptResult,
+    program: string,
+  ): { kind: 'ok' } | { kind: 'failed' | 'timeout'; status: number | undefined; transient: boolean; reason: string } {
+    // A stuck secondary (or link) is worth another attempt with a fresh limit, like a dropped one.
+    if (result.timedOut)
+      return {
+        kind: 'timeout',
+        status: undefined,
+        transient: true,
+        reason: `timed out after ${String(timeoutSeconds)} s; process group killed`,
+      };
+    if (result.error !== undefined)
+      return { kind: 'failed', status: undefined, transient: false, reason: `cannot run ${program} (${result.error})` };
+    if (result.status === undefined)
+      return { kind: 'failed', status: undefined, transient: false, reason: `rsync killed by ${result.signal ?? 'a signal'}` };
+    const end = classifyExit(result.status, result.stderr);
+    if (end.kind === 'ok') return end;
+    if (end.kind !== 'failed') throw new Error('unreachable');
+    return { kind: 'failed', status: end.status, transient: end.transient, reason: end.reason };
   }
 }

@@ -2,7 +2,13 @@
 // there, or the zone set was busy with another push. Permanent: the gate, the zone data or our own
 // config said no; retrying would only repeat the refusal (and delay the report).
 
-import { GATE_EXIT_TABLE, TRANSPORT_EXIT_TABLE, type ExitCodeEntry } from '../../shared/exit-codes.js';
+import {
+  GATE_EXIT_PREFIX,
+  GATE_EXIT_TABLE,
+  GATE_PROGRESS_PREFIX,
+  TRANSPORT_EXIT_TABLE,
+  type ExitCodeEntry,
+} from '../../shared/exit-codes.js';
 
 export type AttemptEnd = { kind: 'ok' } | { kind: 'failed'; status: number; transient: boolean; reason: string } | { kind: 'timeout' };
 
@@ -18,8 +24,36 @@ const KNOWN_EXITS: ReadonlyMap<number, ExitCodeEntry> = new Map(
 const PERMANENT_SSH =
   /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|No such file or directory.*identity|Load key .*: /;
 
-export function classifyExit(status: number, stderr: string): AttemptEnd {
-  if (status === 0) return { kind: 'ok' };
+/** What rsync or ssh say when the far end just closed the stream: the gate may know better. */
+const STREAM_ENDED = new Set([5, 10, 12, 255]);
+
+const GATE_CODES = new Set(GATE_EXIT_TABLE.map((entry) => entry.code));
+
+/** The status in the gate's last `zonegate: exit N` line, when it is one of the gate's own codes. */
+export function gateExit(stderr: string): number | undefined {
+  const line = stderr
+    .split('\n')
+    .filter((l) => l.startsWith(GATE_EXIT_PREFIX))
+    .pop();
+  const code = line === undefined ? undefined : /^\d{1,3}$/.exec(line.slice(GATE_EXIT_PREFIX.length))?.[0];
+  // Only the gate's band is taken from the far side: it may refine "the link dropped" into the
+  // gate's reason, never turn a failure into success or into some unrelated rsync code.
+  return code !== undefined && GATE_CODES.has(Number(code)) ? Number(code) : undefined;
+}
+
+export function classifyExit(rawStatus: number, stderr: string): AttemptEnd {
+  if (rawStatus === 0) return { kind: 'ok' };
+  const fromGate = STREAM_ENDED.has(rawStatus) ? gateExit(stderr) : undefined;
+  const status = fromGate ?? rawStatus;
+  if (fromGate === undefined && STREAM_ENDED.has(status) && stderr.split('\n').some((l) => l.startsWith(GATE_PROGRESS_PREFIX)))
+    // The gate got the files and said so, then ended without a status: it was killed (or crashed)
+    // while checking, promoting or reloading. The next push finishes or redoes that work.
+    return {
+      kind: 'failed',
+      status,
+      transient: true,
+      reason: 'the gate on the target ended without a result after the transfer (killed there?)',
+    };
   if (status === 255 && PERMANENT_SSH.test(stderr))
     return { kind: 'failed', status, transient: false, reason: 'ssh refused: host key or authentication' };
   const known = KNOWN_EXITS.get(status);

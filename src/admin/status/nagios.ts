@@ -5,6 +5,7 @@ import type { PushStatus } from '../push/status-file.js';
 import type { ZoneSetStatus } from './secondary.js';
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
+import { evaluateZoneSetHealth } from './nagios-zoneset.js';
 const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 export interface Thresholds {
@@ -60,6 +61,9 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const status = input.primary.status;
     if (status === null) raise(NAGIOS_EXIT.unknown, 'push status file unreadable');
     else {
+      // A run that failed as a whole (no run log) pushed nothing, and every later run fails alike
+      // until someone fixes the host: page at once rather than wait for the age threshold.
+      if (status.lastRunProblem !== undefined) raise(NAGIOS_EXIT.critical, `last run failed: ${status.lastRunProblem}`);
       for (const name of input.primary.targets) {
         const target = status.targets[name];
         if (target === undefined && status.runs === 0) {
@@ -92,6 +96,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
     if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
+    evaluateZoneSetHealth(set, raise, perf);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );
@@ -100,7 +105,8 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   }
   if (input.primary === undefined && input.zoneSets.length === 0)
     raise(NAGIOS_EXIT.unknown, 'no targets and no zone sets in the config: nothing to monitor');
-  const headline = problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`;
+  // A `|` would start the perfdata part early; a newline would start the long output.
+  const headline = (problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`).replace(/[|\n]/g, '/');
   return {
     code,
     output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}`,

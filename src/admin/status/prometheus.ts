@@ -25,6 +25,12 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     metric('zonegate_push_last_run_timestamp_seconds', 'gauge', 'When the last push run ended.', [['', seconds(primary.lastRun)]]);
     metric('zonegate_push_last_run_exit_code', 'gauge', 'Exit code of the last push run.', [['', primary.lastRunExit]]);
     metric(
+      'zonegate_push_last_run_problem',
+      'gauge',
+      'The last push run failed as a whole (1), e.g. its run log could not be written; the reason is in `zonegate status`.',
+      [['', primary.runs === 0 ? undefined : primary.lastRunProblem === undefined ? 0 : 1]],
+    );
+    metric(
       'zonegate_push_target_runs_total',
       'counter',
       'Pushes attempted per target.',
@@ -78,6 +84,58 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     'gauge',
     'A gate killed mid-promotion left a reload owed (1) until the next push finishes it (secondary).',
     zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.owed === undefined ? 0 : 1]),
+  );
+  const per = (pick: (s: ZoneSetStatus) => number | string | undefined): [string, string | number | undefined][] =>
+    zoneSets.map((set) => [`{zoneset="${escape(set.name)}"}`, pick(set)]);
+  const lastOk = (set: ZoneSetStatus): number | undefined =>
+    set.lastPush === undefined ? undefined : set.lastPush.outcome === 'promoted' || set.lastPush.outcome === 'unchanged' ? 1 : 0;
+  metric(
+    'zonegate_zoneset_last_push_timestamp_seconds',
+    'gauge',
+    'When the last push into a zone set ended, whatever its outcome.',
+    per((set) => seconds(set.lastPush?.time)),
+  );
+  metric(
+    'zonegate_zoneset_last_push_ok',
+    'gauge',
+    'The last push was promoted or unchanged (1), or refused, failed or rolled back (0).',
+    per(lastOk),
+  );
+  metric(
+    'zonegate_zoneset_last_push_exit_code',
+    'gauge',
+    "The gate's exit status for the last push.",
+    per((set) => set.lastPush?.status),
+  );
+  metric(
+    'zonegate_zoneset_filesystem_avail_bytes',
+    'gauge',
+    "Bytes free for zonegate on the zone set's filesystem.",
+    per((set) => set.space?.availBytes),
+  );
+  metric(
+    'zonegate_zoneset_filesystem_size_bytes',
+    'gauge',
+    "Size of the zone set's filesystem.",
+    per((set) => set.space?.sizeBytes),
+  );
+  metric(
+    'zonegate_zoneset_filesystem_files_free',
+    'gauge',
+    "Inodes free on the zone set's filesystem.",
+    per((set) => set.space?.availInodes),
+  );
+  metric(
+    'zonegate_zoneset_filesystem_files',
+    'gauge',
+    "Inodes on the zone set's filesystem (0: no fixed limit).",
+    per((set) => set.space?.totalInodes),
+  );
+  metric(
+    'zonegate_zoneset_server_up',
+    'gauge',
+    "The zone set's verify server answered an SOA query for a live zone (1) or not (0); absent when not checked.",
+    per((set) => (set.server.kind === 'not-checked' ? undefined : set.server.kind === 'answers' ? 1 : 0)),
   );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

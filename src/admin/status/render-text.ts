@@ -1,7 +1,10 @@
 // `zonegate status` for people (pure).
 
 import type { PushStatus } from '../push/status-file.js';
+import { sanitizeReason } from '../push/remote-text.js';
 import type { ZoneSetStatus } from './secondary.js';
+
+const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
 function ago(iso: string | undefined, nowMs: number): string {
   if (iso === undefined) return 'never';
@@ -28,6 +31,7 @@ export function renderStatusText(
     lines.push(
       `push runs: ${String(s.runs)} (${String(s.failedRuns)} failed), skipped: ${String(s.skips)} (${String(s.consecutiveSkips)} in a row), last run ${ago(s.lastRun, nowMs)}${s.lastRunExit === undefined ? '' : `, exit ${String(s.lastRunExit)}`}`,
     );
+    if (s.lastRunProblem !== undefined) lines.push(`last run failed: ${s.lastRunProblem}`);
     if (s.lastRunLog !== undefined) lines.push(`last run log: ${s.lastRunLog}`);
     for (const name of primary.targets) {
       const t = s.targets[name];
@@ -45,6 +49,24 @@ export function renderStatusText(
   for (const set of zoneSets) {
     lines.push(`zone set ${set.name} (${set.root}): last good push ${ago(set.lastGoodPush, nowMs)}, release ${set.release ?? 'none'}`);
     if (set.owed !== undefined) lines.push(`    ${set.owed}: the next push finishes it`);
+    const last = set.lastPush;
+    if (last !== undefined)
+      lines.push(
+        `    last push ${last.outcome} ${ago(last.time, nowMs)}, exit ${String(last.status)}: ${sanitizeReason(last.reason)} (ref ${sanitizeReason(last.ref, 20)})`,
+      );
+    const space = set.space;
+    if (space !== undefined)
+      lines.push(
+        `    filesystem: ${mib(space.availBytes)} MiB free of ${mib(space.sizeBytes)} MiB, ${space.totalInodes === 0 ? 'no inode limit' : `${String(space.availInodes)} of ${String(space.totalInodes)} inodes free`}`,
+      );
+    const server = set.server;
+    lines.push(
+      server.kind === 'answers'
+        ? `    server ${server.server} answers for ${server.zone} (serial ${String(server.serial)})`
+        : server.kind === 'silent'
+          ? `    server ${server.server} does NOT answer for ${server.zone}`
+          : `    server not checked: ${server.why}`,
+    );
   }
   if (lines.length === 0) lines.push('nothing to report: the config has no targets and no zone sets');
   return `${lines.join('\n')}\n`;

@@ -5,7 +5,8 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { layoutOf } from '../../zoneset/layout.js';
-import { readState, type PendingPromotion } from '../../zoneset/state.js';
+import { readState, type LastPush, type PendingPromotion } from '../../zoneset/state.js';
+import { checkServer, filesystemSpace, type FilesystemSpace, type ServerCheck } from './zoneset-health.js';
 import type { Policy } from '../../shared/policy/types.js';
 
 export interface ZoneSetStatus {
@@ -20,6 +21,11 @@ export interface ZoneSetStatus {
    * a.example": named may serve older zones than the files until the next push finishes it.
    */
   owed?: string | undefined;
+  /** How the last push ended (written by the gate), whatever it was. */
+  lastPush: LastPush | undefined;
+  /** The zone set's filesystem; undefined when it cannot be read. */
+  space: FilesystemSpace | undefined;
+  server: ServerCheck;
 }
 
 /** The journal of an interrupted promotion, in words; undefined when there is none. */
@@ -65,7 +71,7 @@ export function lastGoodFromGateLog(text: string): Map<string, string> {
   return out;
 }
 
-export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
+export async function zoneSetStatuses(policy: Policy): Promise<ZoneSetStatus[]> {
   const seen = new Map<string, ZoneSetStatus>();
   const fromLog = lastGoodFromGateLog(readTail(policy.gate.log, LOG_TAIL_BYTES));
   for (const key of policy.keys.values()) {
@@ -81,6 +87,9 @@ export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
         zones: state.zones ?? 0,
         lastGoodPush: times.pop(),
         owed: describeOwed(state.pending),
+        lastPush: state.lastPush,
+        space: filesystemSpace(rule.root),
+        server: await checkServer(rule.zoneSet, layoutOf(rule.root).current),
       });
     }
   }

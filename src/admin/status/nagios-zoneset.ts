@@ -1,0 +1,47 @@
+// The Nagios verdict on a zone set's health beyond its age (pure): the last push's outcome, the
+// server's answer and the free space of the zone set's filesystem.
+//
+// Levels, and why:
+// - a refused, failed or rolled-back last push is WARNING, not CRITICAL: the gate failed closed, so
+//   the served zones are the last good ones, and the fix is usually the primary's zone data. One
+//   broken zone must not page at night; if pushes keep failing, the last good push ages and the age
+//   thresholds turn it CRITICAL.
+// - the server not answering for a live zone is CRITICAL: the secondary serves nothing.
+// - free space (bytes or inodes) under 10 % is WARNING, under 5 % CRITICAL: a push needs room for
+//   the spare copy of what it changes, and a full disk refuses every push.
+
+import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
+import { sanitizeReason } from '../push/remote-text.js';
+import type { ZoneSetStatus } from './secondary.js';
+
+export const SPACE_WARN_SHARE = 0.1;
+export const SPACE_CRIT_SHARE = 0.05;
+
+const label = (name: string): string => `'${name.replace(/['=\s]/g, '_')}'`;
+
+export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[]): void {
+  const what = `zone set ${set.name}`;
+  const last = set.lastPush;
+  if (last !== undefined && (last.outcome === 'refused' || last.outcome === 'failed' || last.outcome === 'rolled-back'))
+    raise(NAGIOS_EXIT.warning, `${what}: last push ${last.outcome} (exit ${String(last.status)}): ${sanitizeReason(last.reason, 200)}`);
+  if (set.server.kind === 'silent') raise(NAGIOS_EXIT.critical, `${what}: ${set.server.server} does not answer for ${set.server.zone}`);
+  if (set.server.kind !== 'not-checked')
+    perf.push(`${label(`zoneset_${set.name}_server_up`)}=${set.server.kind === 'answers' ? '1' : '0'};;1:;0;1`);
+  const space = set.space;
+  if (space === undefined) return;
+  const checks: [string, number, number, string][] = [
+    ['free space', space.availBytes, space.sizeBytes, 'B'],
+    ['free inodes', space.availInodes, space.totalInodes, ''],
+  ];
+  for (const [name, avail, total, unit] of checks) {
+    if (total === 0) continue;
+    const warn = Math.floor(total * SPACE_WARN_SHARE);
+    const crit = Math.floor(total * SPACE_CRIT_SHARE);
+    const share = `${((100 * avail) / total).toFixed(1)} %`;
+    if (avail < crit) raise(NAGIOS_EXIT.critical, `${what}: ${name} ${share} (< ${String(SPACE_CRIT_SHARE * 100)} %)`);
+    else if (avail < warn) raise(NAGIOS_EXIT.warning, `${what}: ${name} ${share} (< ${String(SPACE_WARN_SHARE * 100)} %)`);
+    // Nagios ranges: "N:" alerts when the value falls below N.
+    const key = name === 'free space' ? 'free' : 'inodes_free';
+    perf.push(`${label(`zoneset_${set.name}_${key}`)}=${String(avail)}${unit};${String(warn)}:;${String(crit)}:;0;${String(total)}`);
+  }
+}
