@@ -12,6 +12,8 @@ import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
 import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { receiverRequest } from '../zoneset/receiver.js';
+import { recordLastPush } from '../zoneset/state.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
@@ -38,7 +40,7 @@ export async function serveZoneSetUpload(
   try {
     say(push.recovered);
     const pinned = pinRoot(push.spareDir);
-    const run = await prepareRun(policy, evaluation, pinned, push.layout.transferLog);
+    const run = await prepareRun(policy, { ...evaluation, request: receiverRequest(evaluation.request) }, pinned, push.layout.transferLog);
     audit.write('info', {
       event: 'decision',
       verdict: 'allow',
@@ -56,11 +58,14 @@ export async function serveZoneSetUpload(
         `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
       ]);
       audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
+      recordLastPush(push.layout.stateFile, { at: new Date().toISOString(), outcome: 'rsync-failed', status: rsyncStatus });
       return rsyncStatus;
     }
     const outcome = await completeZoneSetPush(push);
     say(outcome.report);
     audit.write('info', { ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
+    const kind = typeof outcome.record['outcome'] === 'string' ? outcome.record['outcome'] : 'promoted';
+    recordLastPush(push.layout.stateFile, { at: new Date().toISOString(), outcome: kind, status: outcome.status });
     return outcome.status;
   } catch (error) {
     if (!(error instanceof ZoneSetError)) throw error;
@@ -78,6 +83,13 @@ export async function serveZoneSetUpload(
       message: error.message,
       ...error.details,
       durationMs: durationMs(),
+    });
+    recordLastPush(push.layout.stateFile, {
+      at: new Date().toISOString(),
+      outcome: error.reason === 'reload-failed' ? 'rolled-back' : 'refused',
+      status: error.exitCode,
+      reason: error.reason,
+      message: error.message,
     });
     return error.exitCode;
   } finally {

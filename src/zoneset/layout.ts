@@ -104,6 +104,14 @@ export function discard(layout: ZoneSetLayout, path: string): void {
 }
 
 /**
+ * Empties .trash now: the first thing a push does under the lock, and after a failed preparation,
+ * so that what failed never keeps the space a later push needs.
+ */
+export function emptyTrashNow(layout: ZoneSetLayout): void {
+  for (const entry of readdirSync(layout.trash)) rmSync(join(layout.trash, entry), { recursive: true, force: true });
+}
+
+/**
  * Empties .trash in a detached `rm -rf`, so removing a spare of 10,000+ files never keeps the client
  * waiting. Whatever it leaves (a reboot) the next push's call removes.
  */

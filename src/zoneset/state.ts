@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../shared/atomic-write.js';
 import type { TreeName } from './layout.js';
+import type { ServedCheck } from './served-check.js';
 
 /**
  * A promotion under way, written before `current` is swapped and cleared once named serves the new
@@ -31,6 +32,39 @@ export interface ZoneSetState {
   zones: number | undefined;
   lastGoodPush: string | undefined;
   pending?: PendingPromotion | undefined;
+  /** The live tree's size on disk (bytes in blocks), kept up to date by each promotion. */
+  bytes?: number | undefined;
+  /** The owner:group:mode the live files were last brought to (file-attrs.ts renderFileAttrs). */
+  files?: string | undefined;
+  /** The last push's outcome, for `zonegate status`. */
+  lastPush?: LastPush | undefined;
+  /** The last time state.json or a release manifest was found damaged, and what was done. */
+  lastDamage?: DamageRecord | undefined;
+  /** The last comparison of served serials with the live tree (served-check.ts). */
+  servedCheck?: ServedCheck | undefined;
+}
+
+export interface LastPush {
+  at: string;
+  /** promoted, unchanged, refused, rsync-failed, rolled-back */
+  outcome: string;
+  status: number;
+  reason?: string | undefined;
+  message?: string | undefined;
+}
+
+export interface DamageRecord {
+  at: string;
+  what: string;
+  problem: string;
+  /** What zonegate did about it (kept the file as …, rebuilt from …). */
+  action: string;
+}
+
+/** What reading state.json found: the state, and a problem when the file exists but is not one. */
+export interface StateReading {
+  state: ZoneSetState;
+  damage: string | undefined;
 }
 
 function isPending(value: unknown): value is PendingPromotion {
@@ -48,20 +82,69 @@ function isPending(value: unknown): value is PendingPromotion {
   );
 }
 
-export function readState(file: string): ZoneSetState {
+const EMPTY: ZoneSetState = { release: undefined, zones: undefined, lastGoodPush: undefined };
+
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the type the check proved
+const optional = <T>(value: unknown, check: (value: unknown) => boolean): T | undefined => (check(value) ? (value as T) : undefined);
+const isString = (value: unknown): boolean => typeof value === 'string';
+const isCount = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isRecord = (value: unknown): boolean => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Reads state.json and says whether it is damaged: empty, not JSON, not an object, or a journal
+ * entry that is not one. A missing file is a new zone set, not damage.
+ */
+export function inspectState(file: string): StateReading {
+  let text: string;
   try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<ZoneSetState>;
-    return {
-      release: typeof raw.release === 'string' ? raw.release : undefined,
-      zones: typeof raw.zones === 'number' ? raw.zones : undefined,
-      lastGoodPush: typeof raw.lastGoodPush === 'string' ? raw.lastGoodPush : undefined,
-      pending: isPending(raw.pending) ? raw.pending : undefined,
-    };
-  } catch {
-    return { release: undefined, zones: undefined, lastGoodPush: undefined };
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: { ...EMPTY }, damage: undefined };
+    return { state: { ...EMPTY }, damage: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { state: { ...EMPTY }, damage: text.length === 0 ? 'empty (0 bytes)' : `not valid JSON (${String(text.length)} bytes)` };
+  }
+  if (!isRecord(raw)) return { state: { ...EMPTY }, damage: 'not a JSON object' };
+  const record = raw as Record<string, unknown>;
+  const state: ZoneSetState = {
+    release: optional(record['release'], isString),
+    zones: optional(record['zones'], isCount),
+    lastGoodPush: optional(record['lastGoodPush'], isString),
+    pending: isPending(record['pending']) ? record['pending'] : undefined,
+    bytes: optional(record['bytes'], isCount),
+    files: optional(record['files'], isString),
+    lastPush: optional(record['lastPush'], isRecord),
+    lastDamage: optional(record['lastDamage'], isRecord),
+    servedCheck: optional(record['servedCheck'], isRecord),
+  };
+  const damage =
+    record['pending'] !== undefined && state.pending === undefined ? 'its promotion journal (pending) is malformed' : undefined;
+  return { state, damage };
+}
+
+/** The state, empty when the file is missing or damaged (openZoneSet() notices and repairs damage). */
+export function readState(file: string): ZoneSetState {
+  return inspectState(file).state;
 }
 
 export function writeState(file: string, state: ZoneSetState): void {
   writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * Records how the last push ended, for `zonegate status`; under the zone set's lock. Best effort:
+ * on a full disk the push's own refusal already told the client, and the write must not mask it.
+ */
+export function recordLastPush(file: string, lastPush: LastPush): void {
+  try {
+    const { state, damage } = inspectState(file);
+    // A damaged file is left for the next push to keep aside and repair, not overwritten here.
+    if (damage === undefined) writeState(file, { ...state, lastPush });
+  } catch {
+    // See above.
+  }
 }

@@ -1,0 +1,44 @@
+// The rsync receiver in a zone set works on a spare tree whose unchanged files are hard links of
+// the live ones (spare.ts). rsync writes new content into a temp file renamed over the name (a new
+// inode), but applies attribute-only updates in place, to the existing inode (generator.c
+// recv_generator → set_file_attrs() in rsync.c, for a file its quick check found up to date): with
+// a shared inode that would chmod, chown or re-time the file named serves. So, for zone-set uploads:
+//   - receiver-only switches that would do that are dropped from the rebuilt server argv: -p and
+//     -E (the mode travels in the file list whatever they say; without them rsync leaves an existing
+//     file's mode alone and gives a replacement the existing file's mode);
+//   - switches that change the file list the client sends cannot be dropped on one side, so they are
+//     refused: -o, -g (as root rsync chowns an up-to-date file in place), -A (ACLs), -U (atimes),
+//     -N (crtimes); and -c, --size-only, under which a file with other times but the same content
+//     counts as up to date and gets the client's mtime in place.
+// Owner, group and mode of live files come from the zone set's `files` setting (file-attrs.ts).
+
+import { ZoneSetError } from '../shared/errors.js';
+import type { RsyncRequest } from '../gate/rsync-args.js';
+
+const REFUSED_SHORT = new Map([
+  ['o', '-o (--owner): owners of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)'],
+  ['g', '-g (--group): groups of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)'],
+  ['A', '-A (--acls): live zone files carry no client ACLs'],
+  ['U', '-U (--atimes): rsync would set access times of live files in place'],
+  ['N', '-N (--crtimes): rsync would set creation times of live files in place'],
+  ['c', '-c (--checksum): a file with the same bytes but other times would get its mtime changed in place'],
+]);
+
+/** attack/accident: client options that would make rsync write attributes into a live inode. */
+export function refuseInPlaceAttributes(request: RsyncRequest): void {
+  for (const letter of request.shortFlags) {
+    const why = REFUSED_SHORT.get(letter);
+    if (why !== undefined)
+      throw new ZoneSetError('option-refused-zoneset', `option ${why.replace(/^(\S+)/, '$1 is refused for zone sets:')}`);
+  }
+  if (request.longOptions.some((option) => option.name === 'size-only'))
+    throw new ZoneSetError(
+      'option-refused-zoneset',
+      'option --size-only is refused for zone sets: a file with the same size but other times would get its mtime changed in place',
+    );
+}
+
+/** The request as the zone-set receiver runs it: without the switches that chmod files in place. */
+export function receiverRequest(request: RsyncRequest): RsyncRequest {
+  return { ...request, shortFlags: request.shortFlags.replace(/[pE]/g, '') };
+}

@@ -1,0 +1,77 @@
+// What the server serves against what the live tree holds. The journal (state.json) says which
+// reloads are owed, but a journal can be lost (a damaged state file, a gate killed at the wrong
+// moment): so every push also asks the server for the serials of the zones it touched and a small
+// sample of the others (all of them after a repair), compares them with the live files, and reloads
+// what differs. A lost journal can no longer leave a stale zone served with every status green.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ZoneSetSettings } from '../shared/policy/types.js';
+import { zoneOfFile } from './diff.js';
+import { liveTree, treeDir, type ZoneSetLayout } from './layout.js';
+import { writeNamedInclude } from './promote.js';
+import { reloadZones, servedSerials, verifySerials } from './reload.js';
+import { readSoaSerial } from './serial.js';
+
+/** How many zones besides the touched ones each push compares. */
+export const SAMPLE_SIZE = 8;
+
+export interface ServedCheck {
+  at: string;
+  checked: number;
+  /** Zones the server did not serve at the live serial, reloaded by this check. */
+  reloaded: string[];
+  /** Zones still not served at the live serial after the reload. */
+  stale: string[];
+}
+
+/** Live files to compare: `touched` (zone files), plus a random sample of the rest, or all of them. */
+export function pickZoneFiles(liveDir: string, touched: readonly string[], all: boolean, sample = SAMPLE_SIZE): string[] {
+  const names = readdirSync(liveDir).filter((name) => !name.startsWith('.'));
+  if (all) return names;
+  const picked = new Set(touched.filter((name) => names.includes(name)));
+  const rest = names.filter((name) => !picked.has(name));
+  for (let index = 0; index < sample && rest.length > 0; index++)
+    picked.add(rest.splice(Math.floor(Math.random() * rest.length), 1)[0] ?? '');
+  picked.delete('');
+  return [...picked];
+}
+
+/** Compares and reloads; undefined when the zone set has no reload or no verification configured. */
+export async function reconcileServed(
+  settings: ZoneSetSettings,
+  layout: ZoneSetLayout,
+  files: readonly string[],
+): Promise<ServedCheck | undefined> {
+  if (!settings.verify || settings.rndc.length === 0 || files.length === 0) return undefined;
+  const tree = liveTree(layout);
+  const liveDir = treeDir(layout, tree);
+  const expected: Record<string, number> = {};
+  for (const file of files) {
+    const zone = zoneOfFile(file, settings.zoneFile);
+    if (zone === undefined) continue;
+    let serial: number | undefined;
+    try {
+      serial = readSoaSerial(readFileSync(join(liveDir, file), 'utf8'));
+    } catch {
+      serial = undefined;
+    }
+    if (serial !== undefined) expected[zone] = serial;
+  }
+  const zones = Object.keys(expected);
+  const served = await servedSerials(settings, zones);
+  const differ = zones.filter((zone) => served.get(zone) !== expected[zone]);
+  const check: ServedCheck = { at: new Date().toISOString(), checked: zones.length, reloaded: differ, stale: [] };
+  if (differ.length === 0) return check;
+  // A zone the server does not answer for at all may be missing from its zone list (a lost
+  // journal that still owed `rndc reconfig`): the list is written afresh from the live tree.
+  const unknown = differ.some((zone) => !served.has(zone));
+  try {
+    if (unknown) writeNamedInclude(layout, tree, settings.zoneFile);
+    await reloadZones(settings, { reload: differ, reconfig: unknown });
+  } catch {
+    // Reported below through the serials that stay stale.
+  }
+  check.stale = await verifySerials(settings, Object.fromEntries(differ.map((zone) => [zone, expected[zone] ?? 0])));
+  return check;
+}
