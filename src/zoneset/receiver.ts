@@ -16,20 +16,25 @@ import { ZoneSetError } from '../shared/errors.js';
 import type { RsyncRequest } from '../gate/rsync-args.js';
 
 const REFUSED_SHORT = new Map([
-  ['o', '-o (--owner): owners of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)'],
-  ['g', '-g (--group): groups of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)'],
-  ['A', '-A (--acls): live zone files carry no client ACLs'],
-  ['U', '-U (--atimes): rsync would set access times of live files in place'],
-  ['N', '-N (--crtimes): rsync would set creation times of live files in place'],
-  ['c', '-c (--checksum): a file with the same bytes but other times would get its mtime changed in place'],
+  [
+    'o',
+    '-o (--owner) is refused for zone sets: owners of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)',
+  ],
+  [
+    'g',
+    '-g (--group) is refused for zone sets: groups of live zone files come from the zone set (push with --no-owner --no-group, or -rlpt instead of -a)',
+  ],
+  ['A', '-A (--acls) is refused for zone sets: live zone files carry no client ACLs'],
+  ['U', '-U (--atimes) is refused for zone sets: rsync would set access times of live files in place'],
+  ['N', '-N (--crtimes) is refused for zone sets: rsync would set creation times of live files in place'],
+  ['c', '-c (--checksum) is refused for zone sets: a file with the same bytes but other times would get its mtime changed in place'],
 ]);
 
 /** attack/accident: client options that would make rsync write attributes into a live inode. */
 export function refuseInPlaceAttributes(request: RsyncRequest): void {
   for (const letter of request.shortFlags) {
     const why = REFUSED_SHORT.get(letter);
-    if (why !== undefined)
-      throw new ZoneSetError('option-refused-zoneset', `option ${why.replace(/^(\S+)/, '$1 is refused for zone sets:')}`);
+    if (why !== undefined) throw new ZoneSetError('option-refused-zoneset', `option ${why}`);
   }
   if (request.longOptions.some((option) => option.name === 'size-only'))
     throw new ZoneSetError(
