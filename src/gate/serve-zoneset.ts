@@ -11,7 +11,7 @@ import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
-import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { abandonZoneSetPush, completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
 import { receiverRequest } from '../zoneset/receiver.js';
 import { recordLastPush } from '../zoneset/state.js';
 
@@ -54,6 +54,7 @@ export async function serveZoneSetUpload(
     });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {
+      abandonZoneSetPush(push);
       say([
         `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
       ]);

@@ -17,7 +17,7 @@ import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { repairDamagedState } from './repair.js';
 import { requireSpace, spaceNeed, spaceReport, treeBytes } from './space.js';
-import { markSpareDirty, rebuildSpare, spareIsDirty } from './spare.js';
+import { dropSpare, markSpareDirty, rebuildSpare, spareIsDirty } from './spare.js';
 import { readState, recordLastPush, writeState } from './state.js';
 
 export interface OpenedZoneSet {
@@ -52,8 +52,10 @@ export async function openZoneSet(layout: ZoneSetLayout, settings: ZoneSetSettin
     if (recovered !== undefined) notes.push(recovered);
     const attrs = resolveFileAttrs(settings.files);
     bringLiveToAttrs(layout, attrs);
-    checkRoom(layout, settings);
     const spareRebuilt = spareIsDirty(layout);
+    // What a failed push left in the spare goes before the space is measured.
+    if (spareRebuilt) dropSpare(layout);
+    checkRoom(layout, settings);
     if (spareRebuilt) rebuildSpare(layout);
     faultPoint('opened');
     return { lock, notes, spareRebuilt, attrs, checkAllServed: repaired !== undefined || recovered !== undefined };

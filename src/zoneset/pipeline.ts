@@ -16,7 +16,7 @@ import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { pickZoneFiles, reconcileServed, type ServedCheck } from './served-check.js';
 import { bytesAfter } from './space.js';
-import { markSpareClean, markSpareDirty, mirrorFiles } from './spare.js';
+import { dropSpare, markSpareClean, markSpareDirty, mirrorFiles } from './spare.js';
 import { readState, writeState, type ZoneSetState } from './state.js';
 import { parseTransferLog, type TransferLog } from './transfer-log.js';
 import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
@@ -86,6 +86,15 @@ export async function prepareZoneSetPush(
   }
 }
 
+/** After a failed rsync run: what it wrote into the spare is removed now, not by the next push. */
+export function abandonZoneSetPush(push: ZoneSetPush): void {
+  try {
+    dropSpare(push.layout);
+  } catch {
+    // Still marked: the next push drops it before it measures the free space.
+  }
+}
+
 function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
   return {
     added: changes.added.map((z) => z.zone),
@@ -103,6 +112,33 @@ function readTransferLog(push: ZoneSetPush): TransferLog {
 
 /** Everything after a successful rsync run; throws ZoneSetError when the push is refused. */
 export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOutcome> {
+  try {
+    return await completeReceivedPush(push);
+  } catch (error) {
+    if (isGateError(error)) throw error;
+    // A write that failed where no step expected it (ENOSPC, EIO): the spare is relinked by the next
+    // push, and the client hears whether the live zones changed; the journal covers the rest.
+    markSpareDirtyQuietly(push.layout);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const liveChanged = liveTree(push.layout) !== push.live;
+    const outcome = liveChanged ? 'the new zones are live and the next push finishes the reload' : 'the live zones are unchanged';
+    throw new ZoneSetError(
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'no-space' : 'staging-failed',
+      `zone set ${push.settings.name}: ${code} after rsync; ${outcome}`,
+      { cause: error, details: { liveChanged } },
+    );
+  }
+}
+
+function markSpareDirtyQuietly(layout: ZoneSetLayout): void {
+  try {
+    markSpareDirty(layout, 'a push failed after rsync');
+  } catch {
+    // Marked since prepareZoneSetPush() unless a step had already put the spare back in step.
+  }
+}
+
+async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> {
   const { settings, layout } = push;
   const name = settings.name;
   const liveDir = treeDir(layout, push.live);

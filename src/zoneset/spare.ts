@@ -39,29 +39,36 @@ export function spareIsDirty(layout: ZoneSetLayout): boolean {
 }
 
 /**
- * Replaces a spare that may differ from the live tree (a killed transfer, a crash before it was put
- * back in step) with hard links of every live file: a directory entry per zone, no data, no inodes.
- * The one step whose cost grows with the zone set, taken only after something went wrong. When it
- * fails (no room even for directory entries), what it made is removed at once.
+ * Removes a spare that may differ from the live tree (a killed or failed transfer, a crash before it
+ * was put back in step) at once, .trash included, leaving an empty directory: what a failed push
+ * wrote never keeps the space or the inodes the next one needs.
+ */
+export function dropSpare(layout: ZoneSetLayout): void {
+  const spare = treeDir(layout, otherTree(liveTree(layout)));
+  discard(layout, spare);
+  emptyTrashNow(layout);
+  mkdirSync(spare, { mode: 0o755 });
+}
+
+/**
+ * Refills a dropped spare with hard links of every live file: a directory entry per zone, no data,
+ * no inodes. The one step whose cost grows with the zone set, taken only after something went
+ * wrong. When it fails (no room even for directory entries), what it made is removed at once.
  */
 export function rebuildSpare(layout: ZoneSetLayout): void {
   const tree = liveTree(layout);
   const live = treeDir(layout, tree);
   const spare = treeDir(layout, otherTree(tree));
-  discard(layout, spare);
-  emptyTrashNow(layout);
   try {
-    mkdirSync(spare, { mode: 0o755 });
     for (const name of readdirSync(live)) {
       if (lstatSync(join(live, name)).isFile()) linkSync(join(live, name), join(spare, name));
       faultPoint('spare-link');
     }
   } catch (error) {
-    discard(layout, spare);
-    emptyTrashNow(layout);
-    mkdirSync(spare, { mode: 0o755 });
+    dropSpare(layout);
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ZoneSetError('staging-failed', `cannot link the live zones into the spare tree (${code}); the live zones are unchanged`, {
+    const reason = code === 'ENOSPC' || code === 'EDQUOT' ? 'no-space' : 'staging-failed';
+    throw new ZoneSetError(reason, `cannot link the live zones into the spare tree (${code}); the live zones are unchanged`, {
       cause: error,
     });
   }
