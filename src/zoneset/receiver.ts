@@ -5,11 +5,11 @@
 // a shared inode that would chmod, chown or re-time the file named serves. So, for zone-set uploads:
 //   - receiver-only switches that would do that are dropped from the rebuilt server argv: -p and
 //     -E (the mode travels in the file list whatever they say; without them rsync leaves an existing
-//     file's mode alone and gives a replacement the existing file's mode);
+//     file's mode alone and gives a replacement the existing file's mode), and -t when -c or
+//     --size-only make a file with other times count as up to date (its mtime would be set in place);
 //   - switches that change the file list the client sends cannot be dropped on one side, so they are
 //     refused: -o, -g (as root rsync chowns an up-to-date file in place), -A (ACLs), -U (atimes),
-//     -N (crtimes); and -c, --size-only, under which a file with other times but the same content
-//     counts as up to date and gets the client's mtime in place.
+//     -N (crtimes).
 // Owner, group and mode of live files come from the zone set's `files` setting (file-attrs.ts).
 
 import { ZoneSetError } from '../shared/errors.js';
@@ -27,7 +27,6 @@ const REFUSED_SHORT = new Map([
   ['A', '-A (--acls) is refused for zone sets: live zone files carry no client ACLs'],
   ['U', '-U (--atimes) is refused for zone sets: rsync would set access times of live files in place'],
   ['N', '-N (--crtimes) is refused for zone sets: rsync would set creation times of live files in place'],
-  ['c', '-c (--checksum) is refused for zone sets: a file with the same bytes but other times would get its mtime changed in place'],
 ]);
 
 /** attack/accident: client options that would make rsync write attributes into a live inode. */
@@ -36,14 +35,13 @@ export function refuseInPlaceAttributes(request: RsyncRequest): void {
     const why = REFUSED_SHORT.get(letter);
     if (why !== undefined) throw new ZoneSetError('option-refused-zoneset', `option ${why}`);
   }
-  if (request.longOptions.some((option) => option.name === 'size-only'))
-    throw new ZoneSetError(
-      'option-refused-zoneset',
-      'option --size-only is refused for zone sets: a file with the same size but other times would get its mtime changed in place',
-    );
 }
 
-/** The request as the zone-set receiver runs it: without the switches that chmod files in place. */
+/** The request as the zone-set receiver runs it: without the switches that chmod or re-time files in place. */
 export function receiverRequest(request: RsyncRequest): RsyncRequest {
-  return { ...request, shortFlags: request.shortFlags.replace(/[pE]/g, '') };
+  // Under -c or --size-only a file counts as up to date whatever its times, and -t would then set
+  // the client's mtime on it in place; without -t the receiver leaves it alone (new content still
+  // lands in a new inode, timed now, and the next push's checksums find it up to date).
+  const contentOnly = request.shortFlags.includes('c') || request.longOptions.some((option) => option.name === 'size-only');
+  return { ...request, shortFlags: request.shortFlags.replace(contentOnly ? /[pEt]/g : /[pE]/g, '') };
 }

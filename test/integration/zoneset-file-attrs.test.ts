@@ -37,9 +37,10 @@ afterAll(async () => {
   await lab.stop();
 });
 
-describe('live zone files get the zone set owner, group and mode', () => {
-  let source: string;
+/** The primary's tree as last pushed to "plain". */
+let source: string;
 
+describe('live zone files get the zone set owner, group and mode', () => {
   it('a first push lands with the zone set attributes whatever the primary modes', async () => {
     source = zoneSource({ 'a.plain': 1, 'b.plain': 1, 'c.plain': 1 });
     chmodSync(join(source, 'db.a.plain'), 0o600);
@@ -112,8 +113,7 @@ describe('live zone files get the zone set owner, group and mode', () => {
 describe('options that would make rsync write attributes into a shared inode are refused', () => {
   it.each([
     ['-a (sends -o -g: as root rsync chowns an up-to-date file in place)', ['-a'], '-o (--owner) is refused for zone sets'],
-    ['-c (a same-content file with other times would be re-timed in place)', ['-c'], '-c (--checksum) is refused for zone sets'],
-    ['--size-only', ['--size-only'], '--size-only is refused for zone sets'],
+    ['-g alone', ['-g'], '-g (--group) is refused for zone sets'],
   ])('%s', async (_what, extra, message) => {
     // attack: a client option that makes the receiver chown/chmod/utime the inode named serves.
     const primary = sameTree(zoneSource({ 'a.plain': 1, 'b.plain': 2, 'c.plain': 1 }));
@@ -129,9 +129,35 @@ describe('options that would make rsync write attributes into a shared inode are
   });
 });
 
+describe('-c and --size-only: the gate drops -t on the receiver', () => {
+  it.each([['-c'], ['--size-only']])('%s with the same bytes and other times leaves the live inode alone', async (option) => {
+    // rsync would count the file up to date and, with -t, set the client's mtime on the shared inode.
+    const primary = sameTree(source);
+    utimesSync(join(primary, 'db.a.plain'), 1_000_000, 1_000_000);
+    const before = facts('plain', 'db.a.plain');
+    const result = lab.push('plain', primary, { extra: [option, '-p'] });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('no zone changed');
+    expect(facts('plain', 'db.a.plain')).toEqual(before);
+    expect(await lab.named.serial('a.plain')).toBe(1);
+  });
+
+  it('-c with new content: validated, promoted, reloaded', async () => {
+    const primary = zoneSource({ 'a.plain': 2, 'b.plain': 2, 'c.plain': 1 });
+    const result = lab.push('plain', primary, { extra: ['-c'] });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('1 changed, 0 added, 0 removed');
+    expect(await lab.named.serial('a.plain')).toBe(2);
+    // And again: the checksums match, nothing is sent or promoted.
+    const again = lab.push('plain', sameTree(primary), { extra: ['-c'] });
+    expect(again.stderr).toContain('no zone changed');
+    source = primary;
+  });
+});
+
 describe('the spare costs no second copy', () => {
   it('after a push changing one zone of three, every spare file is a link of the live file', () => {
-    const primary = zoneSource({ 'a.plain': 1, 'b.plain': 3, 'c.plain': 1 });
+    const primary = zoneSource({ 'a.plain': 2, 'b.plain': 3, 'c.plain': 1 });
     // The unchanged zones keep the times the live files have, so rsync leaves them alone.
     for (const zone of ['a.plain', 'c.plain']) {
       const { mtimeMs } = statSync(liveFile('plain', `db.${zone}`));
