@@ -174,7 +174,9 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const state = readState(layout.stateFile);
   const bytes = state.bytes === undefined ? undefined : bytesAfter(state.bytes, liveDir, push.spareDir, changes);
   const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes });
+  const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
+  const unverifiedMs = Math.round(performance.now() - swapped);
   const check = await checkServed(push, touchedNames(changes));
   if (check !== undefined) writeState(layout.stateFile, { ...readState(layout.stateFile), servedCheck: check });
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
@@ -199,6 +201,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       serials,
       reload: commands,
       ...describeChanges(changes),
+      unverifiedMs,
       servedCheck: check,
     },
   };
@@ -247,6 +250,9 @@ export async function reloadOrUndo(
   state: ZoneSetState,
 ): Promise<string[]> {
   const { layout, settings } = push;
+  // The verify window (docs/configuration.md): named may serve the new zones from its reload until
+  // the rollback's reload, when the server does not take them; measured for the audit log.
+  const swapped = performance.now();
   let commands: string[];
   try {
     faultPoint('promoted');
@@ -269,7 +275,12 @@ export async function reloadOrUndo(
       `${message}; rolled back to ${state.release ? `release ${state.release}` : 'the zones before it'}`,
       {
         cause: error,
-        details: { zoneSet: settings.name, rolledBackTo: state.release, ...describeChanges(changes) },
+        details: {
+          zoneSet: settings.name,
+          rolledBackTo: state.release,
+          ...describeChanges(changes),
+          exposedMs: Math.round(performance.now() - swapped),
+        },
       },
     );
   }

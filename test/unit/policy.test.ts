@@ -93,6 +93,20 @@ describe('parsePolicy', () => {
     ],
     ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
     ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
+    // attack/accident: a live zone file any local account could rewrite, unchecked.
+    ...[['0666'], ['0664'], ['4644'], ['0755'], ['0044'], ['644 '], ['rw-r--r--']].map(
+      ([mode]) =>
+        [
+          `zone files mode ${mode ?? ''}`,
+          { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files: { mode } } }] },
+          /zoneSet\.files\.mode: must be/,
+        ] as const,
+    ),
+    [
+      'a zone files owner with a colon',
+      { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files: { owner: 'root:bind' } } }] },
+      /zoneSet\.files\.owner: must be a user or group name, or a numeric id/,
+    ],
   ])('refuses %s and names the field', (_name, key, expected) => {
     const text = config(key);
     expect(messageOf(text)).toMatch(expected);
