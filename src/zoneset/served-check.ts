@@ -1,20 +1,18 @@
 // What the server serves against what the live tree holds. The journal (state.json) says which
 // reloads are owed, but a journal can be lost (a damaged state file, a gate killed at the wrong
-// moment): so every push also asks the server for the serials of the zones it touched and a small
-// sample of the others (all of them after a repair), compares them with the live files, and reloads
-// what differs. A lost journal can no longer leave a stale zone served with every status green.
+// moment): so every push also asks the server for the serials of the zones it touched and of the
+// zones the last few releases touched (all of them after a repair), compares them with the live
+// files, and reloads what differs. A lost journal can no longer leave a stale zone served with every status green.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { zoneOfFile } from './diff.js';
 import { liveTree, treeDir, type ZoneSetLayout } from './layout.js';
 import { writeNamedInclude } from './promote.js';
+import { readManifest } from './releases.js';
 import { reloadZones, servedSerials, verifySerials } from './reload.js';
 import { readSoaSerial } from './serial.js';
-
-/** How many zones besides the touched ones each push compares. */
-export const SAMPLE_SIZE = 8;
 
 export interface ServedCheck {
   at: string;
@@ -25,16 +23,25 @@ export interface ServedCheck {
   stale: string[];
 }
 
-/** Live files to compare: `touched` (zone files), plus a random sample of the rest, or all of them. */
-export function pickZoneFiles(liveDir: string, touched: readonly string[], all: boolean, sample = SAMPLE_SIZE): string[] {
-  const names = readdirSync(liveDir).filter((name) => !name.startsWith('.'));
-  if (all) return names;
-  const picked = new Set(touched.filter((name) => names.includes(name)));
-  const rest = names.filter((name) => !picked.has(name));
-  for (let index = 0; index < sample && rest.length > 0; index++)
-    picked.add(rest.splice(Math.floor(Math.random() * rest.length), 1)[0] ?? '');
-  picked.delete('');
-  return [...picked];
+/** How many earlier releases' zones each push compares besides its own. */
+export const RECENT_RELEASES = 3;
+
+/**
+ * Live files to compare: all of them (after a repair: O(zones), only then), or `touched` plus the
+ * zones the last few releases changed or added. Those are the zones a lost journal could have
+ * left unreloaded, and reading their manifests costs O(changed), where listing the live tree of
+ * 10,000 zones costs ~25 ms a push on the 2-core dev machine.
+ */
+export function pickZoneFiles(layout: ZoneSetLayout, touched: readonly string[], all: boolean): string[] {
+  const liveDir = treeDir(layout, liveTree(layout));
+  if (all) return readdirSync(liveDir).filter((name) => !name.startsWith('.'));
+  const picked = new Set(touched);
+  const recent = readdirSync(layout.releases).sort().slice(-RECENT_RELEASES);
+  for (const id of recent) {
+    const manifest = readManifest(layout, id);
+    for (const file of [...(manifest?.changed ?? []), ...(manifest?.added ?? [])]) picked.add(file);
+  }
+  return [...picked].filter((file) => existsSync(join(liveDir, file)));
 }
 
 /** Compares and reloads; undefined when the zone set has no reload or no verification configured. */

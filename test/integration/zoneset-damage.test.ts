@@ -4,7 +4,7 @@
 // silently, and the next push or rollback works from what is still on disk. The "stale serial with
 // everything green" case: a gate killed after the swap but before the reload, then state.json lost,
 // used to leave named serving the old serial through later pushes that all said "unchanged".
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZoneSetHealth } from '../../src/zoneset/health.js';
@@ -60,6 +60,21 @@ describe('a lost journal never leaves a stale zone served', () => {
     const again = lab.push('dmg', zoneSource({ 'a.dmg': base + 3, 'b.dmg': 1 }));
     expect(again.status).toBe(0);
     expect(await lab.named.serial('a.dmg')).toBe(base + 3);
+  });
+});
+
+describe('a journal lost without a trace', () => {
+  it('state.json deleted after a kill between swap and reload: the recent releases check finds the stale zone', async () => {
+    const base = (await lab.named.serial('a.dmg')) ?? 0;
+    const source = zoneSource({ 'a.dmg': base + 1, 'b.dmg': 1 });
+    expect(lab.push('dmg', source, { fault: 'kill:swapped' }).status).not.toBe(0);
+    expect(await lab.named.serial('a.dmg')).toBe(base);
+    rmSync(stateFile('dmg'));
+    // A missing state file is a new zone set, not damage: only the served check can notice.
+    const next = lab.push('dmg', source);
+    expect(next.status).toBe(0);
+    expect(next.stderr).toContain('the server served an old serial of a.dmg; reloaded, now in step');
+    expect(await lab.named.serial('a.dmg')).toBe(base + 1);
   });
 });
 
