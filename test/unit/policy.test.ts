@@ -93,24 +93,25 @@ describe('parsePolicy', () => {
     ],
     ['no rules', { rules: [] }, /keys\.ns1\.rules: must be a non-empty list/],
     ['a bad expiry', { expiry: '2027-01-01' }, /keys\.ns1\.expiry: must be YYYYMMDD/],
-    // attack/accident: a live zone file any local account could rewrite, unchecked.
-    ...[['0666'], ['0664'], ['4644'], ['0755'], ['0044'], ['644 '], ['rw-r--r--']].map(
-      ([mode]) =>
-        [
-          `zone files mode ${mode ?? ''}`,
-          { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files: { mode } } }] },
-          /zoneSet\.files\.mode: must be/,
-        ] as const,
-    ),
-    [
-      'a zone files owner with a colon',
-      { rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files: { owner: 'root:bind' } } }] },
-      /zoneSet\.files\.owner: must be a user or group name, or a numeric id/,
-    ],
   ])('refuses %s and names the field', (_name, key, expected) => {
     const text = config(key);
     expect(messageOf(text)).toMatch(expected);
     expect(outcome(() => parsePolicy(text, 'x')).kind).toBe('refused');
+  });
+
+  // attack/accident: a live zone file any local account could rewrite, unchecked.
+  it.each([
+    [{ mode: '0666' }, /zoneSet\.files\.mode: must be readable by its owner and writable by no one but the owner/],
+    [{ mode: '0664' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: '4644' }, /zoneSet\.files\.mode: must be an octal mode/],
+    [{ mode: '0755' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: '0044' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: 'rw-r--r--' }, /zoneSet\.files\.mode: must be an octal mode/],
+    [{ owner: 'root:bind' }, /zoneSet\.files\.owner: must be a user or group name, or a numeric id/],
+    [{ colour: 'red' }, /zoneSet\.files\.colour: unknown setting/],
+  ])('refuses zoneSet.files %j', (files, expected) => {
+    const text = config({ rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files } }] });
+    expect(messageOf(text)).toMatch(expected);
   });
 
   it('refuses a key name with a quote or newline', () => {
