@@ -23,25 +23,29 @@ export interface ServedCheck {
   stale: string[];
 }
 
-/** How many earlier releases' zones each push compares besides its own. */
+/** How many earlier releases' zones each push compares besides its own, newest release first. */
 export const RECENT_RELEASES = 3;
+/** At most this many of them: a release that added 10,000 zones must not make every push O(zones). */
+export const RECENT_ZONES = 32;
 
 /**
- * Live files to compare: all of them (after a repair: O(zones), only then), or `touched` plus the
- * zones the last few releases changed or added. Those are the zones a lost journal could have
- * left unreloaded, and reading their manifests costs O(changed), where listing the live tree of
- * 10,000 zones costs ~25 ms a push on the 2-core dev machine.
+ * Live files to compare: all of them (after a repair: O(zones), only then), or `touched` plus up to
+ * RECENT_ZONES of the zones the last few releases changed or added, newest release first, picked at
+ * random within a release. Those are the zones a lost journal could have left unreloaded, and
+ * reading their manifests costs O(changed), where listing the live tree of 10,000 zones costs
+ * ~25 ms a push on the 2-core dev machine.
  */
 export function pickZoneFiles(layout: ZoneSetLayout, touched: readonly string[], all: boolean): string[] {
   const liveDir = treeDir(layout, liveTree(layout));
   if (all) return readdirSync(liveDir).filter((name) => !name.startsWith('.'));
-  const picked = new Set(touched);
-  const recent = readdirSync(layout.releases).sort().slice(-RECENT_RELEASES);
-  for (const id of recent) {
+  const recent = new Set<string>();
+  for (const id of readdirSync(layout.releases).sort().slice(-RECENT_RELEASES).reverse()) {
     const manifest = readManifest(layout, id);
-    for (const file of [...(manifest?.changed ?? []), ...(manifest?.added ?? [])]) picked.add(file);
+    const files = [...(manifest?.changed ?? []), ...(manifest?.added ?? [])];
+    while (files.length > 0 && recent.size < RECENT_ZONES) recent.add(files.splice(Math.floor(Math.random() * files.length), 1)[0] ?? '');
   }
-  return [...picked].filter((file) => existsSync(join(liveDir, file)));
+  recent.delete('');
+  return [...new Set([...touched, ...recent])].filter((file) => existsSync(join(liveDir, file)));
 }
 
 /** Compares and reloads; undefined when the zone set has no reload or no verification configured. */
