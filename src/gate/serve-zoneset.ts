@@ -1,5 +1,5 @@
-// An upload into a zone set: rsync runs into the spare tree, a copy of the live zones with its own
-// inodes (never into the live files), logging what it changes; only after rsync succeeded is the
+// An upload into a zone set: rsync runs into the spare tree, hard links of the live zones that rsync
+// only ever replaces, never writes into (zoneset/receiver.ts), logging what it changes; only after rsync succeeded is the
 // push validated, promoted and reloaded. Whatever fails, the client is told in a few lines what
 // happened and that the live zones were kept.
 

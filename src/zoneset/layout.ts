@@ -28,7 +28,7 @@ export interface ZoneSetLayout {
   lockFile: string;
   stateFile: string;
   namedInclude: string;
-  /** Present while the spare may differ from the live tree; the next push then copies it afresh. */
+  /** Present while the spare may differ from the live tree; the next push then relinks it. */
   spareDirty: string;
   /** rsync's --log-file for the push under way: what it wrote and deleted. */
   transferLog: string;

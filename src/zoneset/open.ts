@@ -124,7 +124,7 @@ export async function recoverInterruptedPromotion(layout: ZoneSetLayout, setting
   if (!pending) return undefined;
   const live = liveTree(layout);
   const prefix = `zonegate: zone set ${settings.name}:`;
-  // The spare may hold anything the killed push wrote: the next step copies it afresh.
+  // The spare may hold anything the killed push wrote: the next step relinks it.
   markSpareDirty(layout, 'an interrupted promotion');
   if (pending.reconfig) writeNamedInclude(layout, live, settings.zoneFile);
   if (live !== pending.tree) {

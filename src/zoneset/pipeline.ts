@@ -105,7 +105,7 @@ function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
 
 function readTransferLog(push: ZoneSetPush): TransferLog {
   const log = parseTransferLog(readFileSync(push.layout.transferLog, 'utf8'));
-  // Without a complete log, what rsync wrote is unknown: the spare stays marked and is copied afresh.
+  // Without a complete log, what rsync wrote is unknown: the spare stays marked and is relinked.
   if (log === undefined) throw new ZoneSetError('staging-failed', "rsync's transfer log is missing or incomplete; nothing was promoted");
   return log;
 }
@@ -235,7 +235,7 @@ function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
     mirrorFiles(treeDir(push.layout, push.live), push.spareDir, new Set([...log.written, ...log.deleted]));
     markSpareClean(push.layout);
   } catch {
-    // Still marked: the next push copies it afresh.
+    // Still marked: the next push relinks it.
   }
 }
 
@@ -292,7 +292,7 @@ export async function reloadOrUndo(
     faultPoint('settled');
     pruneReleases(layout, settings.keep, promotion.release);
   } catch {
-    // The next push copies the spare afresh.
+    // The spare stays marked: the next push relinks it.
   }
   return commands;
 }
