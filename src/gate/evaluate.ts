@@ -10,6 +10,7 @@ import { parseRsyncServerArgs, type RsyncRequest } from './rsync-args.js';
 import { decide, type Decision } from './rules.js';
 import { tokenizeCommand } from './tokenize.js';
 import { refuseZoneSetOptions } from '../zoneset/options.js';
+import { refuseInPlaceAttributes } from '../zoneset/receiver.js';
 
 export interface Evaluation {
   key: KeyPolicy;
@@ -48,6 +49,9 @@ export function evaluate(policy: Policy, input: EvaluationInput): Evaluation {
   }
   const request = parseRsyncServerArgs(tokenizeCommand(input.command));
   const decision = decide(request, key);
-  if (decision.rule.zoneSet && request.direction === 'upload') refuseZoneSetOptions(request);
+  if (decision.rule.zoneSet && request.direction === 'upload') {
+    refuseZoneSetOptions(request);
+    refuseInPlaceAttributes(request);
+  }
   return { key, request, decision };
 }

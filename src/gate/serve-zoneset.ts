@@ -1,5 +1,5 @@
-// An upload into a zone set: rsync runs into the spare tree, a copy of the live zones with its own
-// inodes (never into the live files), logging what it changes; only after rsync succeeded is the
+// An upload into a zone set: rsync runs into the spare tree, hard links of the live zones that rsync
+// only ever replaces, never writes into (zoneset/receiver.ts), logging what it changes; only after rsync succeeded is the
 // push validated, promoted and reloaded. Whatever fails, the client is told in a few lines what
 // happened and that the live zones were kept.
 
@@ -12,7 +12,8 @@ import type { Evaluation } from './evaluate.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
-import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { abandonZoneSetPush, completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { receiverRequest } from '../zoneset/receiver.js';
 import { recordLastPush, type LastPush, type LastPushOutcome } from '../zoneset/state.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
@@ -50,7 +51,7 @@ export async function serveZoneSetUpload(
   try {
     say(push.recovered);
     const pinned = pinRoot(push.spareDir);
-    const run = await prepareRun(policy, evaluation, pinned, push.layout.transferLog);
+    const run = await prepareRun(policy, { ...evaluation, request: receiverRequest(evaluation.request) }, pinned, push.layout.transferLog);
     audit.write('info', {
       event: 'decision',
       verdict: 'allow',
@@ -65,6 +66,7 @@ export async function serveZoneSetUpload(
     });
     const rsyncStatus = await runPrepared(run, pinned);
     if (rsyncStatus !== 0) {
+      abandonZoneSetPush(push);
       say([
         `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
       ]);

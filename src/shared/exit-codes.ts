@@ -37,6 +37,7 @@ export const ZONE_EXIT = {
   'not-a-zone-file': 86,
   'promote-failed': 87,
   'option-refused-zoneset': 88,
+  'no-space': 89,
 } as const;
 
 /** What `zonegate push` tells cron. */
@@ -93,6 +94,7 @@ export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: ZONE_EXIT['not-a-zone-file'], meaning: 'not a zone file', retry: 'permanent' },
   { code: ZONE_EXIT['promote-failed'], meaning: 'promote failed', retry: 'permanent' },
   { code: ZONE_EXIT['option-refused-zoneset'], meaning: 'option refused for zone sets', retry: 'permanent' },
+  { code: ZONE_EXIT['no-space'], meaning: 'not enough free space or inodes on the target for a push', retry: 'permanent' },
 ];
 
 /** rsync's and ssh's codes that the push runner tells apart. */

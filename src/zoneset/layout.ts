@@ -1,14 +1,14 @@
 // Where a zone set keeps things, all under the rule's root so every rename stays on one filesystem:
 //   current -> trees/a        the live zone files (named.conf points at current/<file>)
-//   trees/a/, trees/b/        two full copies with their own inodes: the live tree and the spare,
-//                             which holds the same zones and is where the next push is received
+//   trees/a/, trees/b/        the live tree and the spare, which holds the same zones as hard links
+//                             (no second copy) and is where the next push is received
 //   releases/<id>/            one per promotion, for rollback: manifest.json and previous/, the
 //                             files that push replaced or removed (its added files are listed)
 //   .zonegate/                lock, state.json, named-zones.conf, spare-dirty, rsync's transfer log
 //   .trash/                   what is being deleted, by a background rm after the push ends
 // A push costs work for the zones it changes, not for the zones the set holds: rsync finds the
 // spare already equal to the live tree, its transfer log names what it wrote, and promotion is one
-// symlink rename followed by copying the changed files into the tree that is now the spare.
+// symlink rename followed by linking the changed files into the tree that is now the spare.
 
 import { fsyncDirectory } from '../shared/atomic-write.js';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
@@ -28,7 +28,7 @@ export interface ZoneSetLayout {
   lockFile: string;
   stateFile: string;
   namedInclude: string;
-  /** Present while the spare may differ from the live tree; the next push then copies it afresh. */
+  /** Present while the spare may differ from the live tree; the next push then relinks it. */
   spareDirty: string;
   /** rsync's --log-file for the push under way: what it wrote and deleted. */
   transferLog: string;
@@ -94,13 +94,21 @@ export function pointCurrentAt(layout: ZoneSetLayout, tree: TreeName): void {
   fsyncDirectory(layout.root);
 }
 
-/** Deletion in O(1) on the push's path: a rename into .trash, emptied by emptyTrash(). */
+/** Deletion in O(1) on the push's path: a rename into .trash, emptied by emptyTrash() or emptyTrashNow(). */
 export function discard(layout: ZoneSetLayout, path: string): void {
   try {
     renameSync(path, join(layout.trash, `${Date.now().toString(36)}-${randomHex(6)}`));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') rmSync(path, { recursive: true, force: true });
   }
+}
+
+/**
+ * Empties .trash now: the first thing a push does under the lock, and after a failed preparation,
+ * so that what failed never keeps the space a later push needs.
+ */
+export function emptyTrashNow(layout: ZoneSetLayout): void {
+  for (const entry of readdirSync(layout.trash)) rmSync(join(layout.trash, entry), { recursive: true, force: true });
 }
 
 /**

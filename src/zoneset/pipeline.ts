@@ -3,28 +3,20 @@
 // promote, reload and verify, rolling back when the server does not take the new zones. The live
 // tree changes in exactly one place (pointCurrentAt) and only after every check passed.
 
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { DeniedError, ZoneSetError, isGateError } from '../shared/errors.js';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { changesFromLog, hasChanges, type ZoneSetChanges } from './diff.js';
-import {
-  discard,
-  ensureLayout,
-  layoutOf,
-  liveTree,
-  newReleaseId,
-  otherTree,
-  releaseDir,
-  treeDir,
-  type TreeName,
-  type ZoneSetLayout,
-} from './layout.js';
-import { acquireLock, type HeldLock } from './lock.js';
-import { convertOldLayout } from './migrate.js';
-import { promote, settle, touchedNames, unpromote, writeNamedInclude, type Promotion } from './promote.js';
+import { faultPoint } from './fault.js';
+import { applyToWritten, type FileAttrs } from './file-attrs.js';
+import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
+import { asZoneSetError, openZoneSet, type OpenedZoneSet } from './open.js';
+import { promote, settle, touchedNames, unpromote, type Promotion } from './promote.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
-import { markSpareClean, markSpareDirty, mirrorFiles, rebuildSpare, spareIsDirty } from './spare.js';
+import { pickZoneFiles, reconcileServed, type ServedCheck } from './served-check.js';
+import { bytesAfter } from './space.js';
+import { dropSpare, markSpareClean, markSpareDirty, mirrorFiles } from './spare.js';
 import { readState, writeState, type ZoneSetState } from './state.js';
 import { parseTransferLog, type TransferLog } from './transfer-log.js';
 import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
@@ -40,8 +32,12 @@ export interface ZoneSetPush {
   spareDir: string;
   /** Lines for the client about what an earlier, interrupted push left and how it was finished. */
   recovered: string[];
-  /** The spare had to be copied afresh (an earlier push failed or was killed). */
+  /** The spare had to be linked afresh (an earlier push failed or was killed). */
   spareRebuilt: boolean;
+  /** Owner, group and mode for the files that go live. */
+  attrs: FileAttrs;
+  /** Compare every served serial with the live tree, not only a sample (the journal was not trusted). */
+  checkAllServed: boolean;
   finish(): void;
 }
 
@@ -67,6 +63,7 @@ export async function prepareZoneSetPush(
     const live = liveTree(layout);
     markSpareDirty(layout, `push ${id} is writing into it`);
     writeFileSync(layout.transferLog, '', { mode: 0o600 });
+    faultPoint('prepared');
     const held = opened.lock;
     return {
       settings,
@@ -77,6 +74,8 @@ export async function prepareZoneSetPush(
       spareDir: treeDir(layout, otherTree(live)),
       recovered: opened.notes,
       spareRebuilt: opened.spareRebuilt,
+      attrs: opened.attrs,
+      checkAllServed: opened.checkAllServed,
       finish: () => {
         held.release();
       },
@@ -87,48 +86,13 @@ export async function prepareZoneSetPush(
   }
 }
 
-export interface OpenedZoneSet {
-  lock: HeldLock;
-  /** Lines for the user about what was converted or finished first. */
-  notes: string[];
-  /** The spare had to be copied afresh. */
-  spareRebuilt: boolean;
-}
-
-/**
- * What every write to a zone set starts with (a push, a rollback): the lock, then whatever an
- * earlier zonegate or a killed gate left is converted or finished, and the spare is made to match
- * the live tree.
- */
-export async function openZoneSet(layout: ZoneSetLayout, settings: ZoneSetSettings): Promise<OpenedZoneSet> {
-  // The zone set's directory is the admin's to create: a typo in the config must not make
-  // zonegate build a new, unserved tree somewhere else.
-  if (!statSync(layout.root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new DeniedError('root-unavailable', `the zone set ${settings.name} has no directory ${layout.root} on this host`);
-  }
-  ensureLayout(layout);
-  const lock = await acquireLock(layout.lockFile, settings.lockWaitSeconds, settings.name);
+/** After a failed rsync run: what it wrote into the spare is removed now, not by the next push. */
+export function abandonZoneSetPush(push: ZoneSetPush): void {
   try {
-    const notes: string[] = [];
-    const converted = await convertOldLayout(layout, settings);
-    if (converted !== undefined) notes.push(converted);
-    const recovered = await recoverInterruptedPromotion(layout, settings);
-    if (recovered !== undefined) notes.push(recovered);
-    const spareRebuilt = spareIsDirty(layout);
-    if (spareRebuilt) await rebuildSpare(layout);
-    return { lock, notes, spareRebuilt };
-  } catch (error) {
-    lock.release();
-    throw asZoneSetError(error, settings);
+    dropSpare(push.layout);
+  } catch {
+    // Still marked: the next push drops it before it measures the free space.
   }
-}
-
-function asZoneSetError(error: unknown, settings: ZoneSetSettings): unknown {
-  if (isGateError(error)) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new ZoneSetError('staging-failed', `cannot prepare zone set ${settings.name} (${code}); the live zones are unchanged`, {
-    cause: error,
-  });
 }
 
 function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
@@ -141,43 +105,81 @@ function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
 
 function readTransferLog(push: ZoneSetPush): TransferLog {
   const log = parseTransferLog(readFileSync(push.layout.transferLog, 'utf8'));
-  // Without a complete log, what rsync wrote is unknown: the spare stays marked and is copied afresh.
+  // Without a complete log, what rsync wrote is unknown: the spare stays marked and is relinked.
   if (log === undefined) throw new ZoneSetError('staging-failed', "rsync's transfer log is missing or incomplete; nothing was promoted");
   return log;
 }
 
 /** Everything after a successful rsync run; throws ZoneSetError when the push is refused. */
 export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOutcome> {
+  try {
+    return await completeReceivedPush(push);
+  } catch (error) {
+    if (isGateError(error)) throw error;
+    // A write that failed where no step expected it (ENOSPC, EIO): the spare is relinked by the next
+    // push, and the client hears whether the live zones changed; the journal covers the rest.
+    markSpareDirtyQuietly(push.layout);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const liveChanged = liveTree(push.layout) !== push.live;
+    const outcome = liveChanged ? 'the new zones are live and the next push finishes the reload' : 'the live zones are unchanged';
+    throw new ZoneSetError(
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'no-space' : 'staging-failed',
+      `zone set ${push.settings.name}: ${code} after rsync; ${outcome}`,
+      { cause: error, details: { liveChanged } },
+    );
+  }
+}
+
+function markSpareDirtyQuietly(layout: ZoneSetLayout): void {
+  try {
+    markSpareDirty(layout, 'a push failed after rsync');
+  } catch {
+    // Marked since prepareZoneSetPush() unless a step had already put the spare back in step.
+  }
+}
+
+async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> {
   const { settings, layout } = push;
   const name = settings.name;
   const liveDir = treeDir(layout, push.live);
   const log = readTransferLog(push);
+  faultPoint('received');
   // The client's mode for its top directory must not make the tree unreadable to named.
   chmodSync(push.spareDir, 0o755);
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
   try {
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
+    // Owner, group and mode from the zone set, before the checker reads what named will read.
+    applyToWritten(push.spareDir, liveDir, log.written, push.attrs);
     if (!hasChanges(changes)) {
       // Byte for byte the live zones (times or modes aside): nothing to promote, the spare stays.
       markSpareClean(layout);
+      const check = await checkServed(push, []);
       // Still a good push: the primary is alive and in step, which is what monitoring asks.
-      writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString() });
+      writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString(), servedCheck: check });
       return {
         status: 0,
-        report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`],
-        record: { zoneSet: name, outcome: 'unchanged', ...describeChanges(changes) },
+        report: [`zonegate: zone set ${name}: no zone changed; nothing to promote`, ...servedReport(name, check)],
+        record: { zoneSet: name, outcome: 'unchanged', ...describeChanges(changes), servedCheck: check },
       };
     }
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+    faultPoint('validated');
   } catch (error) {
     restoreSpare(push, log);
     throw error;
   }
   const state = readState(layout.stateFile);
-  const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, state);
+  const bytes = state.bytes === undefined ? undefined : bytesAfter(state.bytes, liveDir, push.spareDir, changes);
+  const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes });
+  const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
+  const unverifiedMs = Math.round(performance.now() - swapped);
+  // The changed and added zones were verified just now; the check covers the earlier releases' zones.
+  const check = await checkServed(push, []);
+  if (check !== undefined) writeState(layout.stateFile, { ...readState(layout.stateFile), servedCheck: check });
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
     `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
@@ -187,6 +189,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
           `zonegate: ${commands.length > 6 ? `${String(commands.length)} rndc commands` : `rndc ${commands.join('; rndc ')}`}${settings.verify ? ', new serials verified' : ''}`,
         ]
       : []),
+    ...servedReport(name, check),
   ];
   return {
     status: 0,
@@ -199,8 +202,30 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
       serials,
       reload: commands,
       ...describeChanges(changes),
+      unverifiedMs,
+      servedCheck: check,
     },
   };
+}
+
+/** The served serials of `touched` and of the last releases' zones (all when the journal was not trusted). */
+async function checkServed(push: ZoneSetPush, touched: readonly string[]): Promise<ServedCheck | undefined> {
+  const check = await reconcileServed(push.settings, push.layout, pickZoneFiles(push.layout, touched, push.checkAllServed));
+  faultPoint('served-checked');
+  return check;
+}
+
+function servedReport(name: string, check: ServedCheck | undefined): string[] {
+  if (check === undefined || check.reloaded.length === 0) return [];
+  const fixed = check.reloaded.filter((zone) => !check.stale.includes(zone));
+  return [
+    ...(fixed.length > 0
+      ? [`zonegate: zone set ${name}: the server served an old serial of ${fixed.join(', ')}; reloaded, now in step`]
+      : []),
+    ...(check.stale.length > 0
+      ? [`zonegate: zone set ${name}: the server still does not serve the live serial of ${check.stale.join(', ')}`]
+      : []),
+  ];
 }
 
 /** A refused push: the spare takes back the live versions of what rsync wrote (the log is complete). */
@@ -210,7 +235,7 @@ function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
     mirrorFiles(treeDir(push.layout, push.live), push.spareDir, new Set([...log.written, ...log.deleted]));
     markSpareClean(push.layout);
   } catch {
-    // Still marked: the next push copies it afresh.
+    // Still marked: the next push relinks it.
   }
 }
 
@@ -225,9 +250,14 @@ export async function reloadOrUndo(
   state: ZoneSetState,
 ): Promise<string[]> {
   const { layout, settings } = push;
+  // The verify window (docs/configuration.md): named may serve the new zones from its reload until
+  // the rollback's reload, when the server does not take them; measured for the audit log.
+  const swapped = performance.now();
   let commands: string[];
   try {
+    faultPoint('promoted');
     commands = await reloadZones(settings, promotion.pending);
+    faultPoint('reloaded');
     const stale = await verifySerials(settings, promotion.pending.serials);
     if (stale.length > 0)
       throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
@@ -245,51 +275,24 @@ export async function reloadOrUndo(
       `${message}; rolled back to ${state.release ? `release ${state.release}` : 'the zones before it'}`,
       {
         cause: error,
-        details: { zoneSet: settings.name, rolledBackTo: state.release, ...describeChanges(changes) },
+        details: {
+          zoneSet: settings.name,
+          rolledBackTo: state.release,
+          ...describeChanges(changes),
+          exposedMs: Math.round(performance.now() - swapped),
+        },
       },
     );
   }
   writeState(layout.stateFile, { ...promotion.state, lastGoodPush: new Date().toISOString(), pending: undefined });
   // The new zones are served; what follows only tidies up, and a failure leaves the spare marked.
+  faultPoint('verified');
   try {
     settle(layout, promotion.pending.tree, touchedNames(changes));
+    faultPoint('settled');
     pruneReleases(layout, settings.keep, promotion.release);
   } catch {
-    // The next push copies the spare afresh.
+    // The spare stays marked: the next push relinks it.
   }
   return commands;
-}
-
-/**
- * Finishes or drops a promotion whose gate was killed (the state's journal): when `current` already
- * points at the new tree the reload is done now, otherwise the release is dropped. Returns a line for
- * the client, or undefined when nothing was pending.
- */
-export async function recoverInterruptedPromotion(layout: ZoneSetLayout, settings: ZoneSetSettings): Promise<string | undefined> {
-  const state = readState(layout.stateFile);
-  const pending = state.pending;
-  if (!pending) return undefined;
-  const live = liveTree(layout);
-  const prefix = `zonegate: zone set ${settings.name}:`;
-  // The spare may hold anything the killed push wrote: the next step copies it afresh.
-  markSpareDirty(layout, 'an interrupted promotion');
-  if (pending.reconfig) writeNamedInclude(layout, live, settings.zoneFile);
-  if (live !== pending.tree) {
-    if (pending.dropOnAbort !== undefined) discard(layout, releaseDir(layout, pending.dropOnAbort));
-    writeState(layout.stateFile, { ...state, ...pending.before, pending: undefined });
-    return `${prefix} dropped the promotion an interrupted push had not made; the live zones were never changed`;
-  }
-  const what = [...pending.reload, ...(pending.reconfig ? ['reconfig'] : [])].join(', ');
-  try {
-    await reloadZones(settings, pending);
-    const stale = await verifySerials(settings, pending.serials);
-    if (stale.length > 0) return `${prefix} an interrupted push left ${stale.join(', ')} unreloaded, and they still are not served`;
-  } catch (error) {
-    return `${prefix} finishing an interrupted reload failed: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  // After an undone push the old zones are served again: that is not a good push.
-  const lastGoodPush = pending.dropOnAbort === undefined ? state.lastGoodPush : new Date().toISOString();
-  writeState(layout.stateFile, { ...state, lastGoodPush, pending: undefined });
-  pruneReleases(layout, settings.keep, state.release);
-  return `${prefix} finished the reload an interrupted push left pending (${what || 'nothing to reload'})`;
 }

@@ -10,6 +10,7 @@ import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { zoneOfFile, type ZoneSetChanges } from './diff.js';
 import { discard, otherTree, pointCurrentAt, releaseDir, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
 import { recordRelease, type ReleaseManifest } from './releases.js';
+import { faultPoint } from './fault.js';
 import { markSpareClean, mirrorFiles } from './spare.js';
 import { writeState, type PendingPromotion, type ZoneSetState } from './state.js';
 
@@ -56,6 +57,7 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
   try {
     if (request.kind === 'push') freshenMtimes(spareDir, liveDir, changes, new Date());
     const zones = zonesCameOrWent || state.zones === undefined ? readdirSync(spareDir).length : state.zones;
+    faultPoint('release-recording');
     recordRelease(layout, liveDir, changes, {
       id: request.id,
       at: new Date().toISOString(),
@@ -76,17 +78,20 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
       before: { release: state.release, zones: state.zones },
       dropOnAbort: request.id,
     };
-    const next: ZoneSetState = { release: request.id, zones, lastGoodPush: state.lastGoodPush, pending };
+    const next: ZoneSetState = { ...state, release: request.id, zones, pending };
     // The zone list only changes when zones come or go (its paths go through current/).
     const commitInclude =
       zonesCameOrWent || !existsSync(layout.namedInclude)
         ? prepareAtomicWrite(layout.namedInclude, renderNamedInclude(layout, readdirSync(spareDir), settings.zoneFile))
         : () => undefined;
     // The journal first: a gate killed from here on is finished or undone by the next push.
+    faultPoint('journaling');
     writeState(layout.stateFile, next);
     journaled = true;
+    faultPoint('journaled');
     pointCurrentAt(layout, spare);
     swapped = true;
+    faultPoint('swapped');
     commitInclude();
     return { release: request.id, previous: state.release, pending, state: next };
   } catch (error) {

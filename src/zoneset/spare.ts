@@ -1,14 +1,17 @@
-// The spare tree: a copy of the live tree with its own inodes, so that rsync can work on it exactly
-// as it would on the live files (deltas, --delete, attribute updates) while the live inodes are never
-// written, not even their modes or times. After each push it is brought back in step with the live
-// tree by copying only the files the push touched.
+// The spare tree: the live tree's files as hard links (no second copy of the data), where rsync
+// receives the next push. rsync never writes into an existing file there: new content goes into a
+// temp file renamed over the name (a new inode, --inplace and --append are refused), and the argv
+// rules in receiver.ts leave it nothing to chmod, chown or re-time in place. So a push takes space
+// only for the files it changes. After each push the spare is brought back in step by linking only
+// the files the push touched.
 
 import {
-  chownSync,
   copyFileSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -17,7 +20,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../shared/errors.js';
-import { discard, liveTree, otherTree, treeDir, type ZoneSetLayout } from './layout.js';
+import { discard, emptyTrashNow, liveTree, otherTree, treeDir, type ZoneSetLayout } from './layout.js';
+import { faultPoint } from './fault.js';
 
 const CP = '/bin/cp';
 
@@ -35,16 +39,39 @@ export function spareIsDirty(layout: ZoneSetLayout): boolean {
 }
 
 /**
- * Replaces a spare that may differ from the live tree (a killed transfer, a crash before it was put
- * back in step) with a fresh full copy: the one step whose cost grows with the zone set, taken only
- * after something went wrong.
+ * Removes a spare that may differ from the live tree (a killed or failed transfer, a crash before it
+ * was put back in step) at once, .trash included, leaving an empty directory: what a failed push
+ * wrote never keeps the space or the inodes the next one needs.
  */
-export async function rebuildSpare(layout: ZoneSetLayout): Promise<void> {
+export function dropSpare(layout: ZoneSetLayout): void {
+  const spare = treeDir(layout, otherTree(liveTree(layout)));
+  discard(layout, spare);
+  emptyTrashNow(layout);
+  mkdirSync(spare, { mode: 0o755 });
+}
+
+/**
+ * Refills a dropped spare with hard links of every live file: a directory entry per zone, no data,
+ * no inodes. The one step whose cost grows with the zone set, taken only after something went
+ * wrong. When it fails (no room even for directory entries), what it made is removed at once.
+ */
+export function rebuildSpare(layout: ZoneSetLayout): void {
   const tree = liveTree(layout);
   const live = treeDir(layout, tree);
   const spare = treeDir(layout, otherTree(tree));
-  discard(layout, spare);
-  await copyTree(layout, live, spare, 'the spare tree');
+  try {
+    for (const name of readdirSync(live)) {
+      if (lstatSync(join(live, name)).isFile()) linkSync(join(live, name), join(spare, name));
+      faultPoint('spare-link');
+    }
+  } catch (error) {
+    dropSpare(layout);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const reason = code === 'ENOSPC' || code === 'EDQUOT' ? 'no-space' : 'staging-failed';
+    throw new ZoneSetError(reason, `cannot link the live zones into the spare tree (${code}); the live zones are unchanged`, {
+      cause: error,
+    });
+  }
   markSpareClean(layout);
 }
 
@@ -65,11 +92,11 @@ export async function copyTree(layout: ZoneSetLayout, from: string, to: string, 
 }
 
 /**
- * Makes `names` in `target` what they are in `source`: a copy (mode, times and, as root, owner kept)
- * renamed into place, or no file where the source has none. Files not named are not looked at.
+ * Makes `names` in `target` what they are in `source`: the same inode, linked beside it under a
+ * dot name and renamed into place, or no file where the source has none. Files not named are not
+ * looked at.
  */
 export function mirrorFiles(source: string, target: string, names: Iterable<string>): void {
-  const asRoot = process.getuid?.() === 0;
   for (const name of names) {
     const from = join(source, name);
     const to = join(target, name);
@@ -82,8 +109,14 @@ export function mirrorFiles(source: string, target: string, names: Iterable<stri
       }
       continue;
     }
-    placeCopy(from, target, name, stat.mtime);
-    if (asRoot) chownSync(to, stat.uid, stat.gid);
+    // rename() between two links of one inode does nothing and would leave the temp name behind.
+    const existing = lstatSync(to, { throwIfNoEntry: false });
+    if (existing !== undefined && existing.ino === stat.ino && existing.dev === stat.dev) continue;
+    const temp = join(target, `.${name}.zonegate-link`);
+    rmSync(temp, { force: true });
+    linkSync(from, temp);
+    renameSync(temp, to);
+    faultPoint('mirror-link');
   }
 }
 

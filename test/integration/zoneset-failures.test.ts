@@ -224,6 +224,8 @@ describe('zone sets under failure', () => {
     expect(live('reject')).toEqual(before);
     expect(await named.serial('reject.example')).toBe(1);
     expectSpareInStep('reject');
+    // The verify window is measured: from the swap to the rollback's reload (docs/configuration.md).
+    expect(finished('reject').at(-1)?.['exposedMs']).toEqual(expect.any(Number));
   });
 
   it('the gate killed after promotion but before the reload: the next push finishes the reload', async () => {

@@ -106,6 +106,21 @@ describe('parsePolicy', () => {
     expect(outcome(() => parsePolicy(text, 'x')).kind).toBe('refused');
   });
 
+  // attack/accident: a live zone file any local account could rewrite, unchecked.
+  it.each([
+    [{ mode: '0666' }, /zoneSet\.files\.mode: must be readable by its owner and writable by no one but the owner/],
+    [{ mode: '0664' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: '4644' }, /zoneSet\.files\.mode: must be an octal mode/],
+    [{ mode: '0755' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: '0044' }, /zoneSet\.files\.mode: must be readable/],
+    [{ mode: 'rw-r--r--' }, /zoneSet\.files\.mode: must be an octal mode/],
+    [{ owner: 'root:bind' }, /zoneSet\.files\.owner: must be a user or group name, or a numeric id/],
+    [{ colour: 'red' }, /zoneSet\.files\.colour: unknown setting/],
+  ])('refuses zoneSet.files %j', (files, expected) => {
+    const text = config({ rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { files } }] });
+    expect(messageOf(text)).toMatch(expected);
+  });
+
   it('refuses a key name with a quote or newline', () => {
     expect(messageOf(JSON.stringify({ keys: { 'a"b': {} } }))).toMatch(/key names are/);
     expect(messageOf(JSON.stringify({ keys: { 'a\nb': {} } }))).toMatch(/key names are/);

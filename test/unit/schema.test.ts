@@ -48,6 +48,7 @@ const zoneSet = {
   keep: 3,
   maxDeleteShare: 0.3,
   lockWaitSeconds: 10,
+  files: { owner: 'root', group: 'bind', mode: '0640' },
 };
 
 describe('the JSON Schema', () => {

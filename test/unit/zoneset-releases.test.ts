@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ZoneSetChanges } from '../../src/zoneset/diff.js';
 import { ensureLayout, layoutOf, liveTree, pointCurrentAt, releaseDir, treeDir, type ZoneSetLayout } from '../../src/zoneset/layout.js';
-import { completeZoneSetPush, prepareZoneSetPush, recoverInterruptedPromotion } from '../../src/zoneset/pipeline.js';
+import { recoverInterruptedPromotion } from '../../src/zoneset/open.js';
+import { completeZoneSetPush, prepareZoneSetPush } from '../../src/zoneset/pipeline.js';
 import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/zoneset/releases.js';
 import { mirrorFiles } from '../../src/zoneset/spare.js';
 import { readState, writeState } from '../../src/zoneset/state.js';
@@ -39,6 +40,12 @@ function zoneSet(): { layout: ZoneSetLayout; settings: ZoneSetSettings } {
   const layout = layoutOf(root);
   ensureLayout(layout);
   return { layout, settings };
+}
+
+/** What rsync does with new content: a temp file renamed over the name (a new inode, never in place). */
+function replaceLikeRsync(path: string, text: string): void {
+  writeFileSync(`${path}.rsync-tmp`, text);
+  renameSync(`${path}.rsync-tmp`, path);
 }
 
 const files = (dir: string): Record<string, string> =>
@@ -114,7 +121,7 @@ describe('release records and the undo plan', () => {
 });
 
 describe('mirrorFiles', () => {
-  it('copies the named files with their mode and times, removes the ones the source lacks, and touches nothing else', () => {
+  it('links the named files (the same inode: no second copy), removes the ones the source lacks, and touches nothing else', () => {
     const { layout } = zoneSet();
     const [source, target] = [treeDir(layout, 'a'), treeDir(layout, 'b')];
     const old = new Date('2026-01-01T00:00:00Z');
@@ -127,7 +134,10 @@ describe('mirrorFiles', () => {
     expect(files(target)).toEqual({ 'db.a': 'new a', 'db.other': 'other' });
     const copy = statSync(join(target, 'db.a'));
     expect([copy.mode & 0o777, copy.mtimeMs]).toEqual([0o640, old.getTime()]);
-    expect(copy.ino).not.toBe(statSync(join(source, 'db.a')).ino);
+    expect(copy.ino).toBe(statSync(join(source, 'db.a')).ino);
+    // Again, with the link already in place: nothing left behind (rename() between links of one inode is a no-op).
+    mirrorFiles(source, target, ['db.a']);
+    expect(readdirSync(target).sort()).toEqual(['db.a', 'db.other']);
   });
 });
 
@@ -207,7 +217,7 @@ describe('after rsync: the transfer log decides', () => {
     const push = await prepareZoneSetPush(layout.root, settings, undefined);
     try {
       // attack/accident: rsync wrote a zone but no log: without the log the change would go unseen.
-      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
+      replaceLikeRsync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
       await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'staging-failed', exitCode: 85 });
     } finally {
       push.finish();
@@ -221,7 +231,7 @@ describe('after rsync: the transfer log decides', () => {
     const { layout, settings } = withLiveZone();
     const push = await prepareZoneSetPush(layout.root, settings, undefined);
     try {
-      writeFileSync(join(push.spareDir, 'db.a.example'), 'not a zone\n');
+      replaceLikeRsync(join(push.spareDir, 'db.a.example'), 'not a zone\n');
       writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f.st...... db.a.example\n${summary}`);
       await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'zone-invalid', exitCode: 80 });
     } finally {
@@ -236,7 +246,7 @@ describe('after rsync: the transfer log decides', () => {
     const push = await prepareZoneSetPush(layout.root, settings, undefined);
     try {
       // attack: the file rsync wrote is "db.evil\n.example"; the log can only name it escaped.
-      writeFileSync(join(push.spareDir, 'db.evil\n.example'), 'x');
+      replaceLikeRsync(join(push.spareDir, 'db.evil\n.example'), 'x');
       writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f+++++++++ db.evil\\#012.example\n${summary}`);
       await expect(completeZoneSetPush(push)).rejects.toMatchObject({ reason: 'not-a-zone-file', exitCode: 86 });
     } finally {
@@ -254,7 +264,7 @@ describe('after rsync: the transfer log decides', () => {
     const { layout, settings } = withLiveZone();
     const push = await prepareZoneSetPush(layout.root, settings, undefined);
     try {
-      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
+      replaceLikeRsync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 2));
       writeFileSync(layout.transferLog, `2026/11/23 12:00:00 [7] >f.st...... db.a.example\n${summary}`);
       const outcome = await completeZoneSetPush(push);
       expect(outcome.record).toMatchObject({ outcome: 'promoted', changed: ['a.example'], added: [], removed: [] });
@@ -305,9 +315,9 @@ describe('a zone set in the releases/ layout of the earlier zonegate', () => {
       expect(files(push.spareDir)).toEqual(files(layout.current));
       expect(readdirSync(layout.releases)).toEqual([]);
       expect(existsSync(join(layout.root, '.staging'))).toBe(false);
-      expect(readState(layout.stateFile)).toEqual({ release: undefined, zones: 1, lastGoodPush: '2026-11-02T00:00:00.000Z' });
+      expect(readState(layout.stateFile)).toMatchObject({ release: undefined, zones: 1, lastGoodPush: '2026-11-02T00:00:00.000Z' });
       // And the push itself goes through as usual.
-      writeFileSync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 3));
+      replaceLikeRsync(join(push.spareDir, 'db.a.example'), soaZone('a.example', 3));
       writeFileSync(
         layout.transferLog,
         '2026/11/23 12:00:00 [7] >f.st...... db.a.example\n2026/11/23 12:00:00 [7] sent 1 bytes  received 2 bytes  total size 3\n',

@@ -52,7 +52,7 @@ export function renderStatusText(
     const last = set.lastPush;
     if (last !== undefined)
       lines.push(
-        `    last push ${last.outcome} ${ago(last.time, nowMs)}, exit ${String(last.status)}: ${sanitizeReason(last.reason)} (ref ${sanitizeReason(last.ref, 20)})`,
+        `    last push ${last.outcome} ${ago(last.time, nowMs)}, exit ${String(last.status)}: ${sanitizeReason(last.reason)}${last.ref === '' ? '' : ` (ref ${sanitizeReason(last.ref, 20)})`}`,
       );
     const space = set.space;
     if (space !== undefined)

@@ -6,12 +6,14 @@ import { UsageError } from '../../shared/errors.js';
 import type { Policy, ZoneSetSettings } from '../../shared/policy/types.js';
 import { zoneOfFile, type ZoneSetChanges } from '../../zoneset/diff.js';
 import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from '../../zoneset/layout.js';
-import { openZoneSet, reloadOrUndo } from '../../zoneset/pipeline.js';
+import { applyToWritten } from '../../zoneset/file-attrs.js';
+import { openZoneSet } from '../../zoneset/open.js';
+import { reloadOrUndo } from '../../zoneset/pipeline.js';
 import { promote } from '../../zoneset/promote.js';
-import { listReleases, undoPlan } from '../../zoneset/releases.js';
+import { inspectReleases, undoPlan, type DamagedRelease } from '../../zoneset/releases.js';
 import { readSoaSerial } from '../../zoneset/serial.js';
 import { markSpareDirty, placeCopy } from '../../zoneset/spare.js';
-import { readState } from '../../zoneset/state.js';
+import { inspectState, readState, type DamageRecord } from '../../zoneset/state.js';
 
 export interface ZoneSetRef {
   settings: ZoneSetSettings;
@@ -54,9 +56,20 @@ export interface ReleaseInfo {
   live: boolean;
 }
 
-export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; lastGoodPush: string | undefined } {
-  const state = readState(ref.layout.stateFile);
-  const releases = listReleases(ref.layout).map((release) => ({
+export interface ReleasesDescription {
+  releases: ReleaseInfo[];
+  lastGoodPush: string | undefined;
+  /** Release records whose manifest is damaged: kept, never pruned; a rollback uses their previous/. */
+  damaged: DamagedRelease[];
+  /** state.json as found now (damaged: the next push repairs it), and the last repair recorded. */
+  stateDamage: string | undefined;
+  lastDamage: DamageRecord | undefined;
+}
+
+export function describeReleases(ref: ZoneSetRef): ReleasesDescription {
+  const { state, damage } = inspectState(ref.layout.stateFile);
+  const { complete, damaged } = inspectReleases(ref.layout);
+  const releases = complete.map((release) => ({
     id: release.id,
     at: release.at,
     kind: release.kind,
@@ -67,11 +80,18 @@ export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; la
     removed: release.removed.length,
     live: release.id === state.release,
   }));
-  return { releases, lastGoodPush: state.lastGoodPush };
+  return { releases, lastGoodPush: state.lastGoodPush, damaged, stateDamage: damage, lastDamage: state.lastDamage };
 }
 
-export function renderReleases(name: string, info: ReturnType<typeof describeReleases>): string {
+export function renderReleases(name: string, info: ReleasesDescription): string {
   const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
+  if (info.stateDamage !== undefined) lines.push(`! state.json is damaged (${info.stateDamage}); the next push or rollback repairs it`);
+  if (info.lastDamage !== undefined)
+    lines.push(
+      `! ${info.lastDamage.what} was found damaged at ${info.lastDamage.at} (${info.lastDamage.problem}): ${info.lastDamage.action}`,
+    );
+  for (const release of info.damaged)
+    lines.push(`! ${release.id}  damaged: ${release.problem} (kept; its previous/ still serves a rollback)`);
   for (const release of [...info.releases].reverse()) {
     const what =
       release.kind === 'rollback'
@@ -97,19 +117,25 @@ export interface RollbackResult {
  */
 export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): Promise<RollbackResult> {
   const { layout, settings } = ref;
-  const { lock, notes } = await openZoneSet(layout, settings);
+  const { lock, notes, attrs } = await openZoneSet(layout, settings);
   try {
     for (const note of notes) process.stderr.write(`${note}\n`);
     const state = readState(layout.stateFile);
     const from = state.release;
-    const releases = listReleases(layout);
-    const target = to ?? releases.filter((release) => from !== undefined && release.id < from).at(-1)?.id;
-    if (from === undefined || target === undefined || !releases.some((release) => release.id === target))
+    const { complete: releases, damaged } = inspectReleases(layout);
+    const known = (id: string): boolean => releases.some((release) => release.id === id) || damaged.some((release) => release.id === id);
+    // With no earlier record kept (pruned, or damaged), the live release's own previous/ still
+    // holds what it replaced: '' stands for "the zones before the oldest release kept".
+    const earlier = [...releases, ...damaged].map((release) => release.id).filter((id) => from !== undefined && id < from);
+    const target = to ?? earlier.sort().at(-1) ?? (from !== undefined && known(from) ? '' : undefined);
+    if (from === undefined || target === undefined || (target !== '' && !known(target)))
       throw new UsageError('unknown-release', `no release ${to ?? 'before the live one'} in zone set ${settings.name}`);
     if (target === from) throw new UsageError('unknown-release', `release ${target} is already live`);
     if (target > from) throw new UsageError('unknown-release', `release ${target} is newer than the live release ${from}`);
     const live = liveTree(layout);
-    const changes = stageUndo(layout, live, undoPlan(layout, releases, target, from), settings.zoneFile);
+    const changes = stageUndo(layout, live, undoPlan(layout, releases, target, from, damaged), settings.zoneFile);
+    const staged = [...changes.changed, ...changes.added].map((zone) => zone.file);
+    applyToWritten(treeDir(layout, otherTree(live)), treeDir(layout, live), staged, attrs);
     const serials: Record<string, number> = {};
     for (const zone of [...changes.changed, ...changes.added]) {
       const serial = readSoaSerial(readFileSync(join(treeDir(layout, otherTree(live)), zone.file), 'utf8'));
@@ -118,11 +144,11 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
     const promotion = promote(
       layout,
       settings,
-      { id: newReleaseId(), kind: 'rollback', rollbackTo: target, live, changes, serials },
+      { id: newReleaseId(), kind: 'rollback', ...(target === '' ? {} : { rollbackTo: target }), live, changes, serials },
       state,
     );
     const reloaded = await reloadOrUndo({ layout, settings }, promotion, changes, state);
-    return { from, to: target, published: promotion.release, reloaded };
+    return { from, to: target === '' ? `before ${from}` : target, published: promotion.release, reloaded };
   } finally {
     lock.release();
   }

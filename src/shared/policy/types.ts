@@ -40,6 +40,8 @@ export interface ZoneSetSettings {
   maxDeleteShare: number;
   /** How long a push waits for another push to the same zone set before it is refused as busy. */
   lockWaitSeconds: number;
+  /** Owner, group (unset: the gate's account) and mode every live zone file gets, whatever the client sent. */
+  files: { owner: string | undefined; group: string | undefined; mode: number };
 }
 
 export interface KeyPolicy {
