@@ -9,9 +9,10 @@ import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
 import { loadPolicy } from '../shared/policy/load.js';
 import { splitPublicKey } from '../shared/public-key.js';
-import { pinRoot } from './confine.js';
+import { closeSync } from 'node:fs';
 import { randomHex } from '../shared/random-hex.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { decideRequest } from './decide.js';
+import type { Evaluation } from './evaluate.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -96,10 +97,13 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
 async function serve(policy: Policy, audit: AuditLog, connection: Connection): Promise<number> {
   // The gate always knows its client: sshd sets SSH_CONNECTION. Without it, refuse.
   const client = connection.client ?? '(unknown)';
-  const evaluation = evaluate(policy, { keyName: connection.keyName, client, command: connection.command });
+  // The same decision `zonegate check` makes, the filesystem step included (decide.ts).
+  const evaluation = decideRequest(policy, { keyName: connection.keyName, client, command: connection.command }, 'refuse');
   const { rule } = evaluation.decision;
   const keyFingerprint = await fingerprint(evaluation.key.publicKey);
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
+    // rsync writes into the spare, which the zone-set push pins (and confines in) itself.
+    if (evaluation.pinned) closeSync(evaluation.pinned.fd);
     return serveZoneSetUpload(
       policy,
       audit,
@@ -113,8 +117,9 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
       rule.zoneSet,
     );
   }
-  // Downloads from a zone set read the live release.
-  const pinned = pinRoot(rule.zoneSet ? `${rule.root}/current` : rule.root);
+  // Downloads from a zone set read the live release (decide.ts treeOf).
+  const pinned = evaluation.pinned;
+  if (pinned === undefined) throw new Error('decideRequest left a download or plain upload without a pinned tree');
   const run = await prepareRun(policy, evaluation, pinned);
   audit.write('info', {
     event: 'decision',

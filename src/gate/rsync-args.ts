@@ -3,7 +3,7 @@
 // (rsync-options.ts, rsync-short-options.ts); the rebuilt argv is ours, not the client's, with
 // `--` before `.` because rsync obeys options that appear after the paths.
 import { DeniedError, RequestError } from '../shared/errors.js';
-import { LONG_OPTIONS, type OptionKind } from './rsync-options.js';
+import { LONG_OPTIONS, type LongOption, type OptionKind } from './rsync-options.js';
 import { CAPABILITIES_RE, SHORT_OPTIONS, SHORT_WITH_VALUE } from './rsync-short-options.js';
 
 export interface RsyncLongOption {
@@ -47,6 +47,14 @@ function accept(draft: Draft, option: string, kind: OptionKind, only: Direction 
   if (kind === 'delete') draft.deletes = true;
 }
 
+/** A value as rsync would take it: the shape in full, and for integers rsync's own range. */
+function validValue(entry: LongOption, value: string): boolean {
+  if (entry.value === undefined || !entry.value.test(value)) return false;
+  if (entry.range === undefined) return true;
+  const number = Number(value);
+  return number >= entry.range[0] && number <= entry.range[1];
+}
+
 /** Lexical confinement of a directory rsync resolves relative to the destination. */
 function confineOptionPath(option: string, value: string): void {
   const segments = value.split('/');
@@ -70,6 +78,10 @@ function parseLong(tokens: readonly string[], index: number, draft: Draft): numb
   const option = `--${name}`;
   const entry = LONG_OPTIONS.get(name);
   if (entry === undefined) bad('unknown-option', `unknown option ${clip(option)}`, option);
+  // A refused option with a malformed value is malformed first: the log then says which it was.
+  if (entry.kind === 'refuse' && entry.value !== undefined && (value === undefined || !validValue(entry, value))) {
+    bad('bad-value', `option ${option} has an invalid value`, option);
+  }
   accept(draft, option, entry.kind, entry.only, entry.why);
   if (entry.value === undefined) {
     if (value !== undefined) bad('unexpected-value', `option ${option} takes no value`, option);
@@ -80,7 +92,7 @@ function parseLong(tokens: readonly string[], index: number, draft: Draft): numb
       value = next;
       index += 1;
     }
-    if (!entry.value.test(value)) bad('bad-value', `option ${option} has an invalid value`, option);
+    if (!validValue(entry, value)) bad('bad-value', `option ${option} has an invalid value`, option);
     if (entry.kind === 'path') confineOptionPath(option, value);
   }
   const parsed = { name, value };
@@ -111,7 +123,7 @@ function parseCluster(token: string, draft: Draft): void {
       if (entry?.value === undefined) return bad('unknown-option', `unknown option -${letter}`, `-${letter}`);
       accept(draft, `-${letter}`, entry.kind, entry.only, entry.why);
       if (rest === '') bad('missing-value', `option -${letter} needs a value`, `-${letter}`);
-      if (!entry.value.test(rest)) bad('bad-value', `option -${letter} has an invalid value`, `-${letter}`);
+      if (!validValue(entry, rest)) bad('bad-value', `option -${letter} has an invalid value`, `-${letter}`);
       draft.longOptions.push({ name: longName, value: rest });
       return;
     }
@@ -120,6 +132,16 @@ function parseCluster(token: string, draft: Draft): void {
     accept(draft, `-${letter}`, entry.kind, entry.only, entry.why);
     draft.shortFlags += letter;
   }
+}
+
+/** zlib's levels (-1 default, 0 off, 1..9) once the choice is known; zstd's and lz4's are the table's. */
+function checkCompressLevel(options: readonly RsyncLongOption[]): void {
+  const level = options.find((option) => option.name === 'compress-level');
+  if (level === undefined) return;
+  const zlib = options.some((option) => option.name === 'old-compress' || option.name === 'new-compress');
+  // rsync would silently clamp 99 to 9: a level no sane client asks for is refused, not reinterpreted.
+  if (zlib && (Number(level.value) < -1 || Number(level.value) > 9))
+    bad('bad-value', 'option --compress-level is out of range for zlib', '--compress-level');
 }
 
 function checkPaths(paths: readonly string[], direction: Direction): void {
@@ -148,10 +170,8 @@ export function parseRsyncServerArgs(tokens: readonly string[]): RsyncRequest {
   for (; index < tokens.length; index += 1) {
     const token = tokens[index] ?? '';
     if (token === '.') break;
-    if (token === '--') {
-      index += 1;
-      break;
-    }
+    // The client never sends `--` (it ends its options with "."), so one is someone else's shape.
+    if (token === '--') bad('double-dash', '"--" is not part of what an rsync client sends', token);
     if (token === '--server' || token === '--sender') bad('misplaced-option', `${token} must come first`, token);
     if (token.startsWith('--')) index = parseLong(tokens, index, draft);
     else if (token.startsWith('-')) parseCluster(token, draft);
@@ -160,6 +180,7 @@ export function parseRsyncServerArgs(tokens: readonly string[]): RsyncRequest {
   if (tokens[index] !== '.') bad('missing-dot', 'expected "." before the paths');
   const paths = tokens.slice(index + 1);
   checkPaths(paths, draft.direction);
+  checkCompressLevel(draft.longOptions);
   return { ...draft, paths };
 }
 

@@ -9,12 +9,16 @@
 //           relative, normalized path without `..` (checked by the parser)
 //   refuse  understood but dangerous or never sent by a real client: `why` says which
 
+import { DEBUG_WORDS, flagListPattern, INFO_WORDS } from './rsync-flag-words.js';
+
 export type OptionKind = 'allow' | 'delete' | 'path' | 'refuse';
 
 export interface LongOption {
   kind: OptionKind;
-  /** Present iff the option takes a value (`--name=value`). */
+  /** Present iff the option takes a value (`--name=value`); for `refuse`, a well-formed value is refused, any other is malformed. */
   value?: RegExp;
+  /** For integers: the inclusive range rsync itself accepts (its own checks, or the C type). */
+  range?: readonly [number, number];
   /** The client sends this one as two words, `--name VALUE` ("~/path" idiom in safe_arg()). */
   split?: true;
   /** The client only sends it in this direction; the other way is malformed. */
@@ -25,12 +29,15 @@ export interface LongOption {
 const INT = /^[0-9]{1,9}$/;
 const SIGNED = /^-?[0-9]{1,9}$/;
 const BYTES = /^[0-9]{1,19}$/; // the client normalises --min/max-size to a byte count
-const ALGO = /^[a-z0-9]{1,16}$/;
 const PATH = /^[^\0]{1,4096}$/; // shape only; parser confines it lexically
 
 const flag = (only?: 'upload' | 'download'): LongOption => (only ? { kind: 'allow', only } : { kind: 'allow' });
 const valued = (value: RegExp, only?: 'upload' | 'download'): LongOption =>
   only ? { kind: 'allow', value, only } : { kind: 'allow', value };
+const ranged = (value: RegExp, range: readonly [number, number], only?: 'upload' | 'download'): LongOption => ({
+  ...valued(value, only),
+  range,
+});
 const del = (only?: 'upload'): LongOption => (only ? { kind: 'delete', only } : { kind: 'delete' });
 const dir = (only?: 'upload'): LongOption =>
   only ? { kind: 'path', value: PATH, split: true, only } : { kind: 'path', value: PATH, split: true };
@@ -43,7 +50,7 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   ['partial', flag('upload')], // keep partial files in place
   ['inplace', flag()], // write destination files directly
   ['append', flag()], // sent twice for --append-verify
-  ['list-only', flag()], // listing only
+  ['list-only', flag('download')], // listing only: the client sends it on a push too, where it means nothing
   ['numeric-ids', flag()],
   ['stats', flag('upload')],
   ['size-only', flag('upload')],
@@ -67,13 +74,13 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   // --- options with values, each with a strict shape ---
   ['timeout', valued(/^[0-9]{1,6}$/)],
   ['bwlimit', valued(INT)], // the client converts any unit to KiB
-  ['block-size', valued(INT)], // from -B<n>
+  ['block-size', ranged(INT, [0, 131072])], // from -B<n>; rsync refuses more than MAX_BLOCK_SIZE (128 KiB)
   ['modify-window', valued(SIGNED, 'upload')], // from -@<n>
-  ['compress-level', valued(/^-?[0-9]{1,2}$/)],
+  // Any algorithm's range here (zstd's -131072..22); rsync-args.ts narrows it once the choice is known.
+  ['compress-level', ranged(/^-?[0-9]{1,6}$/, [-131072, 22])],
   ['checksum-choice', valued(/^[a-z0-9]{1,16}(?:,[a-z0-9]{1,16})?$/)],
-  ['compress-choice', valued(ALGO)],
+  ['compress-choice', valued(/^(?:zstd|lz4|none)$/)], // zlib and zlibx travel as --old/--new-compress
   ['checksum-seed', valued(INT)],
-  ['max-delete', valued(SIGNED, 'upload')], // -1 means "delete nothing" (client's --max-delete=0)
   ['min-size', valued(BYTES, 'upload')],
   ['max-size', valued(BYTES, 'upload')],
   // 0 would lift the allocation cap (CVE-2026-53794), hence no leading zero.
@@ -83,7 +90,8 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   ['groupmap', valued(/^[A-Za-z0-9_.*?:,@+-]{1,512}$/, 'upload')],
   ['suffix', valued(/^[A-Za-z0-9._~+,=@%-]{0,32}$/)], // no '/': a backup name stays beside its file
   ['skip-compress', valued(/^[A-Za-z0-9/*?[\]]{1,512}$/, 'download')],
-  ['info', refuse('never sent by the client (it selects messages itself); like --debug, not taken from a peer')],
+  // Sent with -i, --progress, --stats and --info=…: chooses the messages the server sends to the client.
+  ['info', valued(flagListPattern(INFO_WORDS))],
   // --- deletes ---
   ['delete', del('upload')],
   ['del', del('upload')],
@@ -96,6 +104,9 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   ['delete-missing-args', del()], // a pull with it makes the client delete its own copies
   ['remove-source-files', del()], // on a pull the server (the sender) unlinks what it sent
   ['remove-sent-files', del()], // old name of the same
+  // A limit on deletes only means something where deletes are allowed; -1 is the client's
+  // --max-delete=0 ("delete nothing"), INT_MAX is rsync's own bound.
+  ['max-delete', { kind: 'delete', value: /^(?:-1|[0-9]{1,10})$/, range: [-1, 2147483647], only: 'upload' }],
   // --- directories resolved relative to the destination (sent as two words) ---
   ['partial-dir', dir('upload')],
   ['backup-dir', dir()],
@@ -122,7 +133,15 @@ export const LONG_OPTIONS: ReadonlyMap<string, LongOption> = new Map<string, Lon
   ['filter', refuse('a merge rule reads a server-side file chosen by the client')],
   ['include', refuse('filter rules travel in the protocol; never taken from argv')],
   ['exclude', refuse('filter rules travel in the protocol; never taken from argv')],
-  ['debug', refuse('debug traces echo file-derived text, e.g. filter merge files (rsync 3.5 NEWS)')],
+  // Never sent by the client (the sweep: no --debug word reaches the server); only -M sends it.
+  [
+    'debug',
+    {
+      kind: 'refuse',
+      value: flagListPattern(DEBUG_WORDS),
+      why: 'debug traces echo file-derived text, e.g. filter merge files (rsync 3.5 NEWS)',
+    },
+  ],
   ['copy-as', refuse('switches the user rsync writes as')],
   ['insecure-links', refuse('turns off rsync 3.5 symlink defences for operator paths')],
   ['confine-root', refuse('the gate sets the confinement root itself')],

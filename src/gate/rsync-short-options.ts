@@ -46,6 +46,7 @@ export const SHORT_OPTIONS: ReadonlyMap<string, ShortOption> = new Map<string, S
   ['x', allow], // --one-file-system (may repeat)
   ['S', allow], // --sparse
   ['z', allow], // --compress (zlib)
+  ['q', allow], // --quiet (cron jobs): the client forwards it; it only silences the server's messages
   ['s', refuse('--secluded-args: the real arguments would travel inside the protocol, unchecked')],
   ['X', refuse('--xattrs: a root receiver would set client-chosen security.capability/trusted.* attributes')],
   ['K', refuse('--keep-dirlinks: the receiver follows symlinked directories, possibly out of the tree')],
@@ -57,7 +58,6 @@ export const SHORT_OPTIONS: ReadonlyMap<string, ShortOption> = new Map<string, S
   ['M', refuse('--remote-option is a client-side option')],
   ['0', refuse('--from0 only matters with --files-from, which is refused')],
   ['a', notSent], // the client expands -a into its letters
-  ['q', notSent], // left out of the server argv on purpose by the client
   ['i', notSent], // the client sends --log-format=%i instead
   ['h', notSent],
   ['P', notSent],

@@ -4,7 +4,8 @@
 import { closeSync } from 'node:fs';
 import { join } from 'node:path/posix';
 import type { Policy } from '../shared/policy/types.js';
-import { confineToRealTree, type PinnedRoot } from './confine.js';
+import type { PinnedRoot } from './confine.js';
+import { confineRequest } from './decide.js';
 import type { Evaluation } from './evaluate.js';
 import { buildRsyncArgv } from './rsync-args.js';
 import { CAPABILITIES_CACHE, cachedRsyncCapabilities, hardeningOptions } from './rsync-capabilities.js';
@@ -20,15 +21,11 @@ export interface PreparedRun {
   cacheUntrusted?: string;
 }
 
-/** Values of path options, as root-relative paths, so they get the same real-filesystem check. */
-function optionPaths(evaluation: Evaluation): string[] {
-  const base = evaluation.request.direction === 'upload' ? (evaluation.decision.paths[0]?.relative ?? '') : '';
-  return evaluation.request.pathOptions.map((option) => join(base || '.', option.value ?? '.').replace(/^\.$/, ''));
-}
-
 /** `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards). */
 export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot, transferLog?: string): Promise<PreparedRun> {
-  confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
+  // decideRequest() confined the request in the tree it pinned; a zone-set upload pins the spare
+  // here, so the same step runs again in the tree rsync will really write.
+  confineRequest(evaluation, pinned);
   const { caps, untrusted } = await cachedRsyncCapabilities(policy.gate.rsync, join(policy.gate.stateDir, CAPABILITIES_CACHE));
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
   const direction = evaluation.request.direction;

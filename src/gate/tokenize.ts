@@ -2,8 +2,9 @@
 //
 // sshd hands us the words the client's ssh joined with single spaces. A modern rsync client
 // (3.2.4+ "argument protection") backslash-escapes every character its remote shell would
-// act on, so a well-formed command only needs two rules: an unescaped space separates words,
-// and a backslash makes the next character literal. Anything a shell would have interpreted
+// act on, so a well-formed command only needs two rules: one unescaped space separates two words,
+// and a backslash makes the next character literal. The client's shapes are exact: the first word
+// is the literal `rsync`, and ssh joins the words with single spaces, so nothing else is accepted. Anything a shell would have interpreted
 // arriving UNescaped means the sender is not rsync's argument protection (or is trying to
 // smuggle meaning we would read differently from a shell): refuse it rather than guess.
 import { Buffer } from 'node:buffer';
@@ -44,8 +45,14 @@ function checkCharacters(command: string): void {
   }
 }
 
+/** The literal first word: `\rsync` or `r\sync` would tokenize to it, but no client sends them. */
+const FIRST_WORD = 'rsync';
+
 export function tokenizeCommand(command: string): string[] {
   checkCharacters(command);
+  if (command.trim() === '') refuse('empty-command', 'no command given (interactive login refused)');
+  if (command.startsWith(' ')) refuse('bad-spacing', 'words must be separated by exactly one space');
+  if (command !== FIRST_WORD && !command.startsWith(`${FIRST_WORD} `)) refuse('not-rsync', 'only "rsync --server" may run here');
   const words: string[] = [];
   let word = '';
   let inWord = false;
@@ -58,8 +65,10 @@ export function tokenizeCommand(command: string): string[] {
       escaped = true;
       inWord = true;
     } else if (ch === ' ') {
-      // Runs of spaces separate words once, as a shell would split them.
-      if (inWord) words.push(word);
+      // attack: a leading, doubled or trailing space is harmless to a shell's split but is a shape
+      // the client never produces, so whoever sent it is not the rsync client: refuse, don't guess.
+      if (!inWord) refuse('bad-spacing', 'words must be separated by exactly one space');
+      words.push(word);
       word = '';
       inWord = false;
     } else if (SHELL_METACHARS.has(ch) || (ch === '~' && !inWord)) {
@@ -72,7 +81,7 @@ export function tokenizeCommand(command: string): string[] {
     }
   }
   if (escaped) refuse('trailing-backslash', 'command ends with a lone backslash');
-  if (inWord) words.push(word);
-  if (words.length === 0) refuse('empty-command', 'no command given (interactive login refused)');
+  if (!inWord) refuse('bad-spacing', 'words must be separated by exactly one space');
+  words.push(word);
   return words;
 }

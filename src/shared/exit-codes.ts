@@ -56,8 +56,11 @@ export const PUSH_EXIT = {
   interruptedBase: 128,
 } as const;
 
-/** `zonegate check` keeps DESIGN's own small table in every mode. */
-export const CHECK_EXIT = { allow: 0, deny: 1, usage: 2 } as const;
+/**
+ * `zonegate check` keeps DESIGN's own small table in every mode, plus `unverified`: allowed as far
+ * as check could decide, but the tree is not on this host, so the filesystem step (symlinks) was not run.
+ */
+export const CHECK_EXIT = { allow: 0, deny: 1, usage: 2, unverified: 3 } as const;
 
 /** The Nagios plugin API: exactly these four. */
 export const NAGIOS_EXIT = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;

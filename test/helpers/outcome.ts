@@ -14,3 +14,8 @@ export function outcome<T>(fn: () => T): Outcome<T> {
     throw error;
   }
 }
+
+/** A rebuilt server argv as the client would send it: `rsync` first, without the `--` only the gate adds. */
+export function clientShape(argv: readonly string[]): string[] {
+  return ['rsync', ...argv.filter((word) => word !== '--')];
+}

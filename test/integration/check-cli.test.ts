@@ -1,5 +1,5 @@
 // `zonegate check`: the gate's decision code, run without running anything (DESIGN §1 "Explain").
-import { writeFileSync } from 'node:fs';
+import { renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { zonegate } from '../helpers/admin-cli.js';
@@ -86,5 +86,34 @@ describe('zonegate check', () => {
     );
     expect(changed.stdout).toMatch(/deny \(path-not-allowed\) -> allow: .*internal\//);
     expect(changed.stdout).toContain('2 requests replayed, 2 would change');
+  });
+
+  it('resolves symlinks in the tree as the gate does: an escaping symlink is a deny; exit 1', async () => {
+    const linked = makeWorld();
+    // attack: an in-tree symlink pointing at /etc, which the lexical checks alone would allow.
+    symlinkSync('/etc', `${linked.root}/external/etc`);
+    const run = await zonegate(['check', '--config', linked.config, '--key', 'ns1', '--json', '--', 'rsync --server . external/etc/']);
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'deny', reason: 'symlink-escape' });
+  });
+
+  it('says the filesystem step was not run when the tree is not on this host; exit 3', async () => {
+    const remote = makeWorld();
+    renameSync(remote.root, `${remote.root}.elsewhere`);
+    const text = await zonegate(['check', '--config', remote.config, '--key', 'ns1', '--client', '127.0.0.1', '--', UPLOAD]);
+    expect(text.exitCode).toBe(3);
+    expect(text.stdout.split('\n')[0]).toBe('allow');
+    expect(text.stdout).toContain(`filesystem: NOT RUN: ${remote.root} does not exist on this host`);
+    const json = await zonegate(['check', '--config', remote.config, '--key', 'ns1', '--json', '--', UPLOAD]);
+    expect(json.exitCode).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: 'allow', filesystem: 'not-run', tree: remote.root });
+    // A lexical refusal needs no tree: still a plain deny.
+    const denied = await zonegate(['check', '--config', remote.config, '--key', 'ns1', '--', 'rsync --server . /etc/']);
+    expect(denied.exitCode).toBe(1);
+  });
+
+  it('prints where it checked the filesystem when the tree is here', async () => {
+    const run = await zonegate(['check', '--config', world.config, '--key', 'ns1', '--', UPLOAD]);
+    expect(run.stdout).toContain(`filesystem: checked in ${world.root} (symlinks resolved as the gate resolves them)`);
   });
 });

@@ -49,6 +49,20 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
     requireProgram('bwrap', 'bubblewrap');
   });
 
+  it('serves the options cron jobs and operators use: -q, --info=stats2,name, -i (issue 12)', () => {
+    const quiet = makeWorld({ sandbox });
+    const source = sourceTree();
+    const push = rsyncThroughGate(quiet, ['-aq', '--info=stats2,name', `${source}/`, 'secondary:external/']);
+    expect(push.stderr).toBe('');
+    expect(push.status).toBe(0);
+    expect(snapshot(join(quiet.root, 'external'))).toEqual(snapshot(source));
+    const back = mkdtempSync(join(tmpdir(), 'zonegate-back-'));
+    const pull = rsyncThroughGate(quiet, ['-ai', '--info=stats3,misc2', 'secondary:external/', `${back}/`]);
+    expect(pull.stderr).toBe('');
+    expect(pull.status).toBe(0);
+    expect(snapshot(back)).toEqual(snapshot(source));
+  });
+
   it('pushes a tree that arrives byte-identical, and pulls it back identical', () => {
     world = makeWorld({ sandbox });
     const source = sourceTree();

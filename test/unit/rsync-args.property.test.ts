@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRsyncArgv, parseRsyncServerArgs, type RsyncRequest } from '../../src/gate/rsync-args.js';
 import { LONG_OPTIONS } from '../../src/gate/rsync-options.js';
 import { tokenizeCommand } from '../../src/gate/tokenize.js';
-import { outcome } from '../helpers/outcome.js';
+import { clientShape, outcome } from '../helpers/outcome.js';
 
 const FIXTURES = (
   JSON.parse(readFileSync(new URL('../fixtures/rsync-client-commands.json', import.meta.url), 'utf8')) as {
@@ -173,7 +173,7 @@ describe('tokenizer + parser properties', () => {
           // The parser alone does not police characters (the tokenizer does); the argv shape still holds.
           const argv = buildRsyncArgv(result.value, result.value.paths, HARDENING);
           expect(argv[argv.indexOf('--') + 1]).toBe('.');
-          expect(parseRsyncServerArgs(['rsync', ...buildRsyncArgv(result.value, result.value.paths, [])])).toEqual(result.value);
+          expect(parseRsyncServerArgs(clientShape(buildRsyncArgv(result.value, result.value.paths, [])))).toEqual(result.value);
         }
       }),
       { numRuns: 5000 },
@@ -184,7 +184,7 @@ describe('tokenizer + parser properties', () => {
     for (const command of FIXTURES) {
       const result = outcome(() => parseRsyncServerArgs(tokenizeCommand(command)));
       if (result.kind !== 'ok') continue;
-      const again = parseRsyncServerArgs(['rsync', ...buildRsyncArgv(result.value, result.value.paths, [])]);
+      const again = parseRsyncServerArgs(clientShape(buildRsyncArgv(result.value, result.value.paths, [])));
       expect(again).toEqual(result.value);
     }
   });

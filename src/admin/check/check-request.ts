@@ -1,9 +1,12 @@
-// `zonegate check`: the gate's own decision code (evaluate), run without running anything, so an
-// admin can see why a request is allowed or refused, and try a policy edit on recorded traffic.
+// `zonegate check`: the gate's own decision function (decideRequest), filesystem step included, run
+// without running anything, so an admin can see why a request is allowed or refused, and try a
+// policy edit on recorded traffic. Where the tree does not exist (check run on another host), the
+// answer says the filesystem step was not run, and `check` exits with its own code.
 
+import { closeSync } from 'node:fs';
 import { isGateError } from '../../shared/errors.js';
 import type { Policy } from '../../shared/policy/types.js';
-import { evaluate } from '../../gate/evaluate.js';
+import { decideRequest } from '../../gate/decide.js';
 import { buildRsyncArgv } from '../../gate/rsync-args.js';
 
 export interface CheckInput {
@@ -21,14 +24,19 @@ export type CheckResult =
       rule: { index: number; direction: string; root: string; delete: boolean };
       paths: string[];
       argv: string[];
+      /** Whether symlinks were resolved in `tree` as the gate resolves them. */
+      filesystem: 'checked' | 'not-run';
+      tree: string;
     }
   | { verdict: 'deny'; key: string; client: string | null; command: string | undefined; reason: string; message: string };
 
-/** Decides one request exactly as the gate would (minus the real-filesystem checks and the sandbox). */
+/** Decides one request exactly as the gate would (minus the sandbox and the run itself). */
 export function checkRequest(policy: Policy, input: CheckInput): CheckResult {
   const base = { key: input.key, client: input.client ?? null, command: input.command };
   try {
-    const { request, decision } = evaluate(policy, { keyName: input.key, client: input.client, command: input.command });
+    const decided = decideRequest(policy, { keyName: input.key, client: input.client, command: input.command }, 'skip');
+    if (decided.pinned) closeSync(decided.pinned.fd);
+    const { request, decision } = decided;
     const { rule, ruleIndex } = decision;
     return {
       verdict: 'allow',
@@ -43,6 +51,8 @@ export function checkRequest(policy: Policy, input: CheckInput): CheckResult {
           [],
         ),
       ],
+      filesystem: decided.filesystem,
+      tree: decided.tree,
     };
   } catch (error) {
     if (!isGateError(error)) throw error;
@@ -58,7 +68,10 @@ export function renderCheckText(result: CheckResult): string {
     `rule: keys.${result.key}.rules[${String(result.rule.index)}] (${result.rule.direction} under ${result.rule.root}${result.rule.delete ? ', deletes allowed' : ''})`,
     `paths: ${result.paths.map((path) => (path === '' ? '.' : path)).join(' ')}`,
     `would run: ${result.argv.map((arg) => JSON.stringify(arg)).join(' ')}`,
-    'note: at run time the gate also resolves symlinks, adds hardening options and sandboxes rsync',
+    result.filesystem === 'checked'
+      ? `filesystem: checked in ${result.tree} (symlinks resolved as the gate resolves them)`
+      : `filesystem: NOT RUN: ${result.tree} does not exist on this host; the gate would resolve symlinks there`,
+    'note: at run time the gate also adds hardening options and sandboxes rsync',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -6,11 +6,11 @@ import { UsageError } from '../../shared/errors.js';
 import type { Policy } from '../../shared/policy/types.js';
 import { checkRequest, type CheckResult } from './check-request.js';
 
-/** Reasons decided at run time (filesystem, sandbox, log, config); replay cannot re-decide them. */
+/** Reasons of the filesystem step: re-decided where the tree exists, not replayable where it does not. */
+const FILESYSTEM_REASONS = new Set(['symlink-escape', 'root-unavailable', 'path-unresolvable']);
+
+/** Reasons decided at run time (sandbox, log, config); replay cannot re-decide them. */
 const RUNTIME_REASONS = new Set([
-  'symlink-escape',
-  'root-unavailable',
-  'path-unresolvable',
   'sandbox-unavailable',
   'log-unwritable',
   'spawn-failed',
@@ -71,12 +71,16 @@ export function replayLog(policy: Policy, logFile: string): ReplayReport {
       report.skipped++;
       continue;
     }
-    report.replayed++;
     const after = checkRequest(policy, {
       key: record.key,
       client: typeof record.client === 'string' ? record.client : undefined,
       command: replayedCommand(record),
     });
+    if (after.verdict === 'allow' && after.filesystem === 'not-run' && reason !== undefined && FILESYSTEM_REASONS.has(reason)) {
+      report.skipped++;
+      continue;
+    }
+    report.replayed++;
     const before = record.verdict === 'allow' ? 'allow' : `deny (${reason ?? 'unknown'})`;
     const now = after.verdict === 'allow' ? 'allow' : `deny (${after.reason})`;
     if (before !== now) report.changes.push({ ref: typeof record.ref === 'string' ? record.ref : '?', before, after });

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isGateError, UsageError } from '../../shared/errors.js';
+import { CHECK_EXIT } from '../../shared/exit-codes.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/types.js';
 import { checkRequest, renderCheckText } from './check-request.js';
@@ -19,7 +20,7 @@ export interface CheckArgs {
   '--'?: (string | number)[];
 }
 
-export const CHECK_USAGE_EXIT = 2;
+export const CHECK_USAGE_EXIT = CHECK_EXIT.usage;
 
 export function runCheck(args: CheckArgs): number {
   try {
@@ -31,7 +32,8 @@ export function runCheck(args: CheckArgs): number {
     const command = [...(args.request ?? []), ...(args['--'] ?? []).map(String)].join(' ');
     const result = checkRequest(policy, { key: args.key, client: args.client, command: command === '' ? undefined : command });
     process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : renderCheckText(result));
-    return result.verdict === 'allow' ? 0 : 1;
+    if (result.verdict === 'deny') return CHECK_EXIT.deny;
+    return result.filesystem === 'checked' ? CHECK_EXIT.allow : CHECK_EXIT.unverified;
   } catch (error) {
     if (!isGateError(error)) throw error;
     process.stderr.write(`zonegate: ${error.message}\n`);

@@ -1,6 +1,7 @@
 // `zonegate check`: yargs wiring for the explain/batch/replay modes. Exit codes (DESIGN §1):
-// single request 0 allow, 1 deny; batch 0 unless input or config is bad; replay 0 when nothing
-// would change, 1 when something would; 2 for usage or config errors in every mode.
+// single request 0 allow, 1 deny, 3 allowed but the filesystem step was not run (the tree is not
+// on this host); batch 0 unless input or config is bad; replay 0 when nothing would change, 1 when
+// something would; 2 for usage or config errors in every mode.
 
 import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
 import type { CheckArgs } from '../check/run-check.js';
@@ -31,7 +32,10 @@ export const checkCommand: CommandFactory = (setExit) =>
         .example('$0 check --key ns1 --json -- "rsync --server . /etc"', 'the same as JSON')
         .example('$0 check --batch < requests.jsonl', 'decide many requests')
         .example('$0 check --replay /var/log/zonegate/gate.log', 'try the current config on recorded traffic')
-        .epilog('Exit: 0 allow, 1 deny (with --replay: 1 when a verdict would change), 2 usage or config error.'),
+        .epilog(
+          'Exit: 0 allow, 1 deny (with --replay: 1 when a verdict would change), 2 usage or config error, ' +
+            "3 allowed so far but the filesystem step (symlinks) was not run: the rule's tree is not on this host.",
+        ),
     handler: async (args: CheckArgs) => {
       // Loaded here: the gate's parser and rules are not needed by the other commands.
       const { runCheck } = await import('../check/run-check.js');
