@@ -46,7 +46,7 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'auto' },
+    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, sandbox: options.sandbox ?? 'required' },
     keys: { ns1: { publicKey: options.publicKey ?? fakeEd25519PublicKey(), from: options.from ?? ['127.0.0.1'], rules } },
   };
   writeFileSync(config, `// written by the test\n${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });

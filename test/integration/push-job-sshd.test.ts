@@ -64,7 +64,7 @@ beforeAll(async () => {
   writeFileSync(
     secondaryConfig,
     JSON.stringify({
-      gate: { log: gateLog, sandbox: 'auto' },
+      gate: { log: gateLog, sandbox: 'required' },
       keys: {
         ns1: {
           publicKey: key.line,
