@@ -26,6 +26,9 @@ export async function run(
 }
 
 /** Runs the built `zonegate` CLI (dist/ from the global setup). */
-export function zonegate(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function zonegate(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeout?: number } = {},
+): Promise<RunResult> {
   return run(process.execPath, [ADMIN, ...args], options);
 }
