@@ -17,6 +17,7 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
+import { HANG_GUARD_MS } from './wait.js';
 
 export interface ZoneDecl {
   name: string;
@@ -336,7 +337,7 @@ async function launch(ctx: LaunchContext): Promise<Named> {
   const tail = (): string => output.split('\n').slice(-30).join('\n');
 
   const waitForLog = async (pattern: RegExp, opts: { since?: number; timeoutMs?: number } = {}): Promise<string> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
     for (;;) {
       const match = pattern.exec(output.slice(opts.since ?? 0));
       if (match) return match[0];
@@ -346,7 +347,7 @@ async function launch(ctx: LaunchContext): Promise<Named> {
   };
 
   const waitForSerial = async (zone: string, want: number, opts: { view?: string; timeoutMs?: number } = {}): Promise<void> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
     let seen: number | undefined;
     for (;;) {
       seen = await serial(zone, opts.view === undefined ? {} : { view: opts.view });
@@ -390,9 +391,9 @@ async function launch(ctx: LaunchContext): Promise<Named> {
       });
       if (probe.exitCode === 0 && /status: /.test(probe.stdout)) break;
     }
-    if (Date.now() - started > 10_000) {
+    if (Date.now() - started > HANG_GUARD_MS) {
       await kill();
-      throw new Error(`named did not answer within 10 s:\n${output}`);
+      throw new Error(`named did not answer within ${String(HANG_GUARD_MS / 1000)} s:\n${output}`);
     }
     await sleep(20);
   }

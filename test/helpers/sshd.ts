@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { run, type RunResult } from './admin-cli.js';
 import { requireTool } from './tools.js';
+import { HANG_GUARD_MS } from './wait.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH = '/usr/bin/ssh';
@@ -150,7 +151,7 @@ export async function startSshd(): Promise<Sshd> {
       stderr += chunk;
     });
     try {
-      await waitForListening(started, () => stderr, 5000);
+      await waitForListening(started, () => stderr, HANG_GUARD_MS);
       child = started;
     } catch (error) {
       started.kill('SIGKILL');
