@@ -6,8 +6,11 @@
 import { readlinkSync, realpathSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-/** How long a wait may take before it counts as a hang (a failure), not a slow machine. */
-export const HANG_GUARD_MS = 60_000;
+/**
+ * How long a wait may take before it counts as a hang (a failure), not a slow machine; under
+ * vitest's 60 s test timeout, so the failure names what was awaited.
+ */
+export const HANG_GUARD_MS = 45_000;
 
 /** Resolves once `condition` holds (checked at once, then every few ms); rejects only on a hang. */
 export async function until(condition: () => boolean | Promise<boolean>, what: string, hangGuardMs = HANG_GUARD_MS): Promise<void> {
