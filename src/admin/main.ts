@@ -1,4 +1,4 @@
-// The admin CLI: yargs wiring only. Each command lives in its own module under commands/ and calls
+// The admin CLI: yargs wiring only. Each command lives in its own module under cli/ and calls
 // one function; this file maps errors to exit codes and is the only place that does.
 
 import yargs, { type Argv, type CommandModule } from 'yargs';
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
-    // `zonegate check` keeps DESIGN's exit table, where 2 is a usage error, wherever its options stand.
+    // `zonegate check` keeps its own exit table (CHECK_EXIT), where 2 is a usage error, wherever its options stand.
     const code = reportFailure(error);
     return code === EXIT.usage && commandWord(argv) === 'check' ? CHECK_EXIT.usage : code;
   }

@@ -2,6 +2,7 @@
 // stream never passes through Node, a minimal fixed environment, and signals relayed. Resolves to
 // rsync's exit status, or 128+n when it was killed by signal n.
 
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { SpawnError } from '../shared/errors.js';
 
@@ -26,14 +27,13 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
   // Loaded here, not at start-up: node:child_process costs ~1.8 ms that a refusal never needs.
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const child = spawn(plan.file, plan.args, {
-      cwd: plan.cwd,
-      env: { ...RSYNC_ENV },
-      stdio: ['inherit', 'inherit', 'inherit', ...plan.extraFds],
-      shell: false,
-    });
+    // The relay is in place before rsync exists: a signal that came between rsync's start and a
+    // relay set up after spawn() would kill the gate by default and leave rsync running unwatched
+    // (seen on a loaded machine). Signal callbacks run only after this synchronous block, by which
+    // time `started.child` is set.
+    const started: { child?: ChildProcess } = {};
     const relay = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
+      started.child?.kill(signal);
     };
     for (const signal of RELAYED) process.on(signal, relay);
     // When the client goes away (its ssh killed by the primary's timeout, a dead link), sshd's
@@ -52,6 +52,19 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       clearInterval(watch);
       clearTimeout(hardKill);
     };
+    let child: ChildProcess;
+    try {
+      child = spawn(plan.file, plan.args, {
+        cwd: plan.cwd,
+        env: { ...RSYNC_ENV },
+        stdio: ['inherit', 'inherit', 'inherit', ...plan.extraFds],
+        shell: false,
+      });
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
+    started.child = child;
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();
       reject(new SpawnError('spawn-failed', `cannot start ${plan.file} (${error.code ?? error.message})`, { cause: error }));

@@ -26,7 +26,7 @@ export const EXIT = {
   config: 78,
 } as const;
 
-/** Zone-set pushes that rsync itself completed (DESIGN §2). */
+/** Zone-set pushes that rsync itself completed; README lists them. */
 export const ZONE_EXIT = {
   'zone-invalid': 80,
   'serial-not-increased': 81,
@@ -57,7 +57,7 @@ export const PUSH_EXIT = {
 } as const;
 
 /**
- * `zonegate check` keeps DESIGN's own small table in every mode, plus `unverified`: allowed as far
+ * `zonegate check` keeps its own small table (0 allow, 1 deny, 2 usage) in every mode, plus `unverified`: allowed as far
  * as check could decide, but the tree is not on this host, so the filesystem step (symlinks) was not run.
  */
 export const CHECK_EXIT = { allow: 0, deny: 1, usage: 2, unverified: 3 } as const;

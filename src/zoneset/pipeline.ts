@@ -2,6 +2,7 @@
 // spare is in step; then, only if rsync succeeded, read its transfer log, validate what changed,
 // promote, reload and verify, rolling back when the server does not take the new zones. The live
 // tree changes in exactly one place (pointCurrentAt) and only after every check passed.
+// Over 250 lines on purpose: the order of these steps is the safety argument, read top to bottom.
 
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';

@@ -8,6 +8,9 @@ export const ADMIN = `${ROOT}/bin/admin.js`;
 export { run, type RunResult };
 
 /** Runs the built `zonegate` CLI (dist/ from the global setup). */
-export function zonegate(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function zonegate(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeout?: number } = {},
+): Promise<RunResult> {
   return run(process.execPath, [ADMIN, ...args], options);
 }

@@ -52,7 +52,7 @@ export function makeWorld(options: WorldOptions = {}): GateWorld {
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, stateDir, sandbox: options.sandbox ?? 'auto' },
+    gate: { rsync: options.rsync ?? '/usr/bin/rsync', log, stateDir, sandbox: options.sandbox ?? 'required' },
     keys: {
       ns1: {
         publicKey: options.publicKey ?? fakeEd25519PublicKey(),

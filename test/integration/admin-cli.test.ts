@@ -119,24 +119,16 @@ describe('zonegate authorized-keys', () => {
     const config = secondaryConfig(dir, twoKeys);
     const file = join(dir, 'authorized_keys');
     writeFileSync(file, `${KEY_C}\n`, { mode: 0o644 });
-    // As an unprivileged account, in a root-owned directory: the temp file cannot be created.
+    // A directory nobody may write to. Root writes anywhere through CAP_DAC_OVERRIDE, so as root the
+    // CLI runs without it; it stays uid 0 and keeps CAP_DAC_READ_SEARCH, so it can read bin/admin.js
+    // wherever the checkout lies (another uid could not enter a checkout under a `mktemp -d`).
+    chmodSync(dir, 0o555);
+    const argv = [process.execPath, ADMIN, 'authorized-keys', '--config', config, '--install', file];
+    const asRoot = process.getuid?.() === 0;
     const result = await execa(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        ADMIN,
-        'authorized-keys',
-        '--config',
-        config,
-        '--install',
-        file,
-      ],
-      {
-        reject: false,
-      },
+      asRoot ? 'setpriv' : process.execPath,
+      asRoot ? ['--bounding-set=-dac_override', '--inh-caps=-dac_override', ...argv] : argv.slice(1),
+      { reject: false },
     );
     expect(result.stderr).toMatch(
       /^zonegate: --install .*authorized_keys: cannot write a temporary file in .* \(EACCES\); nothing was changed$/m,

@@ -2,7 +2,7 @@
 // command (no restrict, no from=) runs beside ours, so each refusal is shown to come from our line.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeyPair, type KeyPair } from '../lab/keys.js';
@@ -11,6 +11,7 @@ import { ROOT } from '../helpers/admin-cli.js';
 import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
 import { installAuthorizedKeys } from '../../src/admin/keys/authorized-keys-install.js';
 import { loadPolicy } from '../../src/shared/policy/load.js';
+import { until } from '../lab/wait.js';
 
 const ECHO_GATE = `${ROOT}/test/fixtures/echo-gate.cjs`;
 let sshd: Sshd;
@@ -118,7 +119,7 @@ describe('rendered authorized_keys under a real sshd', () => {
     const socket = join(sshd.dir, 'agent.sock');
     const agent: ChildProcess = spawn('/usr/bin/ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
-      await waitForFile(socket);
+      await until(() => existsSync(socket), "ssh-agent's socket");
       const env = { SSH_AUTH_SOCK: socket };
       const result = await sshd.ssh(ours.privateKey, ['-A', target(), 'true'], { env });
       expect(result.exitCode).toBe(0);
@@ -130,9 +131,3 @@ describe('rendered authorized_keys under a real sshd', () => {
     }
   });
 });
-
-async function waitForFile(path: string): Promise<void> {
-  const { existsSync } = await import('node:fs');
-  for (let i = 0; i < 100 && !existsSync(path); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (!existsSync(path)) throw new Error(`${path} did not appear`);
-}

@@ -1,4 +1,4 @@
-// `zonegate check`: the gate's decision code, run without running anything (DESIGN §1 "Explain").
+// `zonegate check`: the gate's decision code, run without running anything.
 import { renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,10 +1,11 @@
 // The built gate as sshd runs it, with test/fixtures/fake-rsync in place of rsync so the rebuilt
 // argv, cwd and environment can be asserted exactly.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAKE_RSYNC, GATE, makeWorld, runGateProcess } from '../helpers/gate.js';
+import { lineOn } from '../lab/wait.js';
 
 const UPLOAD = 'rsync --server -logDtpre.iLsfxCIvu . external/';
 
@@ -156,6 +157,61 @@ describe('gate sandbox', () => {
   });
 });
 
+/** Runs an upload through the gate with a stand-in rsync that reports which host paths it can see. */
+function lookAround(sandbox: 'required' | 'off'): { seen: string; world: ReturnType<typeof makeWorld> } {
+  const world = makeWorld({ sandbox });
+  writeFileSync(join(world.dir, 'outside'), 'beside the tree');
+  writeFileSync(join(world.root, 'external/inside'), 'in the tree');
+  const looker = join(world.dir, 'looking-rsync');
+  const paths = [
+    join(world.dir, 'outside'),
+    world.config,
+    join(world.root, 'external/inside'),
+    'external/inside',
+    '/etc/hostname',
+    '/root',
+  ];
+  writeFileSync(
+    looker,
+    [
+      '#!/bin/sh',
+      '[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }',
+      ...paths.map((path) => `[ -e '${path}' ] && echo 'sees ${path}' || echo 'hides ${path}'`),
+      `echo planted > '${join(world.dir, 'planted')}' 2>/dev/null`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  writeFileSync(world.config, readFileSync(world.config, 'utf8').replace('"/usr/bin/rsync"', JSON.stringify(looker)), { mode: 0o600 });
+  const run = runGateProcess(world, UPLOAD);
+  expect(run.status).toBe(0);
+  return { seen: run.stdout, world };
+}
+
+describe('the sandbox is in force where this suite runs', () => {
+  it('rsync sees its tree and nothing beside it, and cannot write beside it', () => {
+    // attack: an rsync exploited through the protocol reads the gate's config or writes next to
+    // the tree; in the sandbox the only host files it can reach are the tree's.
+    const { seen, world } = lookAround('required');
+    expect(seen.split('\n').filter(Boolean)).toEqual([
+      `hides ${join(world.dir, 'outside')}`,
+      `hides ${world.config}`,
+      `hides ${join(world.root, 'external/inside')}`,
+      'sees external/inside',
+      'hides /etc/hostname',
+      'hides /root',
+    ]);
+    expect(existsSync(join(world.dir, 'planted'))).toBe(false);
+  });
+
+  it('the same stand-in without the sandbox sees the host (so the test above can fail)', () => {
+    const { seen, world } = lookAround('off');
+    expect(seen).toContain(`sees ${join(world.dir, 'outside')}`);
+    expect(seen).toContain(`sees ${world.config}`);
+    expect(existsSync(join(world.dir, 'planted'))).toBe(true);
+  });
+});
+
 describe('gate process: signals and missing SSH variables', () => {
   it('refuses when sshd did not set SSH_CONNECTION (no client address to check)', () => {
     const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
@@ -171,27 +227,27 @@ describe('gate process: signals and missing SSH variables', () => {
     const world = makeWorld({ sandbox: 'off' });
     const marker = join(world.dir, 'got-term');
     const slow = join(world.dir, 'slow-rsync');
-    // A stand-in rsync that answers the probe, then waits; on SIGTERM it notes it and dies of it.
+    // A stand-in rsync that answers the probe, then says "ready" once its TERM trap is set and
+    // waits; on SIGTERM it notes it, stops its sleep (so nothing outlives the test) and dies of it.
     writeFileSync(
       slow,
-      `#!/bin/sh\n[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }\ntrap 'echo term > ${marker}; trap - TERM; kill -TERM $$' TERM\nsleep 30 & wait\n`,
+      `#!/bin/sh\n[ "$1" = --help ] && { echo --confine-root --drop-D --munge-links; exit 0; }\ntrap 'echo term > ${marker}; kill $pid; trap - TERM; kill -TERM $$' TERM\nsleep 600 & pid=$!\necho ready\nwait\n`,
       { mode: 0o755 },
     );
     writeFileSync(world.config, readFileSync(world.config, 'utf8').replace('"/usr/bin/rsync"', JSON.stringify(slow)), { mode: 0o600 });
     const child = spawn(process.execPath, [GATE, '--config', world.config, '--key', 'ns1'], {
       env: { SSH_ORIGINAL_COMMAND: UPLOAD, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const deadline = Date.now() + 10_000;
-    while (!world.readLog().some((record) => record['verdict'] === 'allow') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    child.kill('SIGTERM');
-    const status = await new Promise<number | null>((resolve) =>
+    const exit = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => {
         resolve(code);
       }),
     );
+    // The gate hands rsync its stdout: "ready" means the trap is in place.
+    await lineOn(child.stdout, /^ready$/m, 'the stand-in rsync to be ready');
+    child.kill('SIGTERM');
+    const status = await exit;
     expect(readFileSync(marker, 'utf8')).toBe('term\n');
     expect(status).toBe(128 + 15);
     expect(world.readLog().at(-1)).toMatchObject({ event: 'finished', status: 143 });

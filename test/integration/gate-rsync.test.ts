@@ -1,8 +1,10 @@
 // The fast end-to-end suite: the real rsync client and server, through the built gate, with
 // test/fixtures/fake-ssh standing in for ssh/sshd (the real-sshd suite is gate-sshd.test.ts).
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -117,10 +119,15 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
     const pull = rsyncThroughGate(world, ['-a', 'secondary:external/evil/passwd', `${back}/`]);
     expect(pull.status).not.toBe(0);
     expect(readdirSync(back)).toEqual([]);
-    const file = join(source, 'payload');
+    // A name of its own, so a file left by some earlier run cannot hide (or fake) an escape.
+    const name = `zonegate-payload-${randomBytes(6).toString('hex')}`;
+    const file = join(source, name);
     writeFileSync(file, 'x');
     const through = rsyncThroughGate(world, [file, 'secondary:external/evil/']);
     expect(through.status).not.toBe(0);
+    // The suite runs as root: an escape would have written /etc/<name>.
+    expect(existsSync(join('/etc', name))).toBe(false);
+    expect(readlinkSync(join(world.root, 'external/evil'))).not.toBe('/etc');
   });
 
   it('refuses to follow a symlink planted in the tree that points outside it', () => {
@@ -138,7 +145,7 @@ describe.each(['off', 'required'] as const)('real rsync through the gate (sandbo
 
 describe('real rsync through the gate: file modes', () => {
   it('strips setuid and setgid bits from pushed files', () => {
-    const world = makeWorld({ sandbox: 'auto' });
+    const world = makeWorld({ sandbox: 'required' });
     const source = mkdtempSync(join(tmpdir(), 'zonegate-src-'));
     // attack: as root with -p, push a setuid-root binary into the secondary's tree.
     copyFileSync('/bin/true', join(source, 'suid'));

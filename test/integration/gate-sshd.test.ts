@@ -42,7 +42,7 @@ beforeAll(async () => {
   requireProgram('rsync', 'rsync');
   sshd = await startSshd();
   key = await makeKeyPair(sshd.dir, 'primary');
-  world = makeWorld({ publicKey: key.line, sandbox: 'auto' });
+  world = makeWorld({ publicKey: key.line, sandbox: 'required' });
   writeFileSync(
     sshd.authorizedKeys,
     `restrict,from="127.0.0.1",command="${process.execPath} ${GATE} --config ${world.config} --key ns1" ${key.line}\n`,

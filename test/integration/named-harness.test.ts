@@ -1,5 +1,5 @@
-// Proves the real-BIND harness and pins down the BIND behaviour the zone-set promote relies on
-// (DESIGN.md §2): what `rndc` says and exits with, and what named then really serves.
+// Proves the real-BIND harness and pins down the BIND behaviour the zone-set promote relies on:
+// what `rndc` says and exits with, and what named then really serves.
 
 import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';

@@ -14,7 +14,7 @@ let world: PushWorld;
 const running: ChildProcess[] = [];
 
 beforeAll(async () => {
-  world = await makePushWorld({ slowSeconds: 600 });
+  world = await makePushWorld();
 });
 afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -16,7 +16,7 @@ let world: PushWorld;
 
 beforeAll(async () => {
   // The slow secondary's rsync sleeps long enough that only a kill ends the attempt.
-  world = await makePushWorld({ slowSeconds: 600 });
+  world = await makePushWorld();
 });
 const running: ChildProcess[] = [];
 afterEach(() => {

@@ -1,45 +1,58 @@
-// `zonegate push` against three secondaries: a healthy sshd + gate, a dead port, and a slowed gate
-// (its rsync sleeps first). The report names each outcome, the healthy one is not held up by the
-// others, counters and `zonegate status` (text, JSON, Nagios, Prometheus) match what happened.
+// `zonegate push` against three secondaries: a healthy sshd + gate, a dead port, and a slow gate
+// (its transfer is held until the test releases it). The report names each outcome, the healthy
+// one is not held up by the others, counters and `zonegate status` (text, JSON, Nagios, Prometheus)
+// match what happened. Order, not duration, is asserted: timing goals live in the benchmarks.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonegate, type RunResult } from '../helpers/admin-cli.js';
 import { makePushWorld, type PushWorld } from '../helpers/push-world.js';
+import { until } from '../lab/wait.js';
 
 let world: PushWorld;
 let config: string;
 let first: RunResult;
-let firstMs: number;
+/** The targets reported while the slow one was still held on its secondary, in order. */
+let reportedWhileSlowHeld: string[];
 
 interface Event {
   event: string;
   target?: string;
   kind?: string;
-  durationMs?: number;
-  time: string;
   status?: number;
   attempts?: number;
 }
+/** Every event of the run logs so far; a line still being written is left for the next look. */
 const events = (): Event[] =>
   readdirSync(world.logDir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()
     .flatMap((f) =>
       readFileSync(join(world.logDir, f), 'utf8')
-        .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as Event),
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Event];
+          } catch {
+            return [];
+          }
+        }),
     );
+const reported = (): string[] => events().flatMap((e) => (e.event === 'target' && e.target !== undefined ? [e.target] : []));
 
 beforeAll(async () => {
-  // The gate also runs its rsync once for --version, so the slow target is slowed twice: ~4 s.
-  world = await makePushWorld({ slowSeconds: 2 });
-  config = world.writeConfig();
-  const started = Date.now();
-  first = await zonegate(['push', '--config', config]);
-  firstMs = Date.now() - started;
+  world = await makePushWorld();
+  // The slow target's timeout must not be what ends it: the test releases it.
+  config = world.writeConfig(undefined, {}, { slow: { timeoutSeconds: 600 } });
+  const run = zonegate(['push', '--config', config], { timeout: 120_000 });
+  await until(
+    () => world.slowStarted().length === 1 && existsSync(world.logDir) && ['healthy', 'down'].every((t) => reported().includes(t)),
+    'the healthy and the down target to be reported while the slow one is held',
+  );
+  reportedWhileSlowHeld = reported();
+  world.releaseSlow();
+  first = await run;
 });
 afterAll(async () => world?.stop());
 
@@ -60,15 +73,12 @@ describe('push to healthy, down and slow targets', () => {
   });
 
   it('reports the healthy target as soon as it is done, not after the slow or the dead one', () => {
-    const targets = events().filter((e) => e.event === 'target');
-    const at = (name: string): Event => targets.find((e) => e.target === name) as Event;
-    expect(at('healthy').durationMs).toBeLessThan(2500);
-    expect(Date.parse(at('slow').time) - Date.parse(at('healthy').time)).toBeGreaterThan(2500);
-    // The dead one was retried (transient: connection refused) twice with backoff, and still ended before the slow one.
-    expect(at('down').attempts).toBe(3);
-    expect(Date.parse(at('down').time)).toBeLessThan(Date.parse(at('slow').time));
-    // Parallel: the whole run is about the slowest target, not the sum.
-    expect(firstMs).toBeLessThan((at('slow').durationMs ?? 0) + (at('down').durationMs ?? 0));
+    // Parallel, and nobody waits for the slow one: both others ended while its transfer was held.
+    expect([...reportedWhileSlowHeld].sort()).toEqual(['down', 'healthy']);
+    expect(reported()).toEqual([...reportedWhileSlowHeld, 'slow']);
+    // The dead one was retried (transient: connection refused) twice with backoff.
+    const down = events().find((e) => e.event === 'target' && e.target === 'down');
+    expect(down?.attempts).toBe(3);
   });
 
   it('writes the itemized changes and the gate replies into the run log', () => {

@@ -14,7 +14,7 @@ let world: PushWorld;
 beforeAll(async () => {
   // The slow secondary's rsync sleeps through any attempt; a later attempt's gate waits for the
   // zone-set lock (held by the first one's stuck session) rather than refusing it as busy.
-  world = await makePushWorld({ slowSeconds: 600, slowLockWaitSeconds: 3600 });
+  world = await makePushWorld({ slowLockWaitSeconds: 3600 });
 });
 afterAll(async () => {
   world.endSessions(world.slow);

@@ -12,6 +12,7 @@ import { liveZones, soaZone, zoneSource } from '../lab/zones.js';
 import { fakeEd25519PublicKey, makeKeyPair } from '../lab/keys.js';
 import { startNamed, type Named } from '../lab/named.js';
 import { startSshd } from '../lab/sshd.js';
+import { until } from '../lab/wait.js';
 
 let named: Named;
 let base: string;
@@ -88,14 +89,6 @@ function lastDecision(name: string): Record<string, unknown> | undefined {
     .at(-1);
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -140,7 +133,10 @@ beforeAll(async () => {
     // An rndc that hangs while a flag file exists: the window between promotion and reload.
     if (name === 'crash') {
       const wrapper = join(base, 'slow-rndc');
-      writeFileSync(wrapper, `#!/bin/sh\n[ -e ${join(base, 'hang')} ] && sleep 60\nexec /usr/sbin/rndc "$@"\n`, { mode: 0o755 });
+      // It waits on the flag, not on a clock: killed, it leaves at most a 20 ms sleep behind.
+      writeFileSync(wrapper, `#!/bin/sh\nwhile [ -e ${join(base, 'hang')} ]; do sleep 0.02; done\nexec /usr/sbin/rndc "$@"\n`, {
+        mode: 0o755,
+      });
       zoneSet['rndc'] = [wrapper, ...named.rndcArgs];
     }
     keys[name] = {
@@ -149,7 +145,7 @@ beforeAll(async () => {
       rules: [{ direction: 'upload', root: roots[name], paths: ['**'], delete: true, zoneSet }],
     };
   }
-  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'required' }, keys }, null, 2), { mode: 0o600 });
   for (const name of Object.keys(roots)) {
     const first = push(name, source({ [`${name}.example`]: 1 }));
     if (first.status !== 0) throw new Error(`first push to ${name} failed: ${first.stderr}`);

@@ -11,6 +11,7 @@ import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
 import { liveZones, soaZone, zoneSource } from '../lab/zones.js';
 import { fakeEd25519PublicKey } from '../lab/keys.js';
 import { startNamed, type Named } from '../lab/named.js';
+import { until } from '../lab/wait.js';
 
 const VIEWS = { ext: '127.0.0.1', int: '127.0.0.2' } as const;
 type View = keyof typeof VIEWS;
@@ -122,7 +123,7 @@ beforeAll(async () => {
     if (name === 'ext-primary') rules.push({ ...zoneSetRule(view), direction: 'download', delete: false });
     keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules };
   }
-  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'required' }, keys }, null, 2), { mode: 0o600 });
 });
 
 afterAll(async () => {
@@ -223,10 +224,7 @@ describe('zone sets with a real named', () => {
     const releases = readdirSync(join(roots.ext, 'releases'));
     expect(releases.length).toBeGreaterThan(0);
     expect(releases.length).toBeLessThanOrEqual(5);
-    const deadline = Date.now() + 10_000;
-    while (readdirSync(join(roots.ext, '.trash')).length > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(readdirSync(join(roots.ext, '.trash'))).toEqual([]);
+    await until(() => readdirSync(join(roots.ext, '.trash')).length === 0, '.trash to be emptied');
   });
 
   it('a mode-only change on the primary never reaches the inode named reads (the spare shares it, and the gate drops -p)', () => {

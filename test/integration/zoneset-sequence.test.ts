@@ -97,7 +97,7 @@ beforeAll(() => {
       rules: [{ direction: 'upload', root, paths: ['**'], delete: true, zoneSet }],
     },
   };
-  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'required' }, keys }, null, 2), { mode: 0o600 });
 });
 
 describe('a random history of pushes, then rollbacks', () => {

@@ -8,6 +8,7 @@
 // so `listen-on { 127.0.0.2; }` silently binds nothing. Any 127.0.0.0/8 address can be a source on
 // Linux without configuring it, so view N is selected with `dig -b 127.0.0.<N+1> @127.0.0.1`.
 
+import { HANG_GUARD_MS } from './wait.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -172,7 +173,7 @@ async function launch(
   const tail = (): string => output.tail(8000).split('\n').slice(-30).join('\n');
 
   const waitForLog = async (pattern: RegExp, opts: { since?: number; timeoutMs?: number } = {}): Promise<string> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
     for (;;) {
       const match = pattern.exec(output.since(opts.since ?? 0));
       if (match) return match[0];
@@ -182,7 +183,7 @@ async function launch(
   };
 
   const waitForSerial = async (zone: string, want: number, opts: { view?: string; timeoutMs?: number } = {}): Promise<void> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
     for (;;) {
       const seen = await serial(zone, opts.view === undefined ? {} : { view: opts.view });
       if (seen === want) return;
@@ -202,7 +203,7 @@ async function launch(
   // Ready = named logged "running" (all zones loaded, listeners and control channel set up) and a
   // real query on the DNS port gets an answer, whatever its rcode.
   const started = Date.now();
-  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? HANG_GUARD_MS;
   let scanned = 0;
   let channel = false;
   for (;;) {

@@ -4,6 +4,7 @@
 // planSshd() picks the port and writes the files without starting (the demo shows its config first);
 // startSshd() plans and starts, again with fresh ports while another process took the port first.
 
+import { HANG_GUARD_MS } from './wait.js';
 import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -111,7 +112,7 @@ async function launch(scope: Scope, plan: Plan, quiet: boolean): Promise<Sshd> {
     stderr += chunk;
   });
   try {
-    await waitForListening(child, plan.port, () => stderr, quiet, 10_000);
+    await waitForListening(child, plan.port, () => stderr, quiet, HANG_GUARD_MS);
   } catch (error) {
     await scope.stop(child);
     scope.removeDir(plan.dir);

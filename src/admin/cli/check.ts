@@ -1,4 +1,4 @@
-// `zonegate check`: yargs wiring for the explain/batch/replay modes. Exit codes (DESIGN §1):
+// `zonegate check`: yargs wiring for the explain/batch/replay modes. Exit codes (README):
 // single request 0 allow, 1 deny, 3 allowed but the filesystem step was not run (the tree is not
 // on this host); batch 0 unless input or config is bad; replay 0 when nothing would change, 1 when
 // something would; 2 for usage or config errors in every mode.

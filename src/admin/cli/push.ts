@@ -1,4 +1,4 @@
-// `zonegate push [TARGET…]`: the cron wrapper (DESIGN §4). Exit codes: 0 every target ok,
+// `zonegate push [TARGET…]`: the cron wrapper (docs/push.md). Exit codes: 0 every target ok,
 // 1 some failed, 2 all failed, 75 skipped (the previous run holds the lock), 128+n stopped by signal n,
 // 64 usage, 78 config.
 

@@ -1,4 +1,4 @@
-// The `push` section: the push runner's settings on a primary (DESIGN §4). Every field has a default.
+// The `push` section: the push runner's settings on a primary. Every field has a default.
 
 import { childPath, type JsonValue } from '../jsonc.js';
 import { PUSH_DEFAULTS } from './defaults.js';

@@ -20,7 +20,7 @@ export interface Rule {
   zoneSet?: ZoneSetSettings;
 }
 
-/** How a zone set's uploads are validated, promoted and reloaded (DESIGN §2). */
+/** How a zone set's uploads are validated, promoted and reloaded (docs/architecture.md, "The data path of a push"). */
 export interface ZoneSetSettings {
   /** Name used by `zonegate rollback/releases` and in logs; defaults to the root's last component. */
   name: string;
@@ -90,7 +90,7 @@ export interface Target {
   retries?: number;
 }
 
-/** The push runner's settings (`zonegate push`, DESIGN §4); every field has a default. */
+/** The push runner's settings (`zonegate push`, docs/push.md); every field has a default. */
 export interface PushSettings {
   /** Status file, validation manifests and the lock live here. */
   stateDir: string;
