@@ -80,7 +80,7 @@ async function startSecondary(n, clientKeyLine) {
     root,
     paths: ['**'],
     delete: true,
-    zoneSet: { name: `ext${n}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false },
+    zoneSet: { name: `ext${n}`, zones: ['*.example'], zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false },
   };
   writeFileSync(
     config,

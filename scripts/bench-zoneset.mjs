@@ -430,6 +430,7 @@ function writeConfig(w, namedZs) {
       rules: [
         rule(w.zs, {
           name: 'bench',
+          zones: ['*.example'],
           checker: false,
           rndc: false,
           verify: false,
@@ -443,6 +444,7 @@ function writeConfig(w, namedZs) {
       rules: [
         rule(w.zsOff, {
           name: 'bench-off',
+          zones: ['*.example'],
           checker: false,
           rndc: false,
           verify: false,
@@ -463,6 +465,7 @@ function writeConfig(w, namedZs) {
       rules: [
         rule(w.zs, {
           name: 'bench',
+          zones: ['*.example'],
           rndc: [RNDC, '-c', namedZs.rndcConf],
           verify: {
             server: '127.0.0.1',

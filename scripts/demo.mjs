@@ -122,7 +122,12 @@ async function main() {
             root: zoneSet,
             paths: ['**'],
             delete: true,
-            zoneSet: { name: 'external', rndc: ['/usr/sbin/rndc', '-c', rndcConf], verify: { server: '127.0.0.1', port: dnsPort } },
+            zoneSet: {
+              name: 'external',
+              zones: ['example.com', 'example.net', 'example.org', '2.0.192.in-addr.arpa'],
+              rndc: ['/usr/sbin/rndc', '-c', rndcConf],
+              verify: { server: '127.0.0.1', port: dnsPort },
+            },
           },
         ],
       },

@@ -24,8 +24,18 @@ function optionPaths(evaluation: Evaluation): string[] {
   return evaluation.request.pathOptions.map((option) => join(base || '.', option.value ?? '.').replace(/^\.$/, ''));
 }
 
-/** `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards). */
-export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot, transferLog?: string): Promise<PreparedRun> {
+/**
+ * `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards);
+ * `serverOptions`: the zone set's own server options (--max-size, --timeout), placed after the
+ * client's so that they win.
+ */
+export async function prepareRun(
+  policy: Policy,
+  evaluation: Evaluation,
+  pinned: PinnedRoot,
+  transferLog?: string,
+  serverOptions: readonly string[] = [],
+): Promise<PreparedRun> {
   confineToRealTree(pinned, evaluation.decision, optionPaths(evaluation));
   const caps = await cachedRsyncCapabilities(policy.gate.rsync, join(dirname(policy.gate.log), '.rsync-capabilities.json'));
   const sandboxed = shouldSandbox(policy.gate.sandbox, policy.gate.bwrap);
@@ -35,7 +45,7 @@ export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned:
   const argv = buildRsyncArgv(
     evaluation.request,
     evaluation.decision.paths.map((path) => path.operand),
-    [...hardening, ...logging],
+    [...hardening, ...logging, ...serverOptions],
   );
   const plan: SpawnPlan = sandboxed
     ? // bwrap gets the pinned directory as its fd 3 and bind-mounts exactly that directory.

@@ -12,6 +12,7 @@ import { prepareRun, runPrepared } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
 import { completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { zoneSetServerOptions } from '../zoneset/push-limits.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
@@ -38,7 +39,7 @@ export async function serveZoneSetUpload(
   try {
     say(push.recovered);
     const pinned = pinRoot(push.spareDir);
-    const run = await prepareRun(policy, evaluation, pinned, push.layout.transferLog);
+    const run = await prepareRun(policy, evaluation, pinned, push.layout.transferLog, zoneSetServerOptions(settings));
     audit.write('info', {
       event: 'decision',
       verdict: 'allow',

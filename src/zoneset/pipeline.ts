@@ -6,7 +6,8 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DeniedError, ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
-import { changesFromLog, hasChanges, type ZoneSetChanges } from './diff.js';
+import { refuseZonesOutsideList } from './allowed-zones.js';
+import { changesFromLog, hasChanges, type ZoneFile, type ZoneSetChanges } from './diff.js';
 import {
   discard,
   ensureLayout,
@@ -22,6 +23,7 @@ import {
 import { acquireLock, type HeldLock } from './lock.js';
 import { convertOldLayout } from './migrate.js';
 import { promote, settle, touchedNames, unpromote, writeNamedInclude, type Promotion } from './promote.js';
+import { refuseOversizedOrTooMany } from './push-limits.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { markSpareClean, markSpareDirty, mirrorFiles, rebuildSpare, spareIsDirty } from './spare.js';
@@ -157,6 +159,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
   try {
+    refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
     if (!hasChanges(changes)) {
       // Byte for byte the live zones (times or modes aside): nothing to promote, the spare stays.
@@ -169,6 +172,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
         record: { zoneSet: name, outcome: 'unchanged', ...describeChanges(changes) },
       };
     }
+    refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
   } catch (error) {
@@ -181,6 +185,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
     `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
+    ...zoneListLines(changes),
     ...(serialText.length > 0 ? [`zonegate: serials: ${serialText.join(', ')}`] : []),
     ...(commands.length > 0
       ? [
@@ -201,6 +206,19 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
       ...describeChanges(changes),
     },
   };
+}
+
+/**
+ * The zones a push added or removed, by name, so the primary can tell its admin that the served
+ * zone list changed (zonegate push reads these lines: keep the format).
+ */
+function zoneListLines(changes: ZoneSetChanges): string[] {
+  const line = (what: string, zones: readonly ZoneFile[]): string[] => {
+    if (zones.length === 0) return [];
+    const names = zones.slice(0, 50).map((z) => z.zone);
+    return [`zonegate: zones ${what}: ${names.join(' ')}${zones.length > 50 ? ` (and ${String(zones.length - 50)} more)` : ''}`];
+  };
+  return [...line('added', changes.added), ...line('removed', changes.removed)];
 }
 
 /** A refused push: the spare takes back the live versions of what rsync wrote (the log is complete). */

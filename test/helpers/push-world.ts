@@ -66,7 +66,15 @@ async function secondary(dir: string, name: string, rsync: string | undefined): 
     root,
     paths: ['**'],
     delete: true,
-    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', rndc: false, checker: false, verify: false, lockWaitSeconds: 2 },
+    zoneSet: {
+      name: `ext-${name}`,
+      zones: ['*.example'],
+      zoneFile: 'db.{zone}',
+      rndc: false,
+      checker: false,
+      verify: false,
+      lockWaitSeconds: 2,
+    },
   };
   const gate = {
     log: join(dir, name, 'gate.log'),
