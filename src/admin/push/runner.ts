@@ -16,6 +16,7 @@ import { pushSettings } from './settings.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
 import { openRunLog, pruneRunLogs } from './run-log.js';
 import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
+import { skipOptions } from './skip.js';
 import { pushTarget } from './target-push.js';
 import { validateSources } from './validate-all.js';
 
@@ -102,6 +103,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
         (await pushTarget(target, {
           backoffSeconds: settings.backoffSeconds,
           env: CHILD_ENV,
+          skip: skipOptions(settings),
           log,
           stopping: () => stopping,
           onPhase: (name, phase) => display?.update(name, phase),
@@ -117,6 +119,10 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file));
     const failed = outcomes.filter((o) => o.kind !== 'ok');
     const summary = renderSummary(outcomes, log.file);
+    // The served zone list changed on a secondary: worth a mail even when every push succeeded.
+    const zoneListChanges = outcomes.flatMap((o) => o.zoneListChange ?? []);
+    for (const line of zoneListChanges) log.line(line);
+    if (zoneListChanges.length > 0) options.stderr.write(`${zoneListChanges.join('\n')}\n`);
     log.line(`run end: exit ${String(exitCode)}`);
     events.info({ event: 'run-end', exitCode, failed: failed.map((o) => o.target) });
     pingProblems.push(await started);

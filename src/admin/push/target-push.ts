@@ -6,6 +6,7 @@ import type { Target } from '../../shared/policy/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';
+import { renderZoneListChange } from './zone-list-change.js';
 import type { TargetOutcome } from './status-file.js';
 import { backoffMs, classifyExit } from './transient.js';
 
@@ -24,6 +25,8 @@ export interface TargetPushOptions {
   stopping: () => boolean;
   rsync?: string;
   ssh?: string;
+  /** rsync options that leave editor and backup files out (skip.ts). */
+  skip?: readonly string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,10 +48,14 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const started = Date.now();
   const deadline = started + (target.timeoutSeconds ?? 300) * 1000;
   const retries = target.retries ?? 2;
-  const argv = rsyncArgv(target, {
-    ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
-    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
-  });
+  const argv = rsyncArgv(
+    target,
+    {
+      ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
+      ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+    },
+    options.skip,
+  );
   const { log } = options;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
     const done: TargetOutcome = { target: target.name, durationMs: Date.now() - started, ...outcome };
@@ -93,6 +100,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
         attempts: attempt,
         bytesSent: summary.bytesSent,
         zonesChanged: summary.filesChanged + summary.deleted,
+        zoneListChange: renderZoneListChange(target.name, result.stderr),
       });
     }
     if (end.kind !== 'failed') throw new Error('unreachable');

@@ -18,7 +18,7 @@ export const PUSH_RSYNC_OPTIONS: readonly RegExp[] = [
   /^--checksum$/,
   /^--compress$/,
   /^--delay-updates$/,
-  /^--exclude=[A-Za-z0-9._*?{}\[\]-]+$/,
+  /^--exclude=[A-Za-z0-9._*?{}\[\]~#-]+$/,
   /^--chmod=[ugoaDF=+,rwxX0-7-]+$/,
 ];
 
@@ -36,6 +36,8 @@ export const PUSH_DEFAULTS: PushSettings = {
   mailTo: undefined,
   sendmail: '/usr/sbin/sendmail',
   skipAlertAfter: 3,
+  // Editors' and cp's leftovers: `cp db.x db.x.bak` must not become a zone on every secondary.
+  skipPatterns: ['*~', '*.bak', '*.swp', '*.orig', '.#*', '#*#'],
 };
 
 /** The secondary's zone checker: every check named-checkzone has, set to fail. */

@@ -137,6 +137,8 @@ export interface PushSettings {
   sendmail: string;
   /** Alert once this many runs in a row were skipped because the previous one still held the lock. */
   skipAlertAfter: number;
+  /** File-name globs never pushed nor validated (editor and backup files); rsync --exclude each. */
+  skipPatterns: string[];
 }
 
 export interface Policy {
