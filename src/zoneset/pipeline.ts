@@ -20,6 +20,7 @@ import {
   type TreeName,
   type ZoneSetLayout,
 } from './layout.js';
+import { refuseIfHeld } from './hold.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { convertOldLayout } from './migrate.js';
 import { promote, settle, touchedNames, unpromote, writeNamedInclude, type Promotion } from './promote.js';
@@ -62,9 +63,13 @@ export async function prepareZoneSetPush(
   checkerSandbox: CheckerSandbox | undefined,
 ): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
+  // A held zone set (after a rollback, say) takes no push: refused before the lock, and again
+  // under it, so a hold set while this push waited still wins.
+  refuseIfHeld(layout, settings.name);
   let opened: OpenedZoneSet | undefined;
   try {
     opened = await openZoneSet(layout, settings);
+    refuseIfHeld(layout, settings.name);
     const id = newReleaseId();
     const live = liveTree(layout);
     markSpareDirty(layout, `push ${id} is writing into it`);

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { zonegate } from '../helpers/admin-cli.js';
 import { FAKE_SSH, fakeSshEnv } from '../helpers/gate.js';
 import { fakeEd25519PublicKey } from '../helpers/keys.js';
 import { soaZone, startNamed, type Named } from '../helpers/named.js';
@@ -217,5 +218,68 @@ describe('serials: the live serial is read the way the new one is, and never ski
     expect(result.status).toBe(81);
     expect(liveZones(root)).toEqual(before);
     expect(await named.serial('b.example')).toBe(servedBefore);
+    // Back to the plain form, one serial up, for the tests that follow.
+    const plain = push(zoneSource({ ...current, 'x.sub.example': 1, 'b.example': serial + 1 }));
+    expect(plain.status).toBe(0);
+    current['b.example'] = serial + 1;
+  });
+});
+
+describe('hold: a rollback sticks until the secondary releases the zone set', () => {
+  it('a held set refuses pushes (exit 91, the reason on the client side), status shows it, unhold lets them in', async () => {
+    const bumped = { ...current, 'x.sub.example': 1, 'a.example': 6 };
+    const pushed = push(zoneSource(bumped));
+    expect(pushed.status).toBe(0);
+    expect(await named.serial('a.example')).toBe(6);
+    const back = await zonegate(['rollback', 'lim', '--config', config]);
+    expect(back.exitCode).toBe(0);
+    expect(await named.serial('a.example')).toBe(5);
+    const held = await zonegate(['hold', 'lim', '--config', config, '--reason', 'bad MX in a.example | ask hostmaster\u001b[2J']);
+    expect(held.stdout).toMatch(/^zone set lim: held since \S+: bad MX in a\.example \| ask hostmaster \[2J$/);
+    expect(held.exitCode).toBe(0);
+
+    // The primary's next cron run pushes the same zones again: refused, and the rollback stays.
+    const before = liveZones(root);
+    const again = push(zoneSource({ ...bumped, 'a.example': 7 }));
+    expect(again.stderr).toMatch(
+      /zonegate: denied: zone set lim is held on this secondary since \S+: bad MX in a\.example \| ask hostmaster \[2J; no push is taken until its admin runs `zonegate unhold lim`/,
+    );
+    expect(again.status).toBe(91);
+    expect(liveZones(root)).toEqual(before);
+    expect(await named.serial('a.example')).toBe(5);
+
+    const text = await zonegate(['status', '--config', config]);
+    expect(text.stdout).toMatch(
+      /^ {4}HELD since \S+: bad MX in a\.example \| ask hostmaster \[2J \(pushes refused; zonegate unhold lim\)$/m,
+    );
+    const json = JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as {
+      zoneSets: { held?: { reason: string } }[];
+    };
+    expect(json.zoneSets[0]?.held?.reason).toBe('bad MX in a.example | ask hostmaster [2J');
+    const nagios = await zonegate(['status', '--config', config, '--nagios']);
+    expect(nagios.stdout.split('\n')[0]).toMatch(
+      /^ZONEGATE WARNING - .*zone set lim held: bad MX in a\.example \/ ask hostmaster \[2J.* \| /,
+    );
+    expect(nagios.exitCode).toBe(1);
+    expect((await zonegate(['status', '--config', config, '--prometheus'])).stdout).toContain('zonegate_zoneset_held{zoneset="lim"} 1');
+
+    const released = await zonegate(['unhold', 'lim', '--config', config]);
+    expect(released.stdout).toBe('zone set lim: hold released (was: bad MX in a.example | ask hostmaster [2J)');
+    const after = push(zoneSource({ ...bumped, 'a.example': 8 }));
+    expect(after.status).toBe(0);
+    expect(await named.serial('a.example')).toBe(8);
+    current['a.example'] = 8;
+    expect((await zonegate(['status', '--config', config, '--prometheus'])).stdout).toContain('zonegate_zoneset_held{zoneset="lim"} 0');
+  });
+
+  it('refuses hold without a reason, and an unknown zone set', async () => {
+    expect(await zonegate(['hold', 'lim', '--config', config])).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining('--reason TEXT is required') as unknown,
+    });
+    expect(await zonegate(['hold', 'nope', '--config', config, '--reason', 'x'])).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining('no zone set named "nope"') as unknown,
+    });
   });
 });

@@ -32,6 +32,11 @@ describe('classifyExit', () => {
     [ZONE_EXIT['serial-not-increased'], '', { kind: 'failed', transient: false, reason: 'gate: serial not increased' }],
     [ZONE_EXIT['too-many-deletions'], '', { kind: 'failed', transient: false }],
     [ZONE_EXIT['not-a-zone-file'], '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['zone-not-allowed'], '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['limit-exceeded'], '', { kind: 'failed', transient: false }],
+    // A hold sticks until the secondary's admin releases it: retrying would only repeat the refusal.
+    [ZONE_EXIT['zoneset-held'], '', { kind: 'failed', transient: false, reason: 'gate: zone set held by its admin' }],
+    [ZONE_EXIT['transfer-timeout'], '', { kind: 'failed', transient: true }],
     [23, '', { kind: 'failed', transient: false }],
     [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
   ])('exit %i %j', (status, stderr, expected) => {

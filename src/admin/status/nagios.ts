@@ -92,6 +92,9 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
     if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
+    // A hold is deliberate but stops every push: worth a warning until it is released. The reason
+    // is the admin's text, already one line; a | would start Nagios perfdata.
+    if (set.held !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name} held: ${set.held.reason.replace(/\|/g, '/')}`);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );

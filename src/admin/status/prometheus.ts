@@ -79,5 +79,11 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     'A gate killed mid-promotion left a reload owed (1) until the next push finishes it (secondary).',
     zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.owed === undefined ? 0 : 1]),
   );
+  metric(
+    'zonegate_zoneset_held',
+    'gauge',
+    'The zone set is held by its admin (zonegate hold): 1 while pushes are refused (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.held === undefined ? 0 : 1]),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

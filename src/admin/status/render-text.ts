@@ -45,6 +45,10 @@ export function renderStatusText(
   for (const set of zoneSets) {
     lines.push(`zone set ${set.name} (${set.root}): last good push ${ago(set.lastGoodPush, nowMs)}, release ${set.release ?? 'none'}`);
     if (set.owed !== undefined) lines.push(`    ${set.owed}: the next push finishes it`);
+    if (set.held !== undefined)
+      lines.push(
+        `    HELD${set.held.since ? ` since ${set.held.since}` : ''}: ${set.held.reason} (pushes refused; zonegate unhold ${set.name})`,
+      );
   }
   if (lines.length === 0) lines.push('nothing to report: the config has no targets and no zone sets');
   return `${lines.join('\n')}\n`;

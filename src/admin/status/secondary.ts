@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { layoutOf } from '../../zoneset/layout.js';
 import { readState, type PendingPromotion } from '../../zoneset/state.js';
+import { readHold, type Hold } from '../../zoneset/hold.js';
 import type { Policy } from '../../shared/policy/types.js';
 
 export interface ZoneSetStatus {
@@ -20,6 +21,8 @@ export interface ZoneSetStatus {
    * a.example": named may serve older zones than the files until the next push finishes it.
    */
   owed?: string | undefined;
+  /** Set by `zonegate hold`: pushes are refused until `zonegate unhold`. */
+  held?: Hold | undefined;
 }
 
 /** The journal of an interrupted promotion, in words; undefined when there is none. */
@@ -81,6 +84,7 @@ export function zoneSetStatuses(policy: Policy): ZoneSetStatus[] {
         zones: state.zones ?? 0,
         lastGoodPush: times.pop(),
         owed: describeOwed(state.pending),
+        held: readHold(layoutOf(rule.root)),
       });
     }
   }
