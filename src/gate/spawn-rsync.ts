@@ -14,6 +14,8 @@ export interface SpawnPlan {
   cwd: string;
   /** Descriptors passed to the child as fd 3, 4, … */
   extraFds: number[];
+  /** When it aborts, the child is killed (SIGKILL: bwrap's --die-with-parent takes the sandbox too). */
+  signal?: AbortSignal;
 }
 
 const RELAYED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -32,8 +34,14 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       child.kill(signal);
     };
     for (const signal of RELAYED) process.on(signal, relay);
+    const abort = (): void => {
+      child.kill('SIGKILL');
+    };
+    plan.signal?.addEventListener('abort', abort, { once: true });
+    if (plan.signal?.aborted === true) abort();
     const cleanup = (): void => {
       for (const signal of RELAYED) process.off(signal, relay);
+      plan.signal?.removeEventListener('abort', abort);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();

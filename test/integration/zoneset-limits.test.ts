@@ -3,8 +3,8 @@
 // (sandbox "required"), named-checkzone under prlimit, and a real named with rndc and dig. Every
 // refusal checks the exit code and the reason the client reads, that the live tree is byte for byte
 // what it was, and that named serves what it served before.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -281,5 +281,51 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
       exitCode: 64,
       stderr: expect.stringContaining('no zone set named "nope"') as unknown,
     });
+  });
+});
+
+describe('a deadline on the transfer', () => {
+  it('kills a slow sender at transferTimeoutSeconds: refused (exit 92), lock released, spare rebuilt, live untouched', async () => {
+    // attack: one key sends slowly (--bwlimit) to hold the zone set's lock, so the other key of the
+    // set is refused as busy; rsync's --timeout alone never fires while bytes still trickle in.
+    writeConfig({ transferTimeoutSeconds: 2 });
+    const before = liveZones(root);
+    const servedBefore = await served();
+    const big = soaZone('a.example', current['a.example'] + 1, `txt IN TXT "${'x'.repeat(200)}"\n`.repeat(3000));
+    const dir = zoneSource({ ...current, 'x.sub.example': 1, 'a.example': big });
+    const child = spawn('rsync', ['-e', FAKE_SSH, '-rt', '--delete', '--bwlimit=20', `${dir}/`, `secondary:${root}/`], {
+      env: fakeSshEnv(config, 'ns1'),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve) =>
+      child.on('close', () => {
+        resolve();
+      }),
+    );
+    expect(stderr).toMatch(
+      /zonegate: zone set lim: push refused: the transfer took longer than 2 s \(zoneSet\.transferTimeoutSeconds on this secondary\); rsync was stopped and nothing was promoted/,
+    );
+    expect(lastFinished()).toMatchObject({ outcome: 'refused', reason: 'transfer-timeout', status: 92 });
+    expect(liveZones(root)).toEqual(before);
+    expect(await served()).toEqual(servedBefore);
+    // The spare is marked: rsync may have left anything in it.
+    expect(existsSync(join(root, '.zonegate', 'spare-dirty'))).toBe(true);
+    // The server argv had an idle timeout too, and the size limit.
+    const decision = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event?: string; argv?: string[] })
+      .filter((record) => record.event === 'decision')
+      .at(-1);
+    expect(decision?.argv).toEqual(expect.arrayContaining(['--timeout=2', `--max-size=${String(64 * 1024 * 1024)}`]));
+    // The lock is free: the next push goes through at once, from a fresh spare.
+    writeConfig({ lockWaitSeconds: 0 });
+    const next = push(zoneSource({ ...current, 'x.sub.example': 1, 'a.example': current['a.example'] + 1 }));
+    expect(next.stderr).toMatch(/1 changed, 0 added, 0 removed/);
+    expect(next.status).toBe(0);
+    current['a.example'] += 1;
+    expect(await named.serial('a.example')).toBe(current['a.example']);
+    expect(existsSync(join(root, '.zonegate', 'spare-dirty'))).toBe(false);
   });
 });
