@@ -7,7 +7,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DeniedError, ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { refuseZonesOutsideList } from './allowed-zones.js';
-import { changesFromLog, hasChanges, type ZoneFile, type ZoneSetChanges } from './diff.js';
+import { changesFromLog, hasChanges, zoneListLines, type ZoneSetChanges } from './diff.js';
 import {
   discard,
   ensureLayout,
@@ -211,19 +211,6 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
       ...describeChanges(changes),
     },
   };
-}
-
-/**
- * The zones a push added or removed, by name, so the primary can tell its admin that the served
- * zone list changed (zonegate push reads these lines: keep the format).
- */
-function zoneListLines(changes: ZoneSetChanges): string[] {
-  const line = (what: string, zones: readonly ZoneFile[]): string[] => {
-    if (zones.length === 0) return [];
-    const names = zones.slice(0, 50).map((z) => z.zone);
-    return [`zonegate: zones ${what}: ${names.join(' ')}${zones.length > 50 ? ` (and ${String(zones.length - 50)} more)` : ''}`];
-  };
-  return [...line('added', changes.added), ...line('removed', changes.removed)];
 }
 
 /** A refused push: the spare takes back the live versions of what rsync wrote (the log is complete). */
