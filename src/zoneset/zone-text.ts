@@ -11,6 +11,10 @@ export interface ZoneRecordText {
 /** A logical record longer than this is refused rather than held in memory. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
 
+// What the fast path leaves to the character loop: quotes, escapes, comments, parentheses.
+const SPECIAL = /["\\;()]/;
+const BLANKS = /[ \t\r]+/;
+
 export class ZoneTextReader {
   private words: string[] = [];
   private word = '';
@@ -27,7 +31,21 @@ export class ZoneTextReader {
 
   /** Feeds text; throws RangeError when one record grows past MAX_RECORD_CHARS. */
   write(text: string): void {
-    for (const ch of text) this.char(ch);
+    let at = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', at)) {
+      const line = text.slice(at, end);
+      // Most lines are one plain record: split them at once instead of character by character.
+      if (this.atLineStart && this.depth === 0 && !SPECIAL.test(line)) {
+        if (line.length > MAX_RECORD_CHARS) throw new RangeError('a record is longer than 1 MiB');
+        const words = line.split(BLANKS).filter((word) => word !== '');
+        if (words.length > 0) this.onRecord({ words, ownerOmitted: line.startsWith(' ') || line.startsWith('\t') });
+      } else {
+        for (const ch of line) this.char(ch);
+        this.char('\n');
+      }
+      at = end + 1;
+    }
+    for (const ch of text.slice(at)) this.char(ch);
   }
 
   /** Ends the text: a record still open (no newline, or an unclosed parenthesis) is emitted as is. */

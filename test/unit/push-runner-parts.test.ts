@@ -37,6 +37,12 @@ describe('classifyExit', () => {
     // A hold sticks until the secondary's admin releases it: retrying would only repeat the refusal.
     [ZONE_EXIT['zoneset-held'], '', { kind: 'failed', transient: false, reason: 'gate: zone set held by its admin' }],
     [ZONE_EXIT['transfer-timeout'], '', { kind: 'failed', transient: true }],
+    // The rsync client may report its own 12 before it sees the gate's 91: the gate's line decides.
+    [
+      12,
+      'zonegate: denied: zone set ext is held on this secondary since 2026-11-25T22:00:00Z: x (ref 1)\nrsync: connection unexpectedly closed',
+      { kind: 'failed', transient: false, reason: 'gate: zone set held by its admin' },
+    ],
     [23, '', { kind: 'failed', transient: false }],
     [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
   ])('exit %i %j', (status, stderr, expected) => {

@@ -18,8 +18,16 @@ const KNOWN_EXITS: ReadonlyMap<number, ExitCodeEntry> = new Map(
 const PERMANENT_SSH =
   /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|No such file or directory.*identity|Load key .*: /;
 
+/**
+ * A gate that refuses before the protocol starts exits at once, and the rsync client often reports
+ * its own "connection unexpectedly closed" (12, transient) before it sees the gate's status. A held
+ * zone set says so on a line of its own: that stays permanent whatever the exit code.
+ */
+const HELD = /^zonegate: denied: zone set \S+ is held on this secondary/m;
+
 export function classifyExit(status: number, stderr: string): AttemptEnd {
   if (status === 0) return { kind: 'ok' };
+  if (HELD.test(stderr)) return { kind: 'failed', status, transient: false, reason: 'gate: zone set held by its admin' };
   if (status === 255 && PERMANENT_SSH.test(stderr))
     return { kind: 'failed', status, transient: false, reason: 'ssh refused: host key or authentication' };
   const known = KNOWN_EXITS.get(status);
