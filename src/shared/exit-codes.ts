@@ -37,10 +37,10 @@ export const ZONE_EXIT = {
   'not-a-zone-file': 86,
   'promote-failed': 87,
   'option-refused-zoneset': 88,
-  'zone-not-allowed': 89,
-  'limit-exceeded': 90,
-  'zoneset-held': 91,
-  'transfer-timeout': 92,
+  'zone-not-allowed': 90,
+  'limit-exceeded': 91,
+  'zoneset-held': 92,
+  'transfer-timeout': 93,
 } as const;
 
 /** What `zonegate push` tells cron. */

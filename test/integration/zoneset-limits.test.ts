@@ -99,12 +99,12 @@ afterAll(async () => {
 });
 
 describe('zoneSet.zones: the secondary decides which zones a key may serve', () => {
-  it('refuses a push that adds zones outside the list (com, in-addr.arpa): exit 89, named does not serve them', async () => {
+  it('refuses a push that adds zones outside the list (com, in-addr.arpa): exit 90, named does not serve them', async () => {
     // attack: a stolen primary key adds db.com (valid SOA, www.google IN A 6.6.6.6) and
     // db.in-addr.arpa, to become authoritative for every .com name in the view.
     const stderr = await expectRefused(
       { ...current, com: soaZone('com', 1, 'www.google IN A 6.6.6.6'), 'in-addr.arpa': 1 },
-      89,
+      90,
       /push refused: the push would add zone (com|in-addr\.arpa) \(and 1 more\), which zone set lim may not hold \(zoneSet\.zones on this secondary\)/,
     );
     expect(stderr).not.toMatch(/is live/);
@@ -113,7 +113,7 @@ describe('zoneSet.zones: the secondary decides which zones a key may serve', () 
   });
 
   it('"*.sub.example" takes names below sub.example, not sub.example itself', async () => {
-    await expectRefused({ ...current, 'sub.example': 1 }, 89, /would add zone sub\.example, which zone set lim may not hold/);
+    await expectRefused({ ...current, 'sub.example': 1 }, 90, /would add zone sub\.example, which zone set lim may not hold/);
     const result = push(zoneSource({ ...current, 'x.sub.example': 1 }));
     expect(result.stderr).toMatch(/0 changed, 1 added, 0 removed/);
     expect(result.stderr).toContain('zonegate: zones added: x.sub.example');
@@ -124,8 +124,8 @@ describe('zoneSet.zones: the secondary decides which zones a key may serve', () 
   it('refuses to change or delete a live zone the list no longer names', async () => {
     // The admin narrowed the list: the key may neither rewrite nor drop the zone it lost.
     writeConfig({ zones: ['a.example', 'b.example'] });
-    await expectRefused({ ...current, 'x.sub.example': 2 }, 89, /would change zone x\.sub\.example, which zone set lim may not hold/);
-    await expectRefused(current, 89, /would delete zone x\.sub\.example, which zone set lim may not hold/);
+    await expectRefused({ ...current, 'x.sub.example': 2 }, 90, /would change zone x\.sub\.example, which zone set lim may not hold/);
+    await expectRefused(current, 90, /would delete zone x\.sub\.example, which zone set lim may not hold/);
     expect(await named.serial('x.sub.example')).toBe(1);
   });
 });
@@ -135,7 +135,7 @@ describe('cost limits', () => {
     // attack: one line that made four named-checkzone processes take 5 GB of memory.
     await expectRefused(
       { ...current, 'x.sub.example': 1, 'a.example': soaZone('a.example', 6, '$GENERATE 1-2000000000 h$ A 10.0.0.1') },
-      90,
+      91,
       /zone a\.example \(db\.a\.example\) uses \$GENERATE, which this zone set refuses \(zoneSet\.limits\.generateRange 0 on this secondary\)/,
     );
     expect(lastFinished()).toMatchObject({ reason: 'limit-exceeded', limit: 'zoneSet.limits.generateRange 0' });
@@ -145,13 +145,13 @@ describe('cost limits', () => {
     writeConfig({ limits: { generateRange: 65_536 } });
     await expectRefused(
       { ...current, 'x.sub.example': 1, 'a.example': soaZone('a.example', 6, '$GENERATE 1-2000000000 h$ A 10.0.0.1') },
-      90,
+      91,
       /has a \$GENERATE of 2000000000 names \(zoneSet\.limits\.generateRange 65536/,
     );
     writeConfig({ limits: { generateRange: 5_000_000 } });
     await expectRefused(
       { ...current, 'x.sub.example': 1, 'a.example': soaZone('a.example', 6, '$GENERATE 1-3000000 h$ A 10.0.0.1') },
-      90,
+      91,
       /zone a\.example \(db\.a\.example\) has more than 1000000 records \(zoneSet\.limits\.recordsPerZone 1000000/,
     );
   });
@@ -171,7 +171,7 @@ describe('cost limits', () => {
     const big = soaZone('a.example', 6, `txt IN TXT "${'x'.repeat(200)}"\n`.repeat(40));
     await expectRefused(
       { ...current, 'x.sub.example': 1, 'a.example': big },
-      90,
+      91,
       /"db\.a\.example" is larger than 4096 bytes \(zoneSet\.limits\.zoneBytes on this secondary\)/,
     );
   });
@@ -180,7 +180,7 @@ describe('cost limits', () => {
     writeConfig({ limits: { filesPerPush: 2 } });
     await expectRefused(
       { ...current, 'x.sub.example': 1, 'c.sub.example': 1, 'd.sub.example': 1, 'e.sub.example': 1 },
-      90,
+      91,
       /the push writes or deletes \d+ files, more than 2 \(zoneSet\.limits\.filesPerPush on this secondary\)/,
     );
   });
@@ -228,7 +228,7 @@ describe('serials: the live serial is read the way the new one is, and never ski
 });
 
 describe('hold: a rollback sticks until the secondary releases the zone set', () => {
-  it('a held set refuses pushes (exit 91, the reason on the client side), status shows it, unhold lets them in', async () => {
+  it('a held set refuses pushes (exit 92, the reason on the client side), status shows it, unhold lets them in', async () => {
     const bumped = { ...current, 'x.sub.example': 1, 'a.example': 6 };
     const pushed = push(zoneSource(bumped));
     expect(pushed.status).toBe(0);
@@ -259,7 +259,7 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
       input: '',
     });
     expect(gate.stderr).toMatch(/^zonegate: denied: zone set lim is held on this secondary since /);
-    expect(gate.status).toBe(91);
+    expect(gate.status).toBe(92);
     expect(liveZones(root)).toEqual(before);
     expect(await named.serial('a.example')).toBe(5);
 
@@ -300,7 +300,7 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
 });
 
 describe('a deadline on the transfer', () => {
-  it('kills a slow sender at transferTimeoutSeconds: refused (exit 92), lock released, spare rebuilt, live untouched', async () => {
+  it('kills a slow sender at transferTimeoutSeconds: refused (exit 93), lock released, spare rebuilt, live untouched', async () => {
     // attack: one key sends slowly (--bwlimit) to hold the zone set's lock, so the other key of the
     // set is refused as busy; rsync's --timeout alone never fires while bytes still trickle in.
     writeConfig({ transferTimeoutSeconds: 2 });
@@ -321,7 +321,7 @@ describe('a deadline on the transfer', () => {
     expect(stderr).toMatch(
       /zonegate: zone set lim: push refused: the transfer took longer than 2 s \(zoneSet\.transferTimeoutSeconds on this secondary\); rsync was stopped and nothing was promoted/,
     );
-    expect(lastFinished()).toMatchObject({ outcome: 'refused', reason: 'transfer-timeout', status: 92 });
+    expect(lastFinished()).toMatchObject({ outcome: 'refused', reason: 'transfer-timeout', status: 93 });
     expect(liveZones(root)).toEqual(before);
     expect(await served()).toEqual(servedBefore);
     // The spare is marked: rsync may have left anything in it.

@@ -1,6 +1,6 @@
 // `zonegate hold ZONESET --reason TEXT` and `zonegate unhold ZONESET`: on a secondary, stop every
 // push into a zone set (after a rollback, so the primary's next cron run does not undo it) until
-// released. The gate refuses pushes into a held set with exit 91, which the push runner never
+// released. The gate refuses pushes into a held set with exit 92, which the push runner never
 // retries, and its refusal carries the reason into the primary's cron mail.
 
 import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
@@ -25,7 +25,7 @@ export const holdCommand: CommandFactory = () =>
         .option('reason', { type: 'string', describe: 'why (shown to the pushing primary, in status and Nagios); required' })
         .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
         .example('$0 rollback external && $0 hold external --reason "bad MX in example.com, ask hostmaster"', 'roll back and keep it')
-        .epilog('Pushes into a held zone set exit 91 (not retried) with the reason, until `zonegate unhold ZONESET`.'),
+        .epilog('Pushes into a held zone set exit 92 (not retried) with the reason, until `zonegate unhold ZONESET`.'),
     handler: async (args) => {
       const { cleanReason, readHold, setHold } = await import('../../zoneset/hold.js');
       const { findZoneSet } = await import('../zonesets/zoneset-admin.js');
