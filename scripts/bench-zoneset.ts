@@ -399,6 +399,7 @@ function writeConfig(w: Paths, namedZs: Named | undefined): void {
       rules: [
         rule(w.zs, {
           name: 'bench',
+          zones: ['*.example'],
           checker: false,
           rndc: false,
           verify: false,
@@ -412,6 +413,7 @@ function writeConfig(w: Paths, namedZs: Named | undefined): void {
       rules: [
         rule(w.zsOff, {
           name: 'bench-off',
+          zones: ['*.example'],
           checker: false,
           rndc: false,
           verify: false,
@@ -432,6 +434,7 @@ function writeConfig(w: Paths, namedZs: Named | undefined): void {
       rules: [
         rule(w.zs, {
           name: 'bench',
+          zones: ['*.example'],
           rndc: namedZs.rndcArgv([]),
           verify: {
             server: '127.0.0.1',

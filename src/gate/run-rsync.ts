@@ -21,8 +21,18 @@ export interface PreparedRun {
   cacheUntrusted?: string;
 }
 
-/** `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards). */
-export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned: PinnedRoot, transferLog?: string): Promise<PreparedRun> {
+/**
+ * `transferLog`: a file rsync logs every change it makes into (zone sets read it afterwards);
+ * `serverOptions`: the zone set's own server options (--max-size, --timeout), placed after the
+ * client's so that they win.
+ */
+export async function prepareRun(
+  policy: Policy,
+  evaluation: Evaluation,
+  pinned: PinnedRoot,
+  transferLog?: string,
+  serverOptions: readonly string[] = [],
+): Promise<PreparedRun> {
   // decideRequest() confined the request in the tree it pinned; a zone-set upload pins the spare
   // here, so the same step runs again in the tree rsync will really write.
   confineRequest(evaluation, pinned);
@@ -34,7 +44,7 @@ export async function prepareRun(policy: Policy, evaluation: Evaluation, pinned:
   const argv = buildRsyncArgv(
     evaluation.request,
     evaluation.decision.paths.map((path) => path.operand),
-    [...hardening, ...logging],
+    [...hardening, ...logging, ...serverOptions],
   );
   const plan: SpawnPlan = sandboxed
     ? // bwrap gets the pinned directory as its fd 3 and bind-mounts exactly that directory.

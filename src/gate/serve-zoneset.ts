@@ -7,14 +7,15 @@ import type { AuditLog } from './audit-log.js';
 import { ZoneSetError } from '../shared/errors.js';
 import { EXIT, GATE_PROGRESS_PREFIX } from '../shared/exit-codes.js';
 import type { Policy, ZoneSetSettings } from '../shared/policy/types.js';
-import { pinRoot } from './confine.js';
+import { pinRoot, type PinnedRoot } from './confine.js';
 import type { Evaluation } from './evaluate.js';
-import { prepareRun, runPrepared } from './run-rsync.js';
+import { prepareRun, runPrepared, type PreparedRun } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
 import { abandonZoneSetPush, completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
 import { receiverRequest } from '../zoneset/receiver.js';
 import { recordLastPush, type LastPush, type LastPushOutcome } from '../zoneset/state.js';
+import { zoneSetServerOptions } from '../zoneset/push-limits.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
@@ -34,6 +35,29 @@ function say(lines: readonly string[]): void {
   process.stderr.write(lines.map((line) => `${line}\n`).join(''));
 }
 
+/**
+ * attack: one key sending slowly (--bwlimit=20) holds the zone set's lock for as long as it likes,
+ * and the other key of the set is refused as busy. rsync's own --timeout only catches idleness, so
+ * the whole transfer gets a deadline: rsync is killed, the push refused, and the finally below
+ * releases the lock; the spare stays marked (prepareZoneSetPush marked it) and is copied afresh.
+ */
+async function runWithDeadline(run: PreparedRun, pinned: PinnedRoot, settings: ZoneSetSettings): Promise<number> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort();
+  }, settings.transferTimeoutSeconds * 1000);
+  try {
+    const status = await runPrepared({ ...run, plan: { ...run.plan, signal: deadline.signal } }, pinned);
+    if (!deadline.signal.aborted) return status;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new ZoneSetError(
+    'transfer-timeout',
+    `the transfer took longer than ${String(settings.transferTimeoutSeconds)} s (zoneSet.transferTimeoutSeconds on this secondary); rsync was stopped and nothing was promoted`,
+  );
+}
+
 export async function serveZoneSetUpload(
   policy: Policy,
   audit: AuditLog,
@@ -51,7 +75,13 @@ export async function serveZoneSetUpload(
   try {
     say(push.recovered);
     const pinned = pinRoot(push.spareDir);
-    const run = await prepareRun(policy, { ...evaluation, request: receiverRequest(evaluation.request) }, pinned, push.layout.transferLog);
+    const run = await prepareRun(
+      policy,
+      { ...evaluation, request: receiverRequest(evaluation.request) },
+      pinned,
+      push.layout.transferLog,
+      zoneSetServerOptions(settings),
+    );
     audit.write('info', {
       event: 'decision',
       verdict: 'allow',
@@ -64,7 +94,7 @@ export async function serveZoneSetUpload(
       argv: run.argv,
       ...(run.cacheUntrusted === undefined ? {} : { cacheUntrusted: run.cacheUntrusted }),
     });
-    const rsyncStatus = await runPrepared(run, pinned);
+    const rsyncStatus = await runWithDeadline(run, pinned, settings);
     if (rsyncStatus !== 0) {
       abandonZoneSetPush(push);
       say([

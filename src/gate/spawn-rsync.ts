@@ -15,6 +15,8 @@ export interface SpawnPlan {
   cwd: string;
   /** Descriptors passed to the child as fd 3, 4, … */
   extraFds: number[];
+  /** When it aborts, the child is killed (SIGKILL: bwrap's --die-with-parent takes the sandbox too). */
+  signal?: AbortSignal;
 }
 
 const RELAYED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -47,10 +49,15 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       child.kill('SIGTERM');
       hardKill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     }, CLIENT_CHECK_MS);
+    // The zone set's transfer deadline (transferTimeoutSeconds) aborts the plan's signal.
+    const abort = (): void => {
+      started.child?.kill('SIGKILL');
+    };
     const cleanup = (): void => {
       for (const signal of RELAYED) process.off(signal, relay);
       clearInterval(watch);
       clearTimeout(hardKill);
+      plan.signal?.removeEventListener('abort', abort);
     };
     let child: ChildProcess;
     try {
@@ -65,6 +72,8 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       throw error;
     }
     started.child = child;
+    plan.signal?.addEventListener('abort', abort, { once: true });
+    if (plan.signal?.aborted === true) abort();
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();
       reject(new SpawnError('spawn-failed', `cannot start ${plan.file} (${error.code ?? error.message})`, { cause: error }));

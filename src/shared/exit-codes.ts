@@ -3,7 +3,7 @@
 // table all derive from it; test/unit/exit-codes.test.ts keeps README in step.
 //
 // Bands: rsync owns 0–35 (and 128+n for a signal), so the gate's own codes live in 64–78 (sysexits)
-// and a zone set's in 80–89; the primary can tell all three apart from ssh's exit status alone.
+// and a zone set's in 80–99; the primary can tell all three apart from ssh's exit status alone.
 
 export type Retry = 'transient' | 'permanent';
 
@@ -38,6 +38,10 @@ export const ZONE_EXIT = {
   'promote-failed': 87,
   'option-refused-zoneset': 88,
   'no-space': 89,
+  'zone-not-allowed': 90,
+  'limit-exceeded': 91,
+  'zoneset-held': 92,
+  'transfer-timeout': 93,
 } as const;
 
 /** What `zonegate push` tells cron. */
@@ -98,6 +102,12 @@ export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: ZONE_EXIT['promote-failed'], meaning: 'promote failed', retry: 'permanent' },
   { code: ZONE_EXIT['option-refused-zoneset'], meaning: 'option refused for zone sets', retry: 'permanent' },
   { code: ZONE_EXIT['no-space'], meaning: 'not enough free space or inodes on the target for a push', retry: 'permanent' },
+  { code: ZONE_EXIT['zone-not-allowed'], meaning: "zone not in the zone set's list (zoneSet.zones)", retry: 'permanent' },
+  { code: ZONE_EXIT['limit-exceeded'], meaning: 'a cost limit of the zone set was exceeded', retry: 'permanent' },
+  // The secondary's admin holds the set (after a rollback): retrying would only repeat the refusal.
+  { code: ZONE_EXIT['zoneset-held'], meaning: 'zone set held by its admin', retry: 'permanent' },
+  // A slow link may finish next time; the deadline keeps one slow push from holding the lock.
+  { code: ZONE_EXIT['transfer-timeout'], meaning: "the transfer ran past the zone set's deadline", retry: 'transient' },
 ];
 
 /** rsync's and ssh's codes that the push runner tells apart. */

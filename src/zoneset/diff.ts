@@ -86,3 +86,16 @@ function refuseTwoFilesForOneZone(spareDir: string, added: readonly ZoneFile[], 
 export function hasChanges(changes: ZoneSetChanges): boolean {
   return changes.added.length + changes.changed.length + changes.removed.length > 0;
 }
+
+/**
+ * The zones a push added or removed, by name, so the primary can tell its admin that the served
+ * zone list changed (zonegate push reads these lines: keep the format).
+ */
+export function zoneListLines(changes: ZoneSetChanges): string[] {
+  const line = (what: string, zones: readonly ZoneFile[]): string[] => {
+    if (zones.length === 0) return [];
+    const names = zones.slice(0, 50).map((z) => z.zone);
+    return [`zonegate: zones ${what}: ${names.join(' ')}${zones.length > 50 ? ` (and ${String(zones.length - 50)} more)` : ''}`];
+  };
+  return [...line('added', changes.added), ...line('removed', changes.removed)];
+}

@@ -7,12 +7,15 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
-import { changesFromLog, hasChanges, type ZoneSetChanges } from './diff.js';
+import { refuseZonesOutsideList } from './allowed-zones.js';
+import { changesFromLog, hasChanges, zoneListLines, type ZoneSetChanges } from './diff.js';
 import { faultPoint } from './fault.js';
 import { applyToWritten, type FileAttrs } from './file-attrs.js';
+import { refuseIfHeld } from './hold.js';
 import { layoutOf, liveTree, newReleaseId, otherTree, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
 import { asZoneSetError, openZoneSet, type OpenedZoneSet } from './open.js';
 import { promote, settle, touchedNames, unpromote, type Promotion } from './promote.js';
+import { refuseOversizedOrTooMany } from './push-limits.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { pickZoneFiles, reconcileServed, type ServedCheck } from './served-check.js';
@@ -57,9 +60,13 @@ export async function prepareZoneSetPush(
   checkerSandbox: CheckerSandbox | undefined,
 ): Promise<ZoneSetPush> {
   const layout = layoutOf(root);
+  // A held zone set (after a rollback, say) takes no push: refused before the lock, and again
+  // under it, so a hold set while this push waited still wins.
+  refuseIfHeld(layout, settings.name);
   let opened: OpenedZoneSet | undefined;
   try {
     opened = await openZoneSet(layout, settings);
+    refuseIfHeld(layout, settings.name);
     const id = newReleaseId();
     const live = liveTree(layout);
     markSpareDirty(layout, `push ${id} is writing into it`);
@@ -150,6 +157,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
   try {
+    refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
     // Owner, group and mode from the zone set, before the checker reads what named will read.
     applyToWritten(push.spareDir, liveDir, log.written, push.attrs);
@@ -165,6 +173,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
         record: { zoneSet: name, outcome: 'unchanged', ...describeChanges(changes), servedCheck: check },
       };
     }
+    refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
     faultPoint('validated');
@@ -184,6 +193,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
     `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
+    ...zoneListLines(changes),
     ...(serialText.length > 0 ? [`zonegate: serials: ${serialText.join(', ')}`] : []),
     ...(commands.length > 0
       ? [

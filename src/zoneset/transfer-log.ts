@@ -7,6 +7,16 @@ export function transferLogOptions(path: string): string[] {
   return [`--log-file=${path}`, '--log-file-format=%i %n'];
 }
 
+/**
+ * rsync skips a file over --max-size without an error; `--info=skip1` makes it say so in the log
+ * ("NAME is over max-size"), so the push is refused instead of going live without that zone.
+ */
+export function maxSizeOptions(bytes: number): string[] {
+  return [`--max-size=${String(bytes)}`, '--info=skip1'];
+}
+
+const OVER_MAX_SIZE = / is over max-size$/;
+
 export interface TransferLog {
   /** Names rsync created, rewrote or changed the attributes of (the spare's root excluded). */
   written: string[];
@@ -17,6 +27,8 @@ export interface TransferLog {
    * names rsync had to escape in the log (`\#012` for a newline), which name no file as written.
    */
   refused: string[];
+  /** Files the server skipped as larger than its --max-size (the zone set's limits.zoneBytes). */
+  oversized: string[];
 }
 
 // "2026/11/23 12:51:55 [28827] " before every line; rsync's own, fixed.
@@ -31,7 +43,7 @@ const SUMMARY = /^sent \d+ bytes {2}received \d+ bytes {2}total size \d+$/;
  * (it carries on without one) or one cut short is never mistaken for "nothing changed".
  */
 export function parseTransferLog(text: string): TransferLog | undefined {
-  const log: TransferLog = { written: [], deleted: [], refused: [] };
+  const log: TransferLog = { written: [], deleted: [], refused: [], oversized: [] };
   let complete = false;
   for (const raw of text.split('\n')) {
     const prefix = PREFIX.exec(raw);
@@ -39,6 +51,10 @@ export function parseTransferLog(text: string): TransferLog | undefined {
     const line = raw.slice(prefix[0].length);
     if (SUMMARY.test(line)) {
       complete = true;
+      continue;
+    }
+    if (OVER_MAX_SIZE.test(line)) {
+      log.oversized.push(line.replace(OVER_MAX_SIZE, ''));
       continue;
     }
     const item = ITEM.exec(line);

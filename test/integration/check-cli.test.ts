@@ -19,6 +19,32 @@ describe('zonegate check', () => {
     expect(run.stdout).toContain('would run: "rsync" "--server" "-logDtpre.iLsfxCIvu" "--" "." "external/"');
   });
 
+  it('names the zone set and the zones it may hold, and shows the limits the gate adds', async () => {
+    const zoneWorld = makeWorld({
+      rules: [
+        {
+          direction: 'upload',
+          root: '/srv/ext',
+          paths: ['**'],
+          delete: true,
+          zoneSet: { name: 'ext', zones: ['example.com', '*.example.net'] },
+        },
+      ],
+    });
+    const run = await zonegate([
+      'check',
+      '--config',
+      zoneWorld.config,
+      '--key',
+      'ns1',
+      '--',
+      'rsync --server -logDtpre.iLsfxCIvu . /srv/ext/',
+    ]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('zone set: ext, may hold: example.com *.example.net\n');
+    expect(run.stdout).toContain('"--max-size=67108864" "--info=skip1" "--timeout=60" "--"');
+  });
+
   it.each([
     [
       'a path outside the tree',

@@ -29,7 +29,7 @@ function setUp(sandbox: 'required' | 'off'): { config: string; root: string; sou
     root,
     paths: ['**'],
     delete: true,
-    zoneSet: { name: 'ckz', checker: [checker], rndc: false, verify: false },
+    zoneSet: { name: 'ckz', zones: ['example.org'], checker: [checker], rndc: false, verify: false },
   };
   writeFileSync(
     config,

@@ -125,6 +125,7 @@ beforeAll(async () => {
   for (const [index, name] of Object.keys(roots).entries()) {
     const zoneSet: Record<string, unknown> = {
       name,
+      zones: ['*.example'],
       rndc: ['/usr/sbin/rndc', ...named.rndcArgs],
       verify: { server: '127.0.0.1', port: named.port, timeoutSeconds: 2 },
     };

@@ -92,6 +92,7 @@ function zoneSetRule(view: View, extra: Record<string, unknown> = {}): Record<st
     delete: true,
     zoneSet: {
       name: view,
+      zones: ['*.example'],
       view,
       rndc: ['/usr/sbin/rndc', ...named.rndcArgs],
       verify: { server: '127.0.0.1', port: named.port, source: VIEWS[view] },

@@ -89,7 +89,7 @@ beforeAll(() => {
   mkdirSync(source);
   log = join(base, 'gate.log');
   config = join(base, 'zonegate.conf');
-  const zoneSet = { name: 'seq', checker: false, rndc: false, verify: false, keep: 50, maxDeleteShare: 1 };
+  const zoneSet = { name: 'seq', zones: ['*.example'], checker: false, rndc: false, verify: false, keep: 50, maxDeleteShare: 1 };
   const keys = {
     ns1: {
       publicKey: fakeEd25519PublicKey(),

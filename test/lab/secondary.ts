@@ -62,7 +62,7 @@ export async function startSecondary(options: SecondaryOptions): Promise<Seconda
     root,
     paths: ['**'],
     delete: true,
-    zoneSet: { name: `ext-${name}`, zoneFile: 'db.{zone}', checker: false, ...reload, ...options.zoneSet },
+    zoneSet: { name: `ext-${name}`, zones: ['*.example'], zoneFile: 'db.{zone}', checker: false, ...reload, ...options.zoneSet },
   };
   const gate = {
     log: gateLog,

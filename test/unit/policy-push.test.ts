@@ -35,6 +35,8 @@ describe('push settings', () => {
       },
     ],
     ['{"push": {"checker": false}}', { checker: [] }],
+    ['{"push": {"skipPatterns": []}}', { skipPatterns: [] }],
+    ['{"push": {"skipPatterns": ["*~", "*.tmp", "[#]*"]}}', { skipPatterns: ['*~', '*.tmp', '[#]*'] }],
   ])('accepts %s', (text, expected) => {
     expect(parsePolicy(text, 'c.conf').push).toMatchObject(expected);
   });
@@ -47,6 +49,10 @@ describe('push settings', () => {
     ['{"push": {"mailTo": "a@b; rm -rf /"}}', 'push.mailTo: must be one mail address'],
     ['{"push": {"backoffSeconds": []}}', 'push.backoffSeconds: must be a non-empty list'],
     ['{"push": {"hook": ["alert"]}}', 'push.hook[0]: must be an absolute path'],
+    // rsync does not expand braces, and a pattern with / is a path, not a file name.
+    ['{"push": {"skipPatterns": ["*.{bak,orig}"]}}', 'c.conf:1:28: push.skipPatterns[0]: must be a file-name glob'],
+    ['{"push": {"skipPatterns": ["a/*"]}}', 'push.skipPatterns[0]: must be a file-name glob'],
+    ['{"push": {"skipPatterns": "*~"}}', 'push.skipPatterns: must be a list of file-name patterns'],
   ])('refuses %s', (text, message) => {
     expect(outcome(() => parsePolicy(text, 'c.conf'))).toMatchObject({ kind: 'refused', reason: 'config-invalid' });
     expect(() => parsePolicy(text, 'c.conf')).toThrow(message);
@@ -57,10 +63,20 @@ describe('push target settings', () => {
   it('accepts allowed rsync options and a zone file pattern', () => {
     expect(
       parsePolicy(
-        target({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 }),
+        target({
+          rsyncOptions: ['--bwlimit=500', '--checksum', '--exclude=*~', '--exclude=#*#'],
+          zoneFile: 'db.{zone}',
+          timeoutSeconds: 60,
+          retries: 0,
+        }),
         'c',
       ).targets.get('ns2'),
-    ).toMatchObject({ rsyncOptions: ['--bwlimit=500', '--checksum'], zoneFile: 'db.{zone}', timeoutSeconds: 60, retries: 0 });
+    ).toMatchObject({
+      rsyncOptions: ['--bwlimit=500', '--checksum', '--exclude=*~', '--exclude=#*#'],
+      zoneFile: 'db.{zone}',
+      timeoutSeconds: 60,
+      retries: 0,
+    });
   });
 
   it.each([

@@ -9,6 +9,9 @@ import { logsToRemove } from '../../src/admin/push/run-log.js';
 import { emptyStatus, recordRun, recordSkip, type TargetOutcome } from '../../src/admin/push/status-file.js';
 import { backoffMs, classifyExit } from '../../src/admin/push/transient.js';
 import { changedFiles } from '../../src/admin/push/validate.js';
+import { skipMatcher, skipOptions } from '../../src/admin/push/skip.js';
+import { renderZoneListChange } from '../../src/admin/push/zone-list-change.js';
+import { PUSH_DEFAULTS } from '../../src/shared/policy/defaults.js';
 import type { Target } from '../../src/shared/policy/types.js';
 
 describe('classifyExit', () => {
@@ -29,6 +32,17 @@ describe('classifyExit', () => {
     [ZONE_EXIT['serial-not-increased'], '', { kind: 'failed', transient: false, reason: 'gate: serial not increased' }],
     [ZONE_EXIT['too-many-deletions'], '', { kind: 'failed', transient: false }],
     [ZONE_EXIT['not-a-zone-file'], '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['zone-not-allowed'], '', { kind: 'failed', transient: false }],
+    [ZONE_EXIT['limit-exceeded'], '', { kind: 'failed', transient: false }],
+    // A hold sticks until the secondary's admin releases it: retrying would only repeat the refusal.
+    [ZONE_EXIT['zoneset-held'], '', { kind: 'failed', transient: false, reason: 'gate: zone set held by its admin' }],
+    [ZONE_EXIT['transfer-timeout'], '', { kind: 'failed', transient: true }],
+    // The rsync client may report its own 12 before it sees the gate's 91: the gate's line decides.
+    [
+      12,
+      'zonegate: denied: zone set ext is held on this secondary since 2026-11-25T22:00:00Z: x (ref 1)\nrsync: connection unexpectedly closed',
+      { kind: 'failed', transient: false, reason: 'gate: zone set held by its admin' },
+    ],
     [23, '', { kind: 'failed', transient: false }],
     [42, '', { kind: 'failed', transient: false, reason: 'exit 42' }],
   ])('exit %i %j', (status, stderr, expected) => {
@@ -222,5 +236,62 @@ describe('changedFiles', () => {
     });
     expect(result.map((r) => r.file)).toEqual(expected);
     expect(seen).toEqual(hashed);
+  });
+});
+
+describe('renderZoneListChange (text from a secondary is hostile)', () => {
+  it.each([
+    [
+      "the gate's lines",
+      'zonegate: zones added: a.example b.example\nzonegate: zones removed: c.example (and 3 more)\n',
+      [
+        'zonegate push: ns2: zones added on the secondary: a.example b.example',
+        'zonegate push: ns2: zones removed on the secondary: c.example (and 3 more)',
+      ],
+    ],
+    // attack: a compromised secondary forges perfdata, terminal escapes or extra lines in cron mail.
+    ['an escape sequence', 'zonegate: zones added: a.example \u001b]0;pwned\u0007\n', []],
+    ['a pipe (Nagios perfdata)', 'zonegate: zones added: a.example|fake_perf=0;1;2\n', []],
+    ['a name that is not a DNS name', 'zonegate: zones added: ../etc\n', []],
+    [
+      'more names than the gate ever lists',
+      `zonegate: zones added: ${Array.from({ length: 51 }, (_, i) => `z${String(i)}.example`).join(' ')}\n`,
+      [],
+    ],
+    ['a line not at the start', 'x zonegate: zones added: a.example\n', []],
+  ])('%s', (_name, stderr, lines) => {
+    expect(renderZoneListChange('ns2', stderr)).toEqual(lines);
+  });
+});
+
+describe('skip patterns', () => {
+  it('match the editor and backup files rsync leaves out, and nothing else', () => {
+    const skipped = skipMatcher(PUSH_DEFAULTS.skipPatterns);
+    for (const name of ['db.a~', 'db.a.bak', '.db.a.swp', 'db.a.swp', 'db.a.orig', '.#db.a', '#db.a#'])
+      expect(skipped(name), name).toBe(true);
+    for (const name of ['db.a', 'db.bak.example', 'db.a#', 'db.example.orig.net']) expect(skipped(name), name).toBe(false);
+  });
+
+  it("become --exclude options before the target's own", () => {
+    const argv = rsyncArgv(
+      {
+        name: 'ns2',
+        host: 'h',
+        port: 22,
+        user: 'u',
+        identity: '/i',
+        knownHosts: '/k',
+        source: '/z',
+        destination: '.',
+        delete: false,
+        rsyncOptions: ['--exclude=*.old~'],
+      },
+      {},
+      skipOptions(PUSH_DEFAULTS),
+    );
+    expect(argv.filter((a) => a.startsWith('--exclude='))).toEqual([
+      ...PUSH_DEFAULTS.skipPatterns.map((p) => `--exclude=${p}`),
+      '--exclude=*.old~',
+    ]);
   });
 });

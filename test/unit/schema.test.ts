@@ -41,6 +41,7 @@ const target = {
 };
 const zoneSet = {
   name: 'ext',
+  zones: ['example.com', '*.example.net'],
   view: 'external',
   checker: false,
   rndc: ['/usr/sbin/rndc', '-c', '/etc/bind/rndc.conf'],
@@ -49,6 +50,8 @@ const zoneSet = {
   maxDeleteShare: 0.3,
   lockWaitSeconds: 10,
   files: { owner: 'root', group: 'bind', mode: '0640' },
+  limits: { zoneBytes: 1048576, generateRange: 1000, checkerConcurrency: 1 },
+  transferTimeoutSeconds: 300,
 };
 
 describe('the JSON Schema', () => {
@@ -117,6 +120,25 @@ describe('the JSON Schema', () => {
     ['a target with ..', { targets: { ns2: { ...target, destination: '../etc' } } }],
     ['a target rsync option off the list', { targets: { ns2: { ...target, rsyncOptions: ['--rsync-path=evil'] } } }],
     ['a push with a bad URL', { push: { pingUrl: 'ftp://x' } }],
+    [
+      'a zone set without zones',
+      { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { name: 'x' } }] } } },
+    ],
+    [
+      'a zone set with a bad zone pattern',
+      { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zones: ['*example.net'] } }] } } },
+    ],
+    [
+      'a zone set with an unknown limit',
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zones: ['a.example'], limits: { bytes: 1 } } }],
+          },
+        },
+      },
+    ],
   ])('agrees with the loader on %s (both refuse)', (_name, config) => {
     expect(bothJudge(config)).toEqual({ schema: false, loader: false });
   });

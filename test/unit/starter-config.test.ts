@@ -30,6 +30,8 @@ describe('starter configs', () => {
     expect(policy.keys.get('ns1-push')).toMatchObject({ from: ['192.0.2.10', '2001:db8::10'], expiry: '20301231' });
     expect(policy.keys.get('ns1-push')?.rules[1]?.zoneSet).toMatchObject({
       name: 'external',
+      zones: ['example.com', '*.example.net'],
+      limits: { generateRange: 0, checkerConcurrency: 2 },
       view: 'external',
       zoneFile: 'db.{zone}',
       rndc: ['/usr/sbin/rndc'],
@@ -48,6 +50,6 @@ describe('starter configs', () => {
         expect(lines[index - 1], `${role}: ${String(field[1])}`).toMatch(/^\s*\/\/\s*(\/\/ )?[A-Z"a-z(]/);
       });
     }
-    expect(checked).toBe(32);
+    expect(checked).toBe(41);
   });
 });

@@ -90,7 +90,7 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
   it('finds nothing when the source matches the spare, and reads no other file', () => {
     const w = world();
     const log = transfer(w);
-    expect(log).toEqual({ written: [], deleted: [], refused: [] });
+    expect(log).toEqual({ written: [], deleted: [], refused: [], oversized: [] });
     expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toEqual({ added: [], changed: [], removed: [], touched: [], before: 0 });
   });
 
@@ -187,8 +187,8 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
   });
 
   it.each([
-    ['written', { written: ['db.ghost.example'], deleted: [], refused: [] }],
-    ['deleted', { written: [], deleted: ['db.ghost.example'], refused: [] }],
+    ['written', { written: ['db.ghost.example'], deleted: [], refused: [], oversized: [] }],
+    ['deleted', { written: [], deleted: ['db.ghost.example'], refused: [], oversized: [] }],
   ])('refuses a name the log says rsync %s that is in neither tree (log and trees disagree)', (_what, log) => {
     const w = world();
     expect(outcome(() => changesFromLog(w.live, w.spare, log, 'db.{zone}'))).toMatchObject({ kind: 'refused', reason: 'not-a-zone-file' });
@@ -219,6 +219,21 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
       '2026/11/23 12:51:55 [1] sent 1 bytes  received 2 bytes  total size 3',
     ].join('\n');
     // Whole, and refused: an escaped name never names the file rsync wrote.
-    expect(parseTransferLog(text)).toEqual({ written: [], deleted: ['db.gone.example'], refused: ['db.a b\\#012>f+++++++++ x'] });
+    expect(parseTransferLog(text)).toEqual({
+      written: [],
+      deleted: ['db.gone.example'],
+      refused: ['db.a b\\#012>f+++++++++ x'],
+      oversized: [],
+    });
+  });
+});
+
+describe('parseTransferLog: files rsync skipped as over --max-size', () => {
+  it('lists them, so the push is refused instead of going live without them', () => {
+    const text = [
+      '2026/11/23 12:51:55 [1] db.big.example is over max-size',
+      '2026/11/23 12:51:55 [1] sent 1 bytes  received 2 bytes  total size 3',
+    ].join('\n');
+    expect(parseTransferLog(text)).toMatchObject({ written: [], oversized: ['db.big.example'] });
   });
 });

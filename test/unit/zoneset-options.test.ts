@@ -8,8 +8,8 @@ import { outcome } from '../helpers/outcome.js';
 
 const policy = oneKeyPolicy(
   [
-    { direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet: { name: 'ext' } },
-    { direction: 'download', root: '/srv/ext', paths: ['**'], zoneSet: { name: 'ext' } },
+    { direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet: { name: 'ext', zones: ['*.example'] } },
+    { direction: 'download', root: '/srv/ext', paths: ['**'], zoneSet: { name: 'ext', zones: ['*.example'] } },
     { direction: 'upload', root: '/srv/plain', paths: ['**'] },
   ],
   'zoneset-options.conf',

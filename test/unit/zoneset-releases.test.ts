@@ -32,7 +32,14 @@ import { soaZone } from '../lab/zones.js';
 function zoneSet(): { layout: ZoneSetLayout; settings: ZoneSetSettings } {
   const root = mkdtempSync(join(tmpdir(), 'zonegate-releases-'));
   const policy = oneKeyPolicy(
-    [{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'test', checker: false, rndc: false, verify: false } }],
+    [
+      {
+        direction: 'upload',
+        root,
+        paths: ['**'],
+        zoneSet: { name: 'test', zones: ['*.example'], checker: false, rndc: false, verify: false },
+      },
+    ],
     'releases.conf',
   );
   const settings = policy.keys.get('ns1')?.rules[0]?.zoneSet;

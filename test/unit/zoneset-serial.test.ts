@@ -35,3 +35,23 @@ describe('readSoaSerial', () => {
     expect(readSoaSerial(text)).toBe(expected);
   });
 });
+
+describe('readSoaSerial against parse differentials', () => {
+  // attack: a decoy line whose words include SOA made the old regex read no serial, and an
+  // unreadable live serial skipped the "serial must go up" check.
+  const soa41 = '@ IN SOA ns1.example. host.example. 41 1 2 3 4\n';
+  const generic41 =
+    '@ 300 IN TYPE6 \\# 47 036e7331076578616d706c6500 04686f7374076578616d706c6500 00000029 00000001 00000002 00000003 00000004\n';
+  it.each([
+    ['a decoy TXT before the SOA', `aaa IN TXT SOA x y z\n${soa41}`, 41],
+    ['a decoy TXT after the SOA', `${soa41}aaa IN TXT SOA 1 2 3\n`, 41],
+    ['the SOA in RFC 3597 generic form', generic41, 41],
+    ['a generic SOA split over lines', generic41.replace(' \\# 47 ', ' \\# 47 (\n ').replace(/\n$/, ' )\n'), 41],
+    ['owner omitted, TTL and class swapped', `$ORIGIN example.\n@ A 192.0.2.1\n 300 IN SOA ns1 host 41 1 2 3 4\n`, 41],
+    ['a generic SOA with a wrong length', generic41.replace('\\# 47', '\\# 46'), undefined],
+    ['a generic SOA cut short', '@ IN TYPE6 \\# 4 00000029\n', undefined],
+    ['an SOA whose serial is not a number', '@ IN SOA ns1 host x41 1 2 3 4\n', undefined],
+  ])('%s', (_name, text, expected) => {
+    expect(readSoaSerial(text)).toBe(expected);
+  });
+});

@@ -8,6 +8,7 @@ import { isGateError } from '../../shared/errors.js';
 import type { Policy } from '../../shared/policy/types.js';
 import { decideRequest } from '../../gate/decide.js';
 import { buildRsyncArgv } from '../../gate/rsync-args.js';
+import { zoneSetServerOptions } from '../../zoneset/push-limits.js';
 
 export interface CheckInput {
   key: string;
@@ -22,6 +23,8 @@ export type CheckResult =
       client: string | null;
       command: string | undefined;
       rule: { index: number; direction: string; root: string; delete: boolean };
+      /** The rule's zone set: its name and the zones it may hold (zoneSet.zones). */
+      zoneSet?: { name: string; zones: string[] };
       paths: string[];
       argv: string[];
       /** Whether symlinks were resolved in `tree` as the gate resolves them. */
@@ -42,13 +45,14 @@ export function checkRequest(policy: Policy, input: CheckInput): CheckResult {
       verdict: 'allow',
       ...base,
       rule: { index: ruleIndex, direction: rule.direction, root: rule.root, delete: rule.delete },
+      ...(rule.zoneSet ? { zoneSet: { name: rule.zoneSet.name, zones: rule.zoneSet.zones } } : {}),
       paths: decision.paths.map((path) => path.relative),
       argv: [
         'rsync',
         ...buildRsyncArgv(
           request,
           decision.paths.map((path) => path.operand),
-          [],
+          rule.zoneSet && request.direction === 'upload' ? zoneSetServerOptions(rule.zoneSet) : [],
         ),
       ],
       filesystem: decided.filesystem,
@@ -66,6 +70,7 @@ export function renderCheckText(result: CheckResult): string {
   const lines = [
     'allow',
     `rule: keys.${result.key}.rules[${String(result.rule.index)}] (${result.rule.direction} under ${result.rule.root}${result.rule.delete ? ', deletes allowed' : ''})`,
+    ...(result.zoneSet ? [`zone set: ${result.zoneSet.name}, may hold: ${result.zoneSet.zones.join(' ')}`] : []),
     `paths: ${result.paths.map((path) => (path === '' ? '.' : path)).join(' ')}`,
     `would run: ${result.argv.map((arg) => JSON.stringify(arg)).join(' ')}`,
     result.filesystem === 'checked'

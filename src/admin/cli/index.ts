@@ -4,6 +4,7 @@
 import type { CommandModule } from 'yargs';
 import { checkCommand } from './check.js';
 import { releasesCommand, rollbackCommand } from './zoneset.js';
+import { holdCommand, unholdCommand } from './hold.js';
 import { authorizedKeysCommand } from './authorized-keys.js';
 import { keygenCommand } from './keygen.js';
 import { initCommand } from './init.js';
@@ -20,6 +21,8 @@ const factories: CommandFactory[] = [
   checkCommand,
   releasesCommand,
   rollbackCommand,
+  holdCommand,
+  unholdCommand,
   authorizedKeysCommand,
   keygenCommand,
   initCommand,

@@ -12,6 +12,7 @@ import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
 import { targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
+import { PRLIMIT } from '../../zoneset/validate.js';
 
 export interface DoctorOptions {
   config: string;
@@ -176,6 +177,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       : [...policy.keys.values()].flatMap((key) => key.rules.flatMap((rule) => (rule.zoneSet ? [rule.zoneSet] : [])));
   const programs = new Map<string, { pkg: string; why: string }>();
   for (const zoneSet of zoneSetRules) {
+    // The admin's own list of what this secondary serves for the set: shown, so a typo is seen.
+    items.push({ status: 'ok', title: `zone set ${zoneSet.name} may hold: ${zoneSet.zones.join(' ')}` });
     if (zoneSet.checker[0] !== undefined)
       programs.set(zoneSet.checker[0], { pkg: 'bind9-utils', why: `zone set ${zoneSet.name} validates zones with it` });
     if (zoneSet.rndc[0] !== undefined)
@@ -185,6 +188,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
   }
   for (const [program, need] of programs)
     items.push(judge.judgeProgram(program, (await exists(program)) ? program : undefined, true, need.pkg, need.why));
+  if (zoneSetRules.length > 0)
+    items.push(
+      judge.judgeProgram(PRLIMIT, (await exists(PRLIMIT)) ? PRLIMIT : undefined, true, 'util-linux', 'zone checkers run under its rlimits'),
+    );
   if (zoneSetRules.length > 0)
     items.push(judge.judgeProgram('flock', await which('flock'), true, 'util-linux', 'pushes to a zone set take its lock with flock(1)'));
   items.push(judge.judgeProgram('ssh', await which('ssh'), primary, 'openssh-client', 'this host pushes to targets'));

@@ -54,12 +54,14 @@ export function remoteSpec(target: Target): string {
   return `${host}:${target.destination}`;
 }
 
-export function rsyncArgv(target: Target, paths: { rsync?: string; ssh?: string } = {}): string[] {
+/** `skip`: rsync options that leave editor and backup files out (skip.ts). */
+export function rsyncArgv(target: Target, paths: { rsync?: string; ssh?: string } = {}, skip: readonly string[] = []): string[] {
   // rsync splits -e on whitespace; every word here is validated (SAFE_PATH_PATTERN, host, user), none has a space.
   return [
     paths.rsync ?? RSYNC,
     ...BASE_RSYNC_OPTIONS,
     ...(target.delete ? ['--delete-delay'] : []),
+    ...skip,
     ...(target.rsyncOptions ?? []),
     '-e',
     sshArgv(target, paths.ssh).join(' '),

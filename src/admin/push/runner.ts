@@ -16,6 +16,7 @@ import { pushSettings } from './settings.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
 import { errorText, openRunLog, pruneRunLogs, type RunLog } from './run-log.js';
 import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
+import { skipOptions } from './skip.js';
 import { pushTarget } from './target-push.js';
 import { validateSources } from './validate-all.js';
 
@@ -154,6 +155,7 @@ async function pushAll(
         (await pushTarget(target, {
           backoffSeconds: settings.backoffSeconds,
           env: CHILD_ENV,
+          skip: skipOptions(settings),
           log,
           stop: stopper.signal,
           onPhase: (name, phase) => display?.update(name, phase),
@@ -173,6 +175,10 @@ async function pushAll(
     const exitCode = problem !== undefined && byTargets === PUSH_EXIT.ok ? PUSH_EXIT.partial : byTargets;
     writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file, problem));
     const summary = `${renderSummary(outcomes, log.file)}${problem === undefined ? '' : `  run problem: ${problem}\n`}`;
+    // The served zone list changed on a secondary: worth a mail even when every push succeeded.
+    const zoneListChanges = outcomes.flatMap((o) => o.zoneListChange ?? []);
+    for (const line of zoneListChanges) log.line(line);
+    if (zoneListChanges.length > 0) options.stderr.write(`${zoneListChanges.join('\n')}\n`);
     pingProblems.push(await started);
     if (exitCode !== PUSH_EXIT.ok) {
       options.stderr.write(summary);

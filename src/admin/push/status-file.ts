@@ -19,6 +19,8 @@ export interface TargetOutcome {
   durationMs: number;
   bytesSent: number;
   zonesChanged: number;
+  /** Lines saying which zones the push added to or removed from the secondary (zone-list-change.ts). */
+  zoneListChange?: string[];
 }
 
 export interface TargetCounters {

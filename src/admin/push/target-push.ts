@@ -8,6 +8,7 @@ import { runAttempt, type AttemptResult } from './attempt.js';
 import { MAX_REASON_CHARS, sanitizeReason, sanitizeRemoteText } from './remote-text.js';
 import { rsyncArgv, summarizeRsyncOutput } from './rsync-argv.js';
 import type { RunLog } from './run-log.js';
+import { renderZoneListChange } from './zone-list-change.js';
 import type { TargetOutcome } from './status-file.js';
 import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.js';
 import { backoffMs, classifyExit } from './transient.js';
@@ -27,6 +28,8 @@ export interface TargetPushOptions {
   stop: AbortSignal;
   rsync?: string;
   ssh?: string;
+  /** rsync options that leave editor and backup files out (skip.ts). */
+  skip?: readonly string[];
 }
 
 /** Waits `ms`, or less when `stop` aborts: a backoff must never hold a killed run open. */
@@ -71,10 +74,14 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const started = Date.now();
   const timeoutSeconds = target.timeoutSeconds ?? 300;
   const retries = target.retries ?? 2;
-  const argv = rsyncArgv(target, {
-    ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
-    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
-  });
+  const argv = rsyncArgv(
+    target,
+    {
+      ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
+      ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+    },
+    options.skip,
+  );
   const { log } = options;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
     const done: TargetOutcome = {
@@ -112,6 +119,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
         attempts: attempt,
         bytesSent: summary.bytesSent,
         zonesChanged: summary.filesChanged + summary.deleted,
+        zoneListChange: renderZoneListChange(target.name, result.stderr),
       });
     }
     // An attempt the stop killed failed because of the stop, whatever rsync said on the way out.

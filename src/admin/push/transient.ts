@@ -24,6 +24,13 @@ const KNOWN_EXITS: ReadonlyMap<number, ExitCodeEntry> = new Map(
 const PERMANENT_SSH =
   /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|No such file or directory.*identity|Load key .*: /;
 
+/**
+ * A gate that refuses before the protocol starts exits at once, and the rsync client often reports
+ * its own "connection unexpectedly closed" (12, transient) before it sees the gate's status. A held
+ * zone set says so on a line of its own: that stays permanent whatever the exit code.
+ */
+const HELD = /^zonegate: denied: zone set \S+ is held on this secondary/m;
+
 /** What rsync or ssh say when the far end just closed the stream: the gate may know better. */
 const STREAM_ENDED = new Set([5, 10, 12, 255]);
 
@@ -45,6 +52,7 @@ export function classifyExit(rawStatus: number, stderr: string): AttemptEnd {
   if (rawStatus === 0) return { kind: 'ok' };
   const fromGate = STREAM_ENDED.has(rawStatus) ? gateExit(stderr) : undefined;
   const status = fromGate ?? rawStatus;
+  if (HELD.test(stderr)) return { kind: 'failed', status, transient: false, reason: 'gate: zone set held by its admin' };
   if (fromGate === undefined && STREAM_ENDED.has(status) && stderr.split('\n').some((l) => l.startsWith(GATE_PROGRESS_PREFIX)))
     // The gate got the files and said so, then ended without a status: it was killed (or crashed)
     // while checking, promoting or reloading. The next push finishes or redoes that work.

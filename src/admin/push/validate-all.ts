@@ -4,6 +4,7 @@
 import type { PushSettings, Target } from '../../shared/policy/types.js';
 import type { RunLog } from './run-log.js';
 import type { TargetOutcome } from './status-file.js';
+import { skipMatcher, skippedPatterns } from './skip.js';
 import { validateSource } from './validate.js';
 
 export async function validateSources(
@@ -15,7 +16,7 @@ export async function validateSources(
   const groups = new Map<string, Target[]>();
   for (const target of targets) {
     if (target.zoneFile === undefined) continue;
-    const key = `${target.source}\0${target.zoneFile}`;
+    const key = `${target.source}\0${target.zoneFile}\0${skippedPatterns(target, settings).join('\0')}`;
     groups.set(key, [...(groups.get(key) ?? []), target]);
   }
   for (const group of groups.values()) {
@@ -24,7 +25,14 @@ export async function validateSources(
     const started = Date.now();
     let reason: string | undefined;
     try {
-      const result = await validateSource(first.source, first.zoneFile, settings.checker, settings.stateDir, settings.concurrency);
+      const result = await validateSource(
+        first.source,
+        first.zoneFile,
+        settings.checker,
+        settings.stateDir,
+        settings.concurrency,
+        skipMatcher(skippedPatterns(first, settings)),
+      );
       log.line(
         `validate ${first.source}: ${String(result.changed.length)} changed zone(s)${result.changed.length > 0 && result.changed.length <= 20 ? `: ${result.changed.join(', ')}` : ''}`,
       );

@@ -69,12 +69,15 @@ export async function validateSource(
   checker: readonly string[],
   stateDir: string,
   concurrency = 4,
+  skipped: (name: string) => boolean = () => false,
 ): Promise<SourceValidation> {
   const manifestPath = manifestFile(stateDir, source);
   const manifest = readManifest(manifestPath);
   const problems: ZoneProblem[] = [];
   const stats: Record<string, { size: number; mtimeMs: number }> = {};
   for (const entry of readdirSync(source, { withFileTypes: true })) {
+    // Editor and backup files (push.skipPatterns, the target's --exclude): rsync never sends them.
+    if (skipped(entry.name)) continue;
     // The gate refuses anything in a zone set that is not a regular zone file; say so before sending.
     if (!entry.isFile() || zoneOfFile(entry.name, zoneFile) === undefined) {
       problems.push({

@@ -6,6 +6,7 @@ import type { ZoneSetStatus } from './secondary.js';
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
 import { evaluateZoneSetHealth } from './nagios-zoneset.js';
+import { sanitizeReason } from '../push/remote-text.js';
 const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 export interface Thresholds {
@@ -97,6 +98,9 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
     if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
     evaluateZoneSetHealth(set, raise, perf);
+    // A hold is deliberate but stops every push: worth a warning until it is released. The reason
+    // is the admin's text, made one line without a | (which would start Nagios perfdata).
+    if (set.held !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name} held: ${sanitizeReason(set.held.reason)}`);
     details.push(
       `zone set ${set.name}: last good push ${seconds === undefined ? 'never' : `${String(seconds)} s ago`}, release ${set.release ?? 'none'}`,
     );

@@ -137,5 +137,11 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     "The zone set's verify server answered an SOA query for a live zone (1) or not (0); absent when not checked.",
     per((set) => (set.server.kind === 'not-checked' ? undefined : set.server.kind === 'answers' ? 1 : 0)),
   );
+  metric(
+    'zonegate_zoneset_held',
+    'gauge',
+    'The zone set is held by its admin (zonegate hold): 1 while pushes are refused (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.held === undefined ? 0 : 1]),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -67,6 +67,10 @@ export function renderStatusText(
           ? `    server ${server.server} does NOT answer for ${server.zone}`
           : `    server not checked: ${server.why}`,
     );
+    if (set.held !== undefined)
+      lines.push(
+        `    HELD${set.held.since ? ` since ${set.held.since}` : ''}: ${sanitizeReason(set.held.reason)} (pushes refused; zonegate unhold ${set.name})`,
+      );
   }
   if (lines.length === 0) lines.push('nothing to report: the config has no targets and no zone sets');
   return `${lines.join('\n')}\n`;

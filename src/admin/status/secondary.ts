@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { layoutOf } from '../../zoneset/layout.js';
 import { readState, type LastPush, type PendingPromotion } from '../../zoneset/state.js';
 import { checkServer, filesystemSpace, type FilesystemSpace, type ServerCheck } from './zoneset-health.js';
+import { readHold, type Hold } from '../../zoneset/hold.js';
 import type { Policy } from '../../shared/policy/types.js';
 
 export interface ZoneSetStatus {
@@ -26,6 +27,8 @@ export interface ZoneSetStatus {
   /** The zone set's filesystem; undefined when it cannot be read. */
   space: FilesystemSpace | undefined;
   server: ServerCheck;
+  /** Set by `zonegate hold`: pushes are refused until `zonegate unhold`. */
+  held?: Hold | undefined;
 }
 
 /** The journal of an interrupted promotion, in words; undefined when there is none. */
@@ -90,6 +93,7 @@ export async function zoneSetStatuses(policy: Policy): Promise<ZoneSetStatus[]> 
         lastPush: state.lastPush,
         space: filesystemSpace(rule.root),
         server: await checkServer(rule.zoneSet, layoutOf(rule.root).current),
+        held: readHold(layoutOf(rule.root)),
       });
     }
   }

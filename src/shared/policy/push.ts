@@ -19,6 +19,7 @@ const KNOWN = [
   'mailTo',
   'sendmail',
   'skipAlertAfter',
+  'skipPatterns',
 ] as const;
 
 export function validatePush(v: Validator, raw: JsonValue | undefined): PushSettings {
@@ -51,5 +52,21 @@ export function validatePush(v: Validator, raw: JsonValue | undefined): PushSett
     mailTo,
     sendmail: v.absolutePath(push['sendmail'], 'push.sendmail', d.sendmail),
     skipAlertAfter: v.integerIn(push['skipAlertAfter'], 'push.skipAlertAfter', d.skipAlertAfter, 1, 1000),
+    skipPatterns: validateSkipPatterns(v, push['skipPatterns'], d.skipPatterns),
   };
+}
+
+/** Plain file-name globs: no / (a name, not a path) and no braces (rsync does not expand them). */
+function validateSkipPatterns(v: Validator, value: JsonValue | undefined, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) v.fail('push.skipPatterns', 'must be a list of file-name patterns, e.g. ["*~", "*.bak"] ([] skips nothing)');
+  return value.map((item, index) => {
+    const pattern = v.string(item, childPath('push.skipPatterns', index));
+    if (!/^[A-Za-z0-9._*?[\]~#-]+$/.test(pattern))
+      v.fail(
+        childPath('push.skipPatterns', index),
+        `must be a file-name glob of letters, digits and ._*?[]~#- only: ${JSON.stringify(pattern)}`,
+      );
+    return pattern;
+  });
 }

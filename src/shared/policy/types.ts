@@ -42,6 +42,33 @@ export interface ZoneSetSettings {
   lockWaitSeconds: number;
   /** Owner, group (unset: the gate's account) and mode every live zone file gets, whatever the client sent. */
   files: { owner: string | undefined; group: string | undefined; mode: number };
+  /**
+   * The zones this set may hold, lower case: names ("example.com") and suffix patterns
+   * ("*.example.net": names below example.net, never example.net itself). Required.
+   */
+  zones: string[];
+  /** What one push may cost (cost limits, DESIGN §2b). */
+  limits: ZoneSetLimits;
+  /** Wall-clock limit on the rsync phase of a push; rsync is killed and the push refused after it. */
+  transferTimeoutSeconds: number;
+}
+
+/** Cost limits of a zone set; each has a default (ZONESET_LIMIT_DEFAULTS). */
+export interface ZoneSetLimits {
+  /** Largest zone file, in bytes (also the server-side rsync's --max-size). */
+  zoneBytes: number;
+  /** Most files one push may write or delete. */
+  filesPerPush: number;
+  /** Most records one zone may have, $GENERATE ranges counted in full. */
+  recordsPerZone: number;
+  /** Largest range one $GENERATE may have; 0 refuses $GENERATE like $INCLUDE. */
+  generateRange: number;
+  /** Address-space limit of every checker process (RLIMIT_AS), in MiB. */
+  checkerMemoryMB: number;
+  /** CPU-time limit of every checker process (RLIMIT_CPU), in seconds. */
+  checkerCpuSeconds: number;
+  /** How many checkers one push runs at once. */
+  checkerConcurrency: number;
 }
 
 export interface KeyPolicy {
@@ -114,6 +141,8 @@ export interface PushSettings {
   sendmail: string;
   /** Alert once this many runs in a row were skipped because the previous one still held the lock. */
   skipAlertAfter: number;
+  /** File-name globs never pushed nor validated (editor and backup files); rsync --exclude each. */
+  skipPatterns: string[];
 }
 
 export interface Policy {

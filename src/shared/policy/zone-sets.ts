@@ -1,11 +1,27 @@
 // A rule's `zoneSet` section: how uploads into that root are validated, promoted and reloaded.
 
 import type { JsonValue } from '../jsonc.js';
-import { ZONESET_DEFAULT_CHECKER } from './defaults.js';
-import { KEY_NAME_PATTERN, type ZoneSetSettings } from './types.js';
+import { childPath } from '../jsonc.js';
+import { parseZonePattern } from '../../zoneset/allowed-zones.js';
+import { ZONESET_DEFAULT_CHECKER, ZONESET_LIMIT_DEFAULTS as LIMITS, ZONESET_TRANSFER_TIMEOUT_SECONDS } from './defaults.js';
+import { KEY_NAME_PATTERN, type ZoneSetLimits, type ZoneSetSettings } from './types.js';
 import type { Validator } from './validator.js';
 
-const KNOWN = ['name', 'zoneFile', 'view', 'checker', 'rndc', 'verify', 'keep', 'maxDeleteShare', 'lockWaitSeconds', 'files'] as const;
+const KNOWN = [
+  'name',
+  'zones',
+  'zoneFile',
+  'view',
+  'checker',
+  'rndc',
+  'verify',
+  'keep',
+  'maxDeleteShare',
+  'lockWaitSeconds',
+  'limits',
+  'transferTimeoutSeconds',
+  'files',
+] as const;
 
 export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root: string): ZoneSetSettings {
   const set = v.object(raw, path, KNOWN);
@@ -25,6 +41,50 @@ export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root
     maxDeleteShare: v.numberIn(set['maxDeleteShare'], `${path}.maxDeleteShare`, 0.5, 0, 1),
     lockWaitSeconds: v.integerIn(set['lockWaitSeconds'], `${path}.lockWaitSeconds`, 60, 0, 3600),
     files: validateFiles(v, set['files'], `${path}.files`),
+    zones: validateZones(v, set['zones'], path),
+    limits: validateLimits(v, set['limits'], `${path}.limits`),
+    transferTimeoutSeconds: v.integerIn(
+      set['transferTimeoutSeconds'],
+      `${path}.transferTimeoutSeconds`,
+      ZONESET_TRANSFER_TIMEOUT_SECONDS,
+      1,
+      86_400,
+    ),
+  };
+}
+
+/** The secondary's own zone list: without it, whichever key pushes would choose what named serves. */
+function validateZones(v: Validator, value: JsonValue | undefined, path: string): string[] {
+  if (value === undefined) {
+    v.fail(
+      path,
+      'has no "zones": list the zones this set may hold, e.g. "zones": ["example.com", "*.example.net"] ("*.example.net" matches names below example.net, not example.net itself)',
+    );
+  }
+  const entries = v.stringList(value, `${path}.zones`);
+  return entries.map((entry, index) => {
+    const pattern = parseZonePattern(entry);
+    if (pattern === undefined)
+      v.fail(
+        childPath(`${path}.zones`, index),
+        `must be a zone name ("example.com") or "*." and a zone name ("*.example.net"): ${JSON.stringify(entry)}`,
+      );
+    return pattern;
+  });
+}
+
+function validateLimits(v: Validator, value: JsonValue | undefined, path: string): ZoneSetLimits {
+  const raw = value === undefined ? {} : v.object(value, path, Object.keys(LIMITS));
+  const int = (key: keyof ZoneSetLimits, min: number, max: number): number =>
+    v.integerIn(raw[key], `${path}.${key}`, LIMITS[key], min, max);
+  return {
+    zoneBytes: int('zoneBytes', 1024, 2 ** 40),
+    filesPerPush: int('filesPerPush', 1, 10_000_000),
+    recordsPerZone: int('recordsPerZone', 1, 1_000_000_000),
+    generateRange: int('generateRange', 0, 100_000_000),
+    checkerMemoryMB: int('checkerMemoryMB', 64, 1_048_576),
+    checkerCpuSeconds: int('checkerCpuSeconds', 1, 86_400),
+    checkerConcurrency: int('checkerConcurrency', 1, 64),
   };
 }
 

@@ -1,0 +1,135 @@
+// Master-file text as BIND reads it, just far enough for zonegate's own checks: logical records
+// (comments dropped, parenthesised continuations joined) and their words. Fed in chunks, so a scan
+// holds one record at a time whatever the file's size.
+
+/** One logical record: its words, and whether the line began with blank space (owner omitted). */
+export interface ZoneRecordText {
+  words: string[];
+  ownerOmitted: boolean;
+}
+
+/** A logical record longer than this is refused rather than held in memory. */
+export const MAX_RECORD_CHARS = 1024 * 1024;
+
+// What the fast path leaves to the character loop: quotes, escapes, comments, parentheses.
+const SPECIAL = /["\\;()]/;
+const BLANKS = /[ \t\r]+/;
+
+export class ZoneTextReader {
+  private words: string[] = [];
+  private word = '';
+  private wordStarted = false;
+  private depth = 0;
+  private quoted = false;
+  private escaped = false;
+  private comment = false;
+  private atLineStart = true;
+  private ownerOmitted = false;
+  private chars = 0;
+
+  constructor(private readonly onRecord: (record: ZoneRecordText) => void) {}
+
+  /** Feeds text; throws RangeError when one record grows past MAX_RECORD_CHARS. */
+  write(text: string): void {
+    let at = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', at)) {
+      const line = text.slice(at, end);
+      // Most lines are one plain record: split them at once instead of character by character.
+      if (this.atLineStart && this.depth === 0 && !SPECIAL.test(line)) {
+        if (line.length > MAX_RECORD_CHARS) throw new RangeError('a record is longer than 1 MiB');
+        const words = line.split(BLANKS).filter((word) => word !== '');
+        if (words.length > 0) this.onRecord({ words, ownerOmitted: line.startsWith(' ') || line.startsWith('\t') });
+      } else {
+        for (const ch of line) this.char(ch);
+        this.char('\n');
+      }
+      at = end + 1;
+    }
+    for (const ch of text.slice(at)) this.char(ch);
+  }
+
+  /** Ends the text: a record still open (no newline, or an unclosed parenthesis) is emitted as is. */
+  end(): void {
+    this.endWord();
+    this.emit();
+  }
+
+  private char(ch: string): void {
+    if (++this.chars > MAX_RECORD_CHARS) throw new RangeError('a record is longer than 1 MiB');
+    if (this.atLineStart && this.depth === 0 && this.words.length === 0 && !this.wordStarted) {
+      this.ownerOmitted = ch === ' ' || ch === '\t';
+    }
+    this.atLineStart = false;
+    if (ch === '\n') {
+      this.comment = false;
+      this.atLineStart = true;
+      // A newline inside quotes is an error for BIND; ending the word keeps the scan going.
+      this.quoted = false;
+      this.escaped = false;
+      this.endWord();
+      if (this.depth === 0) this.emit();
+      return;
+    }
+    if (this.comment) return;
+    if (this.escaped) {
+      this.escaped = false;
+      this.add(ch);
+    } else if (ch === '\\') {
+      this.escaped = true;
+      this.add(ch);
+    } else if (ch === '"') {
+      this.quoted = !this.quoted;
+      this.add(ch);
+    } else if (this.quoted) {
+      this.add(ch);
+    } else if (ch === ';') {
+      this.comment = true;
+      this.endWord();
+    } else if (ch === '(' || ch === ')') {
+      this.depth = Math.max(0, this.depth + (ch === '(' ? 1 : -1));
+      this.endWord();
+    } else if (ch === ' ' || ch === '\t' || ch === '\r') {
+      this.endWord();
+    } else {
+      this.add(ch);
+    }
+  }
+
+  private add(ch: string): void {
+    this.word += ch;
+    this.wordStarted = true;
+  }
+
+  private endWord(): void {
+    if (this.wordStarted) this.words.push(this.word);
+    this.word = '';
+    this.wordStarted = false;
+  }
+
+  private emit(): void {
+    const words = this.words;
+    const ownerOmitted = this.ownerOmitted;
+    this.words = [];
+    this.chars = 0;
+    this.depth = 0;
+    this.ownerOmitted = false;
+    if (words.length > 0) this.onRecord({ words, ownerOmitted });
+  }
+}
+
+const CLASS = /^(?:IN|CH|CS|HS|ANY|NONE|CLASS\d+)$/i;
+const TTL = /^(?:\d+|(?:\d+[smhdw])+)$/i;
+
+/** The type and rdata words of a record (owner, TTL and class skipped); undefined for a directive. */
+export function typeAndData(record: ZoneRecordText): { type: string; data: string[] } | undefined {
+  const { words } = record;
+  if (words[0]?.startsWith('$') === true && !record.ownerOmitted) return undefined;
+  let at = record.ownerOmitted ? 0 : 1;
+  // TTL and class, each optional, in either order (RFC 1035 §5.1).
+  for (let i = 0; i < 2; i++) {
+    const word = words[at] ?? '';
+    if (CLASS.test(word) || TTL.test(word)) at++;
+  }
+  const type = words[at];
+  return type === undefined ? undefined : { type: type.toUpperCase(), data: words.slice(at + 1) };
+}
