@@ -60,6 +60,7 @@ export async function startZoneSetLab(sets: LabSet[]): Promise<ZoneSetLab> {
   for (const [index, set] of sets.entries()) {
     const zoneSet = {
       name: set.name,
+      zones: [`*.${set.name}`],
       rndc: ['/usr/sbin/rndc', ...named.rndcArgs],
       verify: { server: '127.0.0.1', port: named.port },
       maxDeleteShare: 1,

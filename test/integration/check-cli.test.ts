@@ -38,9 +38,11 @@ describe('zonegate check', () => {
       '--key',
       'ns1',
       '--',
-      'rsync --server -logDtpre.iLsfxCIvu . /srv/ext/',
+      // A zone set takes no -o/-g (owners come from the zone set): the client pushes with -rlpt.
+      'rsync --server -lDtpre.iLsfxCIvu . /srv/ext/',
     ]);
-    expect(run.exitCode).toBe(0);
+    // Allowed as far as check can tell; /srv/ext is not on this host, so the filesystem step did not run.
+    expect(run.exitCode).toBe(3);
     expect(run.stdout).toContain('zone set: ext, may hold: example.com *.example.net\n');
     expect(run.stdout).toContain('"--max-size=67108864" "--info=skip1" "--timeout=60" "--"');
   });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   mkdirSync(root);
   log = join(sshd.dir, 'gate.log');
   const config = join(sshd.dir, 'zonegate.conf');
-  const zoneSet = { name: 'inert', rndc: false, verify: false };
+  const zoneSet = { name: 'inert', zones: ['*.inert'], rndc: false, verify: false };
   const policy = {
     gate: { log, sandbox: 'auto' },
     keys: {

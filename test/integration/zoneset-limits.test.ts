@@ -254,7 +254,7 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
       env: {
         PATH: '/usr/bin:/bin',
         SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22',
-        SSH_ORIGINAL_COMMAND: `rsync --server -logDtpre.iLsfxCIvu . ${root}/`,
+        SSH_ORIGINAL_COMMAND: `rsync --server -lDtpre.iLsfxCIvu . ${root}/`,
       },
       encoding: 'utf8',
       input: '',
@@ -266,7 +266,7 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
 
     const text = await zonegate(['status', '--config', config]);
     expect(text.stdout).toMatch(
-      /^ {4}HELD since \S+: bad MX in a\.example \| ask hostmaster \[2J \(pushes refused; zonegate unhold lim\)$/m,
+      /^ {4}HELD since \S+: bad MX in a\.example ¦ ask hostmaster \[2J \(pushes refused; zonegate unhold lim\)$/m,
     );
     const json = JSON.parse((await zonegate(['status', '--config', config, '--json'])).stdout) as {
       zoneSets: { held?: { reason: string } }[];
@@ -274,7 +274,7 @@ describe('hold: a rollback sticks until the secondary releases the zone set', ()
     expect(json.zoneSets[0]?.held?.reason).toBe('bad MX in a.example | ask hostmaster [2J');
     const nagios = await zonegate(['status', '--config', config, '--nagios']);
     expect(nagios.stdout.split('\n')[0]).toMatch(
-      /^ZONEGATE WARNING - .*zone set lim held: bad MX in a\.example \/ ask hostmaster \[2J.* \| /,
+      /^ZONEGATE WARNING - .*zone set lim held: bad MX in a\.example ¦ ask hostmaster \[2J.* \| /,
     );
     expect(nagios.exitCode).toBe(1);
     expect((await zonegate(['status', '--config', config, '--prometheus'])).stdout).toContain('zonegate_zoneset_held{zoneset="lim"} 1');

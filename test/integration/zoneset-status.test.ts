@@ -51,6 +51,7 @@ beforeAll(async () => {
     delete: true,
     zoneSet: {
       name: 'ext',
+      zones: ['*.example'],
       // Only the SOA serial is read: a zone named refuses must reach the reload (and be rolled back).
       checker: false,
       rndc: ['/usr/sbin/rndc', ...named.rndcArgs],

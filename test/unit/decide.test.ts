@@ -44,7 +44,7 @@ describe('decideRequest', () => {
 
   it('a zone set never pushed has no live tree: its first upload is not refused for it', () => {
     const root = tree();
-    const policy = oneKeyPolicy([{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'ext' } }], 'decide');
+    const policy = oneKeyPolicy([{ direction: 'upload', root, paths: ['**'], zoneSet: { name: 'ext', zones: ['*.example'] } }], 'decide');
     expect(decideRequest(policy, input('rsync --server -lDtpre.iLsfxCIvu . .'), 'refuse')).toMatchObject({
       filesystem: 'not-run',
       tree: `${root}/current`,
