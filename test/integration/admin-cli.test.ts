@@ -149,7 +149,7 @@ describe('zonegate authorized-keys', () => {
 describe('zonegate init / keygen / cron', () => {
   it('init writes a starter, refuses to overwrite it, and replaces it with --force', async () => {
     const config = join(fresh(), 'etc', 'zonegate.conf');
-    expect((await zonegate(['init', '--role', 'secondary', '--config', config])).exitCode).toBe(0);
+    expect((await zonegate(['init', '--role', 'primary', '--config', config])).exitCode).toBe(0);
     expect(statSync(config).mode & 0o777).toBe(0o644);
     writeFileSync(config, '// edited\n{}\n');
     const again = await zonegate(['init', '--role', 'primary', '--config', config]);

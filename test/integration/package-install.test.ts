@@ -37,6 +37,7 @@ describe('npm pack', () => {
       'dist/gate.cjs',
       'dist/gate.cjs.cache',
       'templates/config-secondary.jsonc',
+      'templates/logrotate.tmpl',
       'schema/zonegate.schema.json',
       'man/zonegate.1',
       'man/zonegate-gate.8',

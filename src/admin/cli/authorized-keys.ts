@@ -1,7 +1,7 @@
 // `zonegate authorized-keys`: print, --install or --check the lines for the configured keys.
 
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { EXIT } from '../../shared/exit-codes.js';
 import { renderAuthorizedKeysLines } from '../keys/authorized-keys-line.js';
@@ -36,7 +36,7 @@ export const authorizedKeysCommand: CommandFactory = (setExit) =>
     describe: 'Render the authorized_keys lines (from=, forced gate command) for the configured keys',
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file (its absolute path goes into command=)' })
+        .option('config', configOption('Config file (its absolute path goes into command=)'))
         .option('gate', { type: 'string', describe: 'Absolute path of the gate script (default: this package’s bin/gate.cjs)' })
         .option('node', { type: 'string', describe: 'Absolute path of node (default: the node running this command)' })
         .option('install', { type: 'string', describe: 'Rewrite the zonegate block inside this existing authorized_keys file' })

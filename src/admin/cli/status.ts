@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { pushSettings } from '../push/settings.js';
 import { readStatus, statusFile, type PushStatus } from '../push/status-file.js';
@@ -45,7 +45,7 @@ export const statusCommand: CommandFactory = (setExit) =>
     describe: "Show push counters and last successes (primary) and zone sets' last good push (secondary)",
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('state-dir', { type: 'string', describe: 'where `zonegate push` keeps its status file (default push.stateDir)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the status as one JSON object' })
         .option('nagios', {

@@ -1,6 +1,6 @@
 // `zonegate releases ZONESET` and `zonegate rollback ZONESET [--to RELEASE]`.
 
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
@@ -18,7 +18,7 @@ export const releasesCommand: CommandFactory = () =>
     builder: (yargs) =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
         .example('$0 releases external', 'list the releases of zone set "external"'),
     handler: async (args) => {
@@ -42,7 +42,7 @@ export const rollbackCommand: CommandFactory = () =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
         .option('to', { type: 'string', describe: 'release id (see `zonegate releases`); default: the one before the live release' })
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
         .example('$0 rollback external', 'go back one release')
         .example('$0 rollback external --to 20261123T101500123Z-3f9c', 'go back to a given release')
