@@ -149,6 +149,8 @@ describe('zonegate target add', () => {
     const result = await zonegate(args('--fingerprint', fingerprint));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`recorded ${fingerprint} for [127.0.0.1]:${String(world.healthy.port)}`);
+    // The defaults match `zonegate keygen ns9` (its key file) and README (the dedicated account).
+    expect(result.stdout).toContain('"user":"zonegate","identity":"/etc/zonegate/keys/ns9"');
     expect(readFileSync(join(world.dir, 'pinned_known_hosts'), 'utf8')).toBe(
       `[127.0.0.1]:${String(world.healthy.port)} ssh-ed25519 ${hostKeyBody()}\n`,
     );
