@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BEGIN_MARKER } from '../../src/admin/keys/authorized-keys-block.js';
+import { BEGIN_MARKER, END_MARKER } from '../../src/admin/keys/authorized-keys-block.js';
 import { ADMIN, ROOT, zonegate } from '../helpers/admin-cli.js';
 import { KEY_A, KEY_B, KEY_C } from '../fixtures/public-keys.js';
 
@@ -251,5 +251,24 @@ describe('zonegate doctor', () => {
     const result = await zonegate(['doctor', '--config', config]);
     expect(result.stdout).toMatch(/^\[FAIL\] config .*\n {7}.*keys\.ns1\.from\[0\]: .*hostnames are refused/m);
     expect(result.exitCode).toBe(1);
+  });
+});
+
+describe('zonegate authorized-keys when another line shadows the block', () => {
+  // Attack: an unrestricted line for the same key before zonegate's block; sshd takes the first
+  // match, so the key logs in with a shell while the block looks right.
+  it('--install fails with the line and writes nothing; --check fails naming it', async () => {
+    const dir = fresh();
+    const config = secondaryConfig(dir, { ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules } });
+    const file = join(dir, 'authorized_keys');
+    const shadowing = `${KEY_A}\n${BEGIN_MARKER}\n${END_MARKER}\n`;
+    writeFileSync(file, shadowing, { mode: 0o600 });
+    const install = await zonegate(['authorized-keys', '--config', config, '--install', file]);
+    expect(install.stderr).toContain(`${file}:1 holds the public key of keys.ns1 before zonegate's block`);
+    expect(install.exitCode).toBe(78);
+    expect(readFileSync(file, 'utf8')).toBe(shadowing);
+    const check = await zonegate(['authorized-keys', '--config', config, '--check', file]);
+    expect(check.exitCode).toBe(1);
+    expect(check.stderr).toMatch(/:1 also holds the public key of keys\.ns1; it comes BEFORE the zonegate block/);
   });
 });
