@@ -149,9 +149,7 @@ for _ in $(seq 100); do on sec rndc status >/dev/null 2>&1 && break; sleep 0.1; 
 on sec rndc status >/dev/null || { cat "$work/named.log" >&2; echo "two-hosts: named did not start" >&2; exit 1; }
 
 step "secondary 5: authorized_keys for the account, sshd"
-on sec install -d -o zonegate -g zonegate -m 700 /var/lib/zonegate/.ssh
-on sec install -o zonegate -g zonegate -m 600 /dev/null /var/lib/zonegate/.ssh/authorized_keys
-on sec zonegate authorized-keys --install /var/lib/zonegate/.ssh/authorized_keys
+on sec zonegate authorized-keys --install /var/lib/zonegate/.ssh/authorized_keys --create
 # harness: sshd in the foreground (-D -e: its log kept for failures), as systemd runs it.
 on sec /usr/sbin/sshd -D -e >"$work/sshd.log" 2>&1 &
 pids+=("$!")

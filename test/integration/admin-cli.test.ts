@@ -272,3 +272,22 @@ describe('zonegate authorized-keys when another line shadows the block', () => {
     expect(check.stderr).toMatch(/:1 also holds the public key of keys\.ns1; it comes BEFORE the zonegate block/);
   });
 });
+
+describe('zonegate authorized-keys --install --create', () => {
+  // The positive path, a file made for a real account, runs in test/deployment/two-hosts.sh, which
+  // has accounts of its own; here only what must be refused without touching the machine's.
+  it('refuses a file in no account’s home, creating nothing', async () => {
+    const dir = fresh();
+    const config = secondaryConfig(dir, { ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules } });
+    const file = join(dir, 'home', '.ssh', 'authorized_keys');
+    const result = await zonegate(['authorized-keys', '--config', config, '--install', file, '--create']);
+    expect(result.stderr).toMatch(/--create .*: no account has .*\/home as its home/);
+    expect(result.exitCode).toBe(64);
+    expect(existsSync(join(dir, 'home'))).toBe(false);
+  });
+
+  it('needs --install', async () => {
+    const result = await zonegate(['authorized-keys', '--create']);
+    expect(result.exitCode).toBe(64);
+  });
+});

@@ -31,7 +31,7 @@ async function snapshot(file: string, label: string): Promise<Snapshot> {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const hint =
       code === 'ENOENT'
-        ? ' (create it first with the login account as owner, e.g. install -o USER -g GROUP -m 600 /dev/null FILE: a file created by root would be unreadable for sshd acting as that user)'
+        ? ' (pass --create to make it for the account whose home holds it, or create it with that account as owner: install -o USER -g GROUP -m 600 /dev/null FILE; a file created by root would be unreadable for sshd acting as that user)'
         : code === 'ELOOP'
           ? ' (it is a symlink; point --install at the real file)'
           : '';
