@@ -42,46 +42,6 @@ export function findZoneSet(policy: Policy, name: string): ZoneSetRef {
   return ref;
 }
 
-export interface ReleaseInfo {
-  id: string;
-  at: string;
-  kind: 'push' | 'rollback';
-  rollbackTo: string | undefined;
-  zones: number;
-  changed: number;
-  added: number;
-  removed: number;
-  live: boolean;
-}
-
-export function describeReleases(ref: ZoneSetRef): { releases: ReleaseInfo[]; lastGoodPush: string | undefined } {
-  const state = readState(ref.layout.stateFile);
-  const releases = listReleases(ref.layout).map((release) => ({
-    id: release.id,
-    at: release.at,
-    kind: release.kind,
-    rollbackTo: release.rollbackTo,
-    zones: release.zones,
-    changed: release.changed.length,
-    added: release.added.length,
-    removed: release.removed.length,
-    live: release.id === state.release,
-  }));
-  return { releases, lastGoodPush: state.lastGoodPush };
-}
-
-export function renderReleases(name: string, info: ReturnType<typeof describeReleases>): string {
-  const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
-  for (const release of [...info.releases].reverse()) {
-    const what =
-      release.kind === 'rollback'
-        ? `rollback to ${release.rollbackTo ?? '?'}`
-        : `${String(release.changed)} changed, ${String(release.added)} added, ${String(release.removed)} removed`;
-    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones  ${what}${release.live ? '  (live)' : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 export interface RollbackResult {
   from: string;
   to: string;
