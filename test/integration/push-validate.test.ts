@@ -117,6 +117,10 @@ describe('log retention', () => {
     expect(runs.filter(failed)).toEqual(before.filter((f) => !f.startsWith('push-2000') && failed(f)));
     expect(runs.filter(failed).length).toBeGreaterThan(0);
     expect(after.filter((f) => /^push-\d{8}T.*\.jsonl$/.test(f))).toHaveLength(runs.length);
+    // Every push event has a short human msg (pino-pretty, grep, `zonegate log`).
+    for (const file of after.filter((f) => f.endsWith('.jsonl') && !f.startsWith('push-2000')))
+      for (const line of readFileSync(join(world.logDir, file), 'utf8').trim().split('\n'))
+        expect((JSON.parse(line) as { msg?: unknown }).msg, `${file}: ${line}`).toMatch(/^(run start|run end|\S+: )/);
   });
 });
 

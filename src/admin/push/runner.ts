@@ -86,7 +86,10 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     log.line(
       `run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`,
     );
-    events.info({ event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length });
+    events.info(
+      { event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length },
+      `run start: ${String(targets.length)} target(s)`,
+    );
     const pingProblems: (string | undefined)[] = [];
     const started = settings.pingUrl === undefined ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
     const blocked = await validateSources(targets, settings, log);
@@ -108,7 +111,10 @@ export async function runPush(options: PushRunOptions): Promise<number> {
         }));
       if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
       // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
-      events[outcome.kind === 'ok' ? 'info' : 'error']({ event: 'target', ...outcome });
+      events[outcome.kind === 'ok' ? 'info' : 'error'](
+        { event: 'target', ...outcome },
+        `${outcome.target}: ${outcome.kind}${outcome.status === undefined ? '' : ` (exit ${String(outcome.status)})`}`,
+      );
       return outcome;
     });
     display?.stop();
@@ -118,7 +124,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     const failed = outcomes.filter((o) => o.kind !== 'ok');
     const summary = renderSummary(outcomes, log.file);
     log.line(`run end: exit ${String(exitCode)}`);
-    events.info({ event: 'run-end', exitCode, failed: failed.map((o) => o.target) });
+    events.info({ event: 'run-end', exitCode, failed: failed.map((o) => o.target) }, `run end: exit ${String(exitCode)}`);
     pingProblems.push(await started);
     if (exitCode !== PUSH_EXIT.ok) {
       options.stderr.write(summary);
