@@ -291,3 +291,32 @@ describe('zonegate authorized-keys --install --create', () => {
     expect(result.exitCode).toBe(64);
   });
 });
+
+describe('zonegate doctor on a primary with push.mailTo', () => {
+  it('fails when sendmail is missing (the failure mail would be lost), passes when it is there', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'zones'));
+    const primary = (sendmail: string): string =>
+      secondaryConfig(
+        dir,
+        {},
+        {
+          targets: {
+            ns2: {
+              host: '192.0.2.53',
+              user: 'zonegate',
+              identity: join(dir, 'key'),
+              knownHosts: join(dir, 'known_hosts'),
+              source: join(dir, 'zones'),
+              destination: '/x/',
+            },
+          },
+          push: { mailTo: 'hostmaster', sendmail, stateDir: join(dir, 'state'), logDir: join(dir, 'log') },
+        },
+      );
+    const missing = await zonegate(['doctor', '--config', primary(join(dir, 'no-sendmail'))]);
+    expect(missing.stdout).toMatch(/^\[FAIL\] sendmail .*no-sendmail missing\n {7}push\.mailTo is hostmaster/m);
+    const present = await zonegate(['doctor', '--config', primary('/bin/true')]);
+    expect(present.stdout).toMatch(/^\[ ok \] sendmail at \/bin\/true \(push\.mailTo hostmaster\)$/m);
+  });
+});

@@ -10,7 +10,8 @@ import { renderAuthorizedKeysLines, type GateCommand } from '../keys/authorized-
 import { checkAuthorizedKeys } from '../keys/authorized-keys-install.js';
 import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
-import { targetItems } from './targets.js';
+import { sendmailItem, targetItems } from './targets.js';
+import { pushSettings } from '../push/settings.js';
 
 export interface DoctorOptions {
   config: string;
@@ -216,5 +217,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
     items.push(await logItem(policy, who));
   }
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));
+  if (policy !== undefined && primary) {
+    const settings = pushSettings(policy, {});
+    const mail = await sendmailItem(settings.mailTo, settings.sendmail);
+    if (mail !== undefined) items.push(mail);
+  }
   return items;
 }
