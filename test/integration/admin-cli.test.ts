@@ -328,12 +328,15 @@ describe('zonegate doctor on a primary with push.mailTo', () => {
               knownHosts: join(dir, 'known_hosts'),
               source: join(dir, 'zones'),
               destination: '/x/',
+              zoneFile: 'db.{zone}',
             },
           },
           push: { mailTo: 'hostmaster', sendmail, stateDir: join(dir, 'state'), logDir: join(dir, 'log') },
         },
       );
     const missing = await zonegate(['doctor', '--config', primary(join(dir, 'no-sendmail'))]);
+    // The target validates zones (zoneFile) with push.checker: named-checkzone must be there.
+    expect(missing.stdout).toMatch(/^\[ ok \] \/usr\/bin\/named-checkzone at \/usr\/bin\/named-checkzone$/m);
     expect(missing.stdout).toMatch(/^\[FAIL\] sendmail .*no-sendmail missing\n {7}push\.mailTo is hostmaster/m);
     const present = await zonegate(['doctor', '--config', primary('/bin/true')]);
     expect(present.stdout).toMatch(/^\[ ok \] sendmail at \/bin\/true \(push\.mailTo hostmaster\)$/m);

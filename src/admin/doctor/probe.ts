@@ -229,6 +229,18 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));
   if (policy !== undefined && primary) {
     const settings = pushSettings(policy, {});
+    const checker = settings.checker[0];
+    const validating = [...policy.targets.values()].filter((target) => target.zoneFile !== undefined).map((target) => target.name);
+    if (checker !== undefined && validating.length > 0)
+      items.push(
+        judge.judgeProgram(
+          checker,
+          (await exists(checker)) ? checker : undefined,
+          true,
+          'bind9-utils',
+          `targets ${validating.join(', ')} validate zones with it before sending`,
+        ),
+      );
     const mail = await sendmailItem(settings.mailTo, settings.sendmail);
     if (mail !== undefined) items.push(mail);
   }
