@@ -77,7 +77,9 @@ describe('installAuthorizedKeys', () => {
     await writeFile(file, shadowed);
     expect(await reason(installAuthorizedKeys(file, lines, keys))).toBe('authorized-keys-shadowed');
     expect(await readFile(file, 'utf8')).toBe(shadowed);
-    await expect(installAuthorizedKeys(file, lines, keys)).rejects.toThrow(/:1 holds the public key of keys\.primary2 before zonegate's block/);
+    await expect(installAuthorizedKeys(file, lines, keys)).rejects.toThrow(
+      /:1 holds the public key of keys\.primary2 before zonegate's block/,
+    );
   });
 
   it('refuses damaged markers and leaves the file alone', async () => {

@@ -54,6 +54,7 @@ describe('judgeLockedAccount', () => {
     ['usepam no', '*', undefined],
     ['usepam no', '$6$hash', undefined],
     ['usepam no', undefined, undefined],
-  ])('%j with password field %j: %s', (sshdT, field, status) => { expect(judgeLockedAccount(parseSshdT(sshdT), 'zonegate', field)?.status).toBe(status); },
-  );
+  ])('%j with password field %j: %s', (sshdT, field, status) => {
+    expect(judgeLockedAccount(parseSshdT(sshdT), 'zonegate', field)?.status).toBe(status);
+  });
 });
