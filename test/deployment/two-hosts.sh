@@ -121,9 +121,9 @@ on sec sh -c 'cat > /etc/zonegate/zonegate.conf' <<CONF
       "from": ["192.0.2.10", "2001:db8::10"],
       "rules": [
         { "direction": "upload", "root": "/var/lib/zonegate/external", "paths": ["**"], "delete": true,
-          "zoneSet": { "name": "external", "view": "external", "rndc": ["/usr/sbin/rndc"] } },
+          "zoneSet": { "name": "external", "zones": ["example.com"], "view": "external", "rndc": ["/usr/sbin/rndc"] } },
         { "direction": "upload", "root": "/var/lib/zonegate/internal", "paths": ["**"], "delete": true,
-          "zoneSet": { "name": "internal", "view": "internal", "rndc": ["/usr/sbin/rndc"],
+          "zoneSet": { "name": "internal", "zones": ["example.com"], "view": "internal", "rndc": ["/usr/sbin/rndc"],
                        "verify": { "server": "127.0.0.1", "source": "127.0.0.2" } } }
       ]
     }

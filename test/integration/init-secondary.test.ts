@@ -29,7 +29,7 @@ function writeConfig(): string {
     root: join(base, 'lib', name),
     paths: ['**'],
     delete: true,
-    zoneSet: { name, view: name, rndc: false, verify: false },
+    zoneSet: { name, zones: ['example.com'], view: name, rndc: false, verify: false },
   });
   writeFileSync(
     config,
