@@ -3,7 +3,7 @@
 
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { isGateError } from '../shared/errors.js';
-import { CHECK_EXIT, EXIT } from '../shared/exit-codes.js';
+import { CHECK_EXIT, EXIT, NAGIOS_EXIT } from '../shared/exit-codes.js';
 import { commands } from './cli/index.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // `zonegate check` keeps its own exit table (CHECK_EXIT), where 2 is a usage error, wherever its options stand.
+    // A Nagios plugin must print one status line and exit 0-3 whatever goes wrong: a usage error
+    // or an unusable config is UNKNOWN, with the reason, never a bare 64 or 78 ("out of bounds").
+    if (commandWord(argv) === 'status' && argv.includes('--nagios')) return reportNagiosUnknown(error);
     const code = reportFailure(error);
     return code === EXIT.usage && commandWord(argv) === 'check' ? CHECK_EXIT.usage : code;
   }
@@ -44,6 +47,13 @@ class UsageFailure extends Error {}
 /** The command's name: the first word that is not an option (the CLI has no global options with values). */
 function commandWord(argv: readonly string[]): string | undefined {
   return argv.find((word) => !word.startsWith('-'));
+}
+
+function reportNagiosUnknown(error: unknown): number {
+  const reason = error instanceof Error ? error.message : String(error);
+  // One line, and no '|': Nagios would read what follows it as performance data.
+  process.stdout.write(`ZONEGATE UNKNOWN - ${reason.replace(/[\r\n|]+/g, ' ').trim()}\n`);
+  return NAGIOS_EXIT.unknown;
 }
 
 function reportFailure(error: unknown): number {

@@ -43,7 +43,13 @@ export function openAuditLog(file: string): AuditLog {
     write(level, fields) {
       // Client input only ever appears as JSON string values: JSON.stringify escapes it, except
       // U+2028, U+2029 and U+0085, which JSON allows raw but other tools take for line ends.
-      const json = JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), component: 'gate', ...fields });
+      const json = JSON.stringify({
+        level: LEVELS[level],
+        time: new Date().toISOString(),
+        component: 'gate',
+        ...fields,
+        msg: summarize(fields),
+      });
       const line = `${escapeLineSeparators(json)}\n`;
       try {
         writeSync(fd, line);
@@ -56,4 +62,24 @@ export function openAuditLog(file: string): AuditLog {
       closeSync(fd);
     },
   };
+}
+
+/**
+ * The record's short human line (pino's `msg`), for pino-pretty, grep and `zonegate log`. Built only
+ * from values the secondary chose or checked (the key name from the config, reason codes, the ref,
+ * the zone set's name, exit codes): the client's command and paths stay in their escaped fields.
+ */
+export function summarize(fields: Record<string, unknown>): string {
+  const word = (name: string): string => {
+    const value = fields[name];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '?';
+  };
+  const zoneSet = typeof fields['zoneSet'] === 'string' ? ` zone set ${word('zoneSet')}` : '';
+  if (fields['event'] === 'decision' && fields['verdict'] === 'allow') return `allow ${word('key')}${zoneSet} (ref ${word('ref')})`;
+  if (fields['event'] === 'decision') return `deny ${word('key')}: ${word('reason')} (ref ${word('ref')})`;
+  if (fields['event'] === 'finished') {
+    const outcome = typeof fields['outcome'] === 'string' ? ` ${word('outcome')}` : '';
+    return `finished ${word('key')}${zoneSet}${outcome}, exit ${word('status')} (ref ${word('ref')})`;
+  }
+  return `${word('event')} ${word('key')} (ref ${word('ref')})`;
 }

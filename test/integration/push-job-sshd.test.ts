@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAuthorizedKeysLines } from '../../src/admin/keys/authorized-keys-line.js';
@@ -181,8 +181,17 @@ describe('rendered cron push script against a real sshd and the real gate', () =
 
   it('doctor passes the primary, and fails it once the private key is readable by others', async () => {
     const good = await zonegate(['doctor', '--config', primaryConfig]);
-    expect(good.stdout).toMatch(/^\[ ok \] target ns2 \(.*\): key and pinned host key present$/m);
+    expect(good.stdout).toMatch(/^\[ ok \] target ns2 \(.*\): key, pinned host key and source present$/m);
     expect(good.exitCode).toBe(0);
+    // A primary whose zone tree is gone (an unmounted disk) fails before any push does.
+    renameSync(source, `${source}.away`);
+    try {
+      const gone = await zonegate(['doctor', '--config', primaryConfig]);
+      expect(gone.stdout).toMatch(/^\[FAIL\] target ns2 .*: source .* does not exist$/m);
+      expect(gone.exitCode).toBe(1);
+    } finally {
+      renameSync(`${source}.away`, source);
+    }
     chmodSync(identity, 0o644);
     try {
       const bad = await zonegate(['doctor', '--config', primaryConfig]);

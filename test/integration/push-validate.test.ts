@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFailed } from '../../src/admin/push/run-log.js';
 import { ROOT, zonegate } from '../helpers/admin-cli.js';
 import { makePushWorld, type PushWorld } from '../helpers/push-world.js';
 import { soaZone } from '../lab/zones.js';
@@ -114,10 +115,18 @@ describe('log retention', () => {
     expect(after).not.toContain('push-20000101T000000000Z-1.log');
     expect(after).not.toContain('push-20000101T000000000Z-1.jsonl');
     const runs = after.filter((f) => /^push-\d{8}T/.test(f) && f.endsWith('.log'));
-    // keepLogs 3: this run plus the two newest before it, each with its .jsonl.
-    expect(runs).toHaveLength(3);
-    expect(runs.slice(0, 2)).toEqual(before.filter((f) => !f.startsWith('push-2000')).slice(-2));
-    expect(after.filter((f) => /^push-\d{8}T.*\.jsonl$/.test(f))).toHaveLength(3);
+    const failed = (f: string): boolean => runFailed(join(world.logDir, f.replace(/\.log$/, '.jsonl')));
+    // keepLogs 3: this run plus the two newest successful runs before it, each with its .jsonl...
+    expect(runs.filter((f) => !failed(f))).toHaveLength(3);
+    expect(runs.filter((f) => !failed(f)).slice(0, 2)).toEqual(before.filter((f) => !f.startsWith('push-2000') && !failed(f)).slice(-2));
+    // ...and every failed run of the earlier tests, kept for keepLogDays whatever the count.
+    expect(runs.filter(failed)).toEqual(before.filter((f) => !f.startsWith('push-2000') && failed(f)));
+    expect(runs.filter(failed).length).toBeGreaterThan(0);
+    expect(after.filter((f) => /^push-\d{8}T.*\.jsonl$/.test(f))).toHaveLength(runs.length);
+    // Every push event has a short human msg (pino-pretty, grep, `zonegate log`).
+    for (const file of after.filter((f) => f.endsWith('.jsonl') && !f.startsWith('push-2000')))
+      for (const line of readFileSync(join(world.logDir, file), 'utf8').trim().split('\n'))
+        expect((JSON.parse(line) as { msg?: unknown }).msg, `${file}: ${line}`).toMatch(/^(run start|run end|\S+: )/);
   });
 });
 
@@ -155,6 +164,8 @@ describe('zonegate target add', () => {
     const result = await zonegate(args('--fingerprint', fingerprint));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`recorded ${fingerprint} for [127.0.0.1]:${String(world.healthy.port)}`);
+    // The defaults match `zonegate keygen ns9` (its key file) and README (the dedicated account).
+    expect(result.stdout).toContain('"user":"zonegate","identity":"/etc/zonegate/keys/ns9"');
     expect(readFileSync(join(world.dir, 'pinned_known_hosts'), 'utf8')).toBe(
       `[127.0.0.1]:${String(world.healthy.port)} ssh-ed25519 ${hostKeyBody()}\n`,
     );

@@ -91,7 +91,7 @@ describe('a damaged release manifest', () => {
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout).toContain(`! ${live ?? ''}  damaged: manifest.json is empty (0 bytes)`);
     const json = await zonegate(['releases', 'keep1', '--config', lab.config, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ damaged: [{ id: live, problem: 'manifest.json is empty (0 bytes)' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ zoneSets: [{ damaged: [{ id: live, problem: 'manifest.json is empty (0 bytes)' }] }] });
     expect(readZoneSetHealth(lab.root('keep1')).damagedReleases).toEqual([{ id: live, problem: 'manifest.json is empty (0 bytes)' }]);
     // A rollback to "before the live release" uses what its previous/ holds.
     const rollback = await zonegate(['rollback', 'keep1', '--config', lab.config]);

@@ -285,7 +285,8 @@ describe('zone sets with a real named', () => {
   it('rollback: named serves the older serial again', async () => {
     const releases = await zonegate(['releases', 'ext', '--config', config, '--json']);
     expect(releases.exitCode).toBe(0);
-    const before = (JSON.parse(releases.stdout) as { releases: { id: string; live: boolean }[] }).releases;
+    const before =
+      (JSON.parse(releases.stdout) as { zoneSets: { releases: { id: string; live: boolean }[] }[] }).zoneSets[0]?.releases ?? [];
     expect(before.filter((release) => release.live)).toHaveLength(1);
     const result = await zonegate(['rollback', 'ext', '--config', config]);
     expect(result.stderr).toBe('');
@@ -301,6 +302,39 @@ describe('zone sets with a real named', () => {
     expect(undo.exitCode).toBe(0);
     expect([await named.serial('b.example', { view: 'ext' }), await named.serial('d.example', { view: 'ext' })]).toEqual([20, 40]);
     expectSpareInStep('ext');
+  });
+
+  it('releases without a name lists every zone set with its zones and their serials, the same in text and JSON', async () => {
+    const text = await zonegate(['releases', '--config', config]);
+    const json = await zonegate(['releases', '--config', config, '--json']);
+    expect([text.exitCode, json.exitCode]).toEqual([0, 0]);
+    const sets = (
+      JSON.parse(json.stdout) as {
+        zoneSets: { name: string; zones: { zone: string; serial: number | null }[]; releases: { id: string; changed: string[] }[] }[];
+      }
+    ).zoneSets;
+    expect(sets.map((set) => set.name)).toEqual(['ext', 'int']);
+    // The text shows the same zone sets, zones, serials and releases, in the same order.
+    const expected = sets.flatMap((set) => [
+      `zone set ${set.name} `,
+      ...set.zones.map(({ zone, serial }) => `  ${zone} ${String(serial)}`),
+      ...set.releases.map((release) => ` ${release.id}  `),
+    ]);
+    const lines = text.stdout.split('\n');
+    let at = -1;
+    for (const piece of expected) {
+      const found = lines.findIndex((line, index) => index > at && line.includes(piece));
+      expect(found, piece).toBeGreaterThan(at);
+      at = found;
+    }
+    const ext = sets[0];
+    expect(ext?.zones.map((zone) => zone.zone)).toEqual(
+      Object.keys(live('ext'))
+        .map((file) => file.replace(/^db\./, ''))
+        .sort(),
+    );
+    for (const { zone, serial } of ext?.zones ?? []) expect(serial).toBe(await named.serial(zone, { view: 'ext' }));
+    expect(ext?.releases.some((release) => release.changed.length > 0)).toBe(true);
   });
 
   it('a pull from a zone set reads the live release only', () => {

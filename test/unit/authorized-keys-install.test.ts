@@ -70,11 +70,16 @@ describe('installAuthorizedKeys', () => {
     expect(await readFile(file, 'utf8')).toBe(`${before}${BEGIN_MARKER}\n${lines.join('\n')}\n${END_MARKER}\n${after}`);
   });
 
-  // Attack: an old unrestricted line for our key placed before the block wins in sshd (first match).
-  it('reports a duplicate before the block as winning', async () => {
-    await writeFile(file, `${KEY_B}\n${BEGIN_MARKER}\n${END_MARKER}\n`);
-    const result = await installAuthorizedKeys(file, lines, keys);
-    expect(result.duplicates).toEqual([{ key: 'primary2', line: 1, wins: true }]);
+  // Attack: an old unrestricted line for our key placed before the block wins in sshd (first match),
+  // so the key logs in without the forced command while --install would have said all is well.
+  it('fails with the reason when a line before the block shadows it, and writes nothing', async () => {
+    const shadowed = `${KEY_B}\n${BEGIN_MARKER}\n${END_MARKER}\n`;
+    await writeFile(file, shadowed);
+    expect(await reason(installAuthorizedKeys(file, lines, keys))).toBe('authorized-keys-shadowed');
+    expect(await readFile(file, 'utf8')).toBe(shadowed);
+    await expect(installAuthorizedKeys(file, lines, keys)).rejects.toThrow(
+      /:1 holds the public key of keys\.primary2 before zonegate's block/,
+    );
   });
 
   it('refuses damaged markers and leaves the file alone', async () => {

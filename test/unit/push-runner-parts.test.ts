@@ -1,11 +1,14 @@
 // Pure parts of `zonegate push`: exit-code classification, backoff, rsync output parsing, log
 // retention, counters and the run's exit code.
 
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, PUSH_EXIT, ZONE_EXIT } from '../../src/shared/exit-codes.js';
 import { runExitCode } from '../../src/admin/push/run-exit-code.js';
 import { rsyncArgv, summarizeRsyncOutput } from '../../src/admin/push/rsync-argv.js';
-import { logsToRemove } from '../../src/admin/push/run-log.js';
+import { logsToRemove, pruneRunLogs } from '../../src/admin/push/run-log.js';
 import { emptyStatus, recordRun, recordSkip, type TargetOutcome } from '../../src/admin/push/status-file.js';
 import { backoffMs, classifyExit } from '../../src/admin/push/transient.js';
 import { changedFiles } from '../../src/admin/push/validate.js';
@@ -152,6 +155,49 @@ describe('logsToRemove', () => {
     ['nothing beyond the limits', 10, 60, undefined, []],
   ])('%s', (_name, keep, days, current, expected) => {
     expect(logsToRemove(entries, keep, days, now, current)).toEqual(expected);
+  });
+
+  // At */5, a cap of 30 runs is 2.5 hours: last night's failure must not be gone by morning because
+  // of the no-change runs after it.
+  it('keeps a failed run for maxDays whatever the count cap, and newer successful runs do not evict it', () => {
+    const failed = run('20240102T000000000Z', 2).map((entry) => ({ ...entry, failed: entry.name.endsWith('.jsonl') }));
+    const all = [...entries, ...failed];
+    expect(logsToRemove(all, 2, 30, now)).toEqual([
+      'push-20240101T000000000Z-1.jsonl',
+      'push-20240101T000000000Z-1.log',
+      'push-20240103T000000000Z-1.jsonl',
+      'push-20240103T000000000Z-1.log',
+    ]);
+    expect(logsToRemove(all, 2, 1, now)).toEqual([
+      'push-20240101T000000000Z-1.jsonl',
+      'push-20240101T000000000Z-1.log',
+      'push-20240102T000000000Z-1.jsonl',
+      'push-20240102T000000000Z-1.log',
+      'push-20240103T000000000Z-1.jsonl',
+      'push-20240103T000000000Z-1.log',
+      'push-20240104T000000000Z-1.jsonl',
+      'push-20240104T000000000Z-1.log',
+    ]);
+  });
+});
+
+describe('pruneRunLogs', () => {
+  it('reads a run as failed from its events (run-end exit code not 0, or no run-end: killed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zonegate-runlogs-'));
+    try {
+      const write = (stem: string, events: object[]): void => {
+        writeFileSync(join(dir, `${stem}.log`), 'text\n');
+        writeFileSync(join(dir, `${stem}.jsonl`), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      };
+      write('push-20240101T000000000Z-1', [{ event: 'run-start' }, { event: 'run-end', exitCode: 2 }]);
+      write('push-20240102T000000000Z-1', [{ event: 'run-start' }]);
+      write('push-20240103T000000000Z-1', [{ event: 'run-start' }, { event: 'run-end', exitCode: 0 }]);
+      write('push-20240104T000000000Z-1', [{ event: 'run-start' }, { event: 'run-end', exitCode: 0 }]);
+      expect(pruneRunLogs(dir, 1, 30)).toEqual(['push-20240103T000000000Z-1.jsonl', 'push-20240103T000000000Z-1.log']);
+      expect(readdirSync(dir).filter((name) => name.endsWith('.log'))).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,12 +1,13 @@
 // `zonegate authorized-keys`: print, --install or --check the lines for the configured keys.
 
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { EXIT } from '../../shared/exit-codes.js';
 import { renderAuthorizedKeysLines } from '../keys/authorized-keys-line.js';
 import { renderBlock, type Duplicate } from '../keys/authorized-keys-block.js';
 import { checkAuthorizedKeys, installAuthorizedKeys } from '../keys/authorized-keys-install.js';
+import { createAuthorizedKeys } from '../keys/authorized-keys-create.js';
 import { defaultGatePath, safePathOption } from '../keys/gate-paths.js';
 import type { CommandFactory } from './index.js';
 import { defineCommand } from './define.js';
@@ -17,6 +18,7 @@ interface Args {
   node: string | undefined;
   install: string | undefined;
   check: string | undefined;
+  create: boolean | undefined;
 }
 
 function warnDuplicates(file: string, duplicates: readonly Duplicate[]): void {
@@ -36,14 +38,23 @@ export const authorizedKeysCommand: CommandFactory = (setExit) =>
     describe: 'Render the authorized_keys lines (from=, forced gate command) for the configured keys',
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file (its absolute path goes into command=)' })
+        .option('config', configOption('Config file (its absolute path goes into command=)'))
         .option('gate', { type: 'string', describe: 'Absolute path of the gate script (default: this package’s bin/gate.cjs)' })
         .option('node', { type: 'string', describe: 'Absolute path of node (default: the node running this command)' })
         .option('install', { type: 'string', describe: 'Rewrite the zonegate block inside this existing authorized_keys file' })
         .option('check', { type: 'string', describe: 'Report drift between this authorized_keys file and the config (exit 1 on drift)' })
+        .option('create', {
+          type: 'boolean',
+          describe: 'With --install: create a missing FILE (and its .ssh), 0600, owned by the account whose home holds it',
+        })
+        .implies('create', 'install')
         .conflicts('install', 'check')
         .example('$0 authorized-keys --config /etc/zonegate/zonegate.conf', 'print the lines')
         .example('$0 authorized-keys --install /var/lib/bind/.ssh/authorized_keys', 'install them into the block zonegate owns')
+        .example(
+          '$0 authorized-keys --install /var/lib/zonegate/.ssh/authorized_keys --create',
+          'the same, creating the file for its account',
+        )
         .example('$0 authorized-keys --check /var/lib/bind/.ssh/authorized_keys', 'exit 1 if the file differs from the config'),
     handler: async (args: Args) => {
       const config = safePathOption('config', args.config);
@@ -56,6 +67,10 @@ export const authorizedKeysCommand: CommandFactory = (setExit) =>
       const lines = renderAuthorizedKeysLines(policy.keys.values(), command);
       if (args.install !== undefined) {
         const file = resolve(args.install);
+        if (args.create === true) {
+          const made = await createAuthorizedKeys(file);
+          if (made.created) process.stdout.write(`${file}: created for ${made.user ?? '?'} (mode 0600)\n`);
+        }
         const result = await installAuthorizedKeys(file, lines, policy.keys.values());
         warnDuplicates(file, result.duplicates);
         process.stdout.write(

@@ -3,7 +3,7 @@
 // on this host); batch 0 unless input or config is bad; replay 0 when nothing would change, 1 when
 // something would; 2 for usage or config errors in every mode.
 
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import type { CheckArgs } from '../check/run-check.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
@@ -14,7 +14,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     describe: 'Explain whether the gate would allow a request (runs nothing)',
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('key', { type: 'string', describe: "key name, as in the gate's --key" })
         .option('client', { type: 'string', describe: "client IP address to check against the key's from list (omitted: not checked)" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of text' })

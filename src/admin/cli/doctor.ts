@@ -1,7 +1,7 @@
 // `zonegate doctor`: check this host and print a checklist with fixes; exit 1 on any problem.
 
 import { userInfo } from 'node:os';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { renderChecklist } from '../doctor/checks.js';
 import { defaultGatePath, safePathOption } from '../keys/gate-paths.js';
 import type { CommandFactory } from './index.js';
@@ -21,7 +21,7 @@ export const doctorCommand: CommandFactory = (setExit) =>
     describe: 'Check this host (config, rsync, shell and rc files, authorized_keys, sandbox, log) and print fixes',
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file' })
+        .option('config', configOption('Config file'))
         .option('user', { type: 'string', describe: 'Login account the keys log in as (default: the current user)' })
         .option('authorized-keys', {
           type: 'string',

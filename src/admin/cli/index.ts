@@ -13,6 +13,7 @@ import { doctorCommand } from './doctor.js';
 import { pushCommand } from './push.js';
 import { statusCommand } from './status.js';
 import { targetCommand } from './target.js';
+import { logCommand } from './log.js';
 
 export type SetExit = (code: number) => void;
 export type CommandFactory = (setExit: SetExit) => CommandModule<object, never>;
@@ -32,6 +33,7 @@ const factories: CommandFactory[] = [
   pushCommand,
   statusCommand,
   targetCommand,
+  logCommand,
 ];
 
 export function commands(setExit: SetExit): CommandModule<object, never>[] {

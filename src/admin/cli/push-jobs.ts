@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { UsageError } from '../../shared/errors.js';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { defaultAdminPath, safePathOption } from '../keys/gate-paths.js';
 import * as job from '../jobs/push-job.js';
@@ -64,7 +64,7 @@ async function emit(files: RenderedFile[], args: CommonArgs): Promise<void> {
 
 function common<T>(yargs: import('yargs').Argv<T>) {
   return yargs
-    .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file (pinned in the script)' })
+    .option('config', configOption('Config file (pinned in the script)'))
     .option('script', { type: 'string', default: job.DEFAULT_SCRIPT, describe: 'Where the push script is installed' })
     .option('target', {
       type: 'string',

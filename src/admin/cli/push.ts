@@ -2,7 +2,7 @@
 // 1 some failed, 2 all failed, 75 skipped (the previous run holds the lock), 128+n stopped by signal n,
 // 64 usage, 78 config.
 
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
@@ -24,7 +24,7 @@ export const pushCommand: CommandFactory = (setExit) =>
     builder: (yargs) =>
       yargs
         .positional('targets', { type: 'string', array: true, describe: 'target names (default: every target in the config)' })
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('state-dir', { type: 'string', describe: 'status file, lock and manifests (default push.stateDir, /var/lib/zonegate)' })
         .option('log-dir', { type: 'string', describe: 'run logs (default push.logDir, /var/log/zonegate/push)' })
         .option('lock-file', { type: 'string', describe: 'the no-overlap lock (default <state-dir>/push.lock)' })

@@ -5,13 +5,14 @@ import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { pushSettings } from '../push/settings.js';
 import { readStatus, statusFile, type PushStatus } from '../push/status-file.js';
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
 import { DEFAULT_THRESHOLDS, evaluateNagios } from '../status/nagios.js';
 import { renderPrometheus } from '../status/prometheus.js';
+import { parseThresholds } from '../status/thresholds.js';
 import { renderStatusText } from '../status/render-text.js';
 import { zoneSetStatuses } from '../status/secondary.js';
 import { defineCommand } from './define.js';
@@ -24,8 +25,8 @@ interface StatusArgs {
   nagios: boolean;
   prometheus: boolean;
   output: string | undefined;
-  'warn-age': number;
-  'crit-age': number;
+  'warn-age': string;
+  'crit-age': string;
   'warn-failures': number;
   'crit-failures': number;
   'warn-skips': number;
@@ -45,7 +46,7 @@ export const statusCommand: CommandFactory = (setExit) =>
     describe: "Show push counters and last successes (primary) and zone sets' last good push (secondary)",
     builder: (yargs) =>
       yargs
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('state-dir', { type: 'string', describe: 'where `zonegate push` keeps its status file (default push.stateDir)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the status as one JSON object' })
         .option('nagios', {
@@ -56,14 +57,14 @@ export const statusCommand: CommandFactory = (setExit) =>
         .option('prometheus', { type: 'boolean', default: false, describe: 'print node_exporter textfile metrics' })
         .option('output', { type: 'string', describe: 'with --prometheus: write this file atomically instead of stdout' })
         .option('warn-age', {
-          type: 'number',
-          default: DEFAULT_THRESHOLDS.warnAge,
-          describe: 'seconds since the last success before WARNING',
+          type: 'string',
+          default: String(DEFAULT_THRESHOLDS.warnAge),
+          describe: 'age of the last success before WARNING: seconds, or 90s, 5m, 2h, 1d',
         })
         .option('crit-age', {
-          type: 'number',
-          default: DEFAULT_THRESHOLDS.critAge,
-          describe: 'seconds since the last success before CRITICAL',
+          type: 'string',
+          default: String(DEFAULT_THRESHOLDS.critAge),
+          describe: 'age of the last success before CRITICAL (not below --warn-age)',
         })
         .option('warn-failures', {
           type: 'number',
@@ -81,15 +82,24 @@ export const statusCommand: CommandFactory = (setExit) =>
           describe: 'runs skipped in a row (lock held) before WARNING',
         })
         .example('$0 status', 'counters and last successes, for people')
-        .example('$0 status --nagios --warn-age 1800 --crit-age 7200', 'a Nagios/Icinga check (NRPE command)')
+        .example('$0 status --nagios --warn-age 30m --crit-age 2h', 'a Nagios/Icinga check (NRPE command)')
         .example(
           '$0 status --prometheus --output /var/lib/prometheus/node-exporter/zonegate.prom',
           'for the node_exporter textfile collector',
         )
-        .epilog('Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config.'),
+        .epilog(
+          'Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config. With --nagios every failure (usage, a missing or broken config) is one UNKNOWN line on stdout and exit 3.',
+        ),
     handler: async (args: StatusArgs) => {
       if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1)
         throw new UsageError('usage', 'choose one of --json, --nagios, --prometheus');
+      const thresholds = parseThresholds({
+        warnAge: args['warn-age'],
+        critAge: args['crit-age'],
+        warnFailures: args['warn-failures'],
+        critFailures: args['crit-failures'],
+        warnSkips: args['warn-skips'],
+      });
       const policy = loadPolicy(args.config);
       const settings = pushSettings(policy, args['state-dir'] === undefined ? {} : { stateDir: args['state-dir'] });
       const targets = [...policy.targets.keys()];
@@ -97,13 +107,6 @@ export const statusCommand: CommandFactory = (setExit) =>
       const zoneSets = await zoneSetStatuses(policy);
       const now = Date.now();
       if (args.nagios) {
-        const thresholds = {
-          warnAge: args['warn-age'],
-          critAge: args['crit-age'],
-          warnFailures: args['warn-failures'],
-          critFailures: args['crit-failures'],
-          warnSkips: args['warn-skips'],
-        };
         const result = evaluateNagios({ primary: status === undefined ? undefined : { status, targets }, zoneSets }, thresholds, now);
         process.stdout.write(result.output);
         setExit(result.code);

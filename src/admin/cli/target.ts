@@ -5,6 +5,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../../shared/errors.js';
+import { DEFAULT_KEY_DIR } from '../keys/defaults.js';
 import type { HostKey } from '../push/host-key.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
@@ -15,7 +16,7 @@ interface TargetArgs {
   port: number;
   user: string;
   'known-hosts': string;
-  identity: string;
+  identity: string | undefined;
   source: string;
   destination: string;
   fingerprint: string | undefined;
@@ -48,7 +49,11 @@ export const targetCommand: CommandFactory = (setExit) =>
         .option('port', { type: 'number', default: 22, describe: 'its ssh port' })
         .option('user', { type: 'string', default: 'zonegate', describe: 'login on the secondary' })
         .option('known-hosts', { type: 'string', default: '/etc/zonegate/known_hosts', describe: "zonegate's known_hosts file" })
-        .option('identity', { type: 'string', default: '/etc/zonegate/keys/push', describe: 'private key for the config entry' })
+        .option('identity', {
+          type: 'string',
+          describe: 'private key for the config entry (default: KEYDIR/NAME, what `zonegate keygen NAME` writes)',
+          defaultDescription: `${DEFAULT_KEY_DIR}/NAME`,
+        })
         .option('source', { type: 'string', default: '/var/lib/zonegate/zones', describe: 'local zone tree for the config entry' })
         .option('destination', { type: 'string', default: '.', describe: 'remote path for the config entry' })
         .option('fingerprint', { type: 'string', describe: 'the expected SHA256:… fingerprint (non-interactive confirmation)' })
@@ -83,7 +88,7 @@ export const targetCommand: CommandFactory = (setExit) =>
         host: args.host,
         port: args.port,
         user: args.user,
-        identity: args.identity,
+        identity: args.identity ?? `${DEFAULT_KEY_DIR}/${args.name}`,
         knownHosts: args['known-hosts'],
         source: args.source,
         destination: args.destination,

@@ -1,38 +1,45 @@
 // `zonegate releases ZONESET` and `zonegate rollback ZONESET [--to RELEASE]`.
 
-import { DEFAULT_CONFIG_PATH } from '../../shared/policy/types.js';
+import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
 
 interface ReleasesArgs {
-  zoneset: string;
+  zoneset: string | undefined;
   config: string;
   json: boolean;
 }
 
-export const releasesCommand: CommandFactory = () =>
-  defineCommand<ReleasesArgs>({
-    command: 'releases <zoneset>',
-    describe: "List a zone set's releases (newest first; * is live): what each changed, and the last good push",
-    builder: (yargs) =>
-      yargs
-        .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
-        .example('$0 releases external', 'list the releases of zone set "external"'),
-    handler: async (args) => {
-      // Loaded here, like every command's logic, to keep the CLI's start-up small.
-      const { describeReleases, findZoneSet, renderReleases } = await import('../zonesets/zoneset-admin.js');
-      const ref = findZoneSet(loadPolicy(args.config), args.zoneset);
-      const info = describeReleases(ref);
-      process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : renderReleases(args.zoneset, info));
-    },
-  });
-
-interface RollbackArgs extends ReleasesArgs {
+interface RollbackArgs {
+  zoneset: string;
+  config: string;
+  json: boolean;
   to: string | undefined;
 }
+
+export const releasesCommand: CommandFactory = () =>
+  defineCommand<ReleasesArgs>({
+    command: 'releases [zoneset]',
+    describe: 'List zone sets (all, or one): live zones and serials, and releases newest first (* is live) with the zones each changed',
+    builder: (yargs) =>
+      yargs
+        .positional('zoneset', { type: 'string', describe: 'zone set name (zoneSet.name in the config); default: every zone set' })
+        .option('config', configOption('the zonegate config file'))
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON: {"zoneSets": [...]}, in the same order as the text' })
+        .example('$0 releases', 'every zone set of this secondary')
+        .example('$0 releases external', 'only zone set "external"'),
+    handler: async (args) => {
+      // Loaded here, like every command's logic, to keep the CLI's start-up small.
+      const { findZoneSet, zoneSets } = await import('../zonesets/zoneset-admin.js');
+      const { describeZoneSet, renderZoneSet } = await import('../zonesets/releases-view.js');
+      const policy = loadPolicy(args.config);
+      const refs = args.zoneset === undefined ? [...zoneSets(policy).values()] : [findZoneSet(policy, args.zoneset)];
+      const views = refs.map(describeZoneSet);
+      if (args.json) process.stdout.write(`${JSON.stringify({ zoneSets: views })}\n`);
+      else process.stdout.write(views.length === 0 ? `no zone sets in ${policy.source}\n` : views.map(renderZoneSet).join('\n'));
+    },
+  });
 
 export const rollbackCommand: CommandFactory = () =>
   defineCommand<RollbackArgs>({
@@ -42,7 +49,7 @@ export const rollbackCommand: CommandFactory = () =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
         .option('to', { type: 'string', describe: 'release id (see `zonegate releases`); default: the one before the live release' })
-        .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'the zonegate config file' })
+        .option('config', configOption('the zonegate config file'))
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
         .example('$0 rollback external', 'go back one release')
         .example('$0 rollback external --to 20261123T101500123Z-3f9c', 'go back to a given release')

@@ -10,9 +10,11 @@ import { renderAuthorizedKeysLines, type GateCommand } from '../keys/authorized-
 import { checkAuthorizedKeys } from '../keys/authorized-keys-install.js';
 import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
-import { targetItems } from './targets.js';
+import { sendmailItem, targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
 import { PRLIMIT } from '../../zoneset/validate.js';
+import { authorizedKeysFile, judgeLockedAccount, judgePermitRootLogin, parseSshdT, strictModesDirectories } from './sshd.js';
+import { pushSettings } from '../push/settings.js';
 
 export interface DoctorOptions {
   config: string;
@@ -67,10 +69,13 @@ async function sandboxProblem(bwrap: string, who: Account | undefined): Promise<
     : `bwrap failed${asUser ? ` as ${who.user}` : ''}: ${result.stderr.trim() || `exit ${String(result.exitCode)}`}`;
 }
 
-async function authorizedKeysItems(policy: Policy, options: DoctorOptions, who: Account): Promise<CheckItem[]> {
-  const file = options.authorizedKeys ?? `${who.home}/.ssh/authorized_keys`;
+async function authorizedKeysItems(policy: Policy, options: DoctorOptions, who: Account, sshd: Map<string, string>): Promise<CheckItem[]> {
+  const file = options.authorizedKeys ?? authorizedKeysFile(sshd, who.user, who.home);
   const stats = [];
-  for (const path of [file, dirname(file), dirname(dirname(file))]) {
+  // StrictModes walks the real path, every directory up to the home (or to / outside it).
+  const real = await fs.realpath(file).catch(() => file);
+  const home = await fs.realpath(who.home).catch(() => who.home);
+  for (const path of [real, ...strictModesDirectories(real, home)]) {
     const stat = await fs.stat(path).catch(() => undefined);
     if (stat === undefined)
       return [
@@ -78,7 +83,7 @@ async function authorizedKeysItems(policy: Policy, options: DoctorOptions, who: 
           status: 'fail',
           title: `authorized_keys ${file}`,
           detail: `${path} does not exist`,
-          fix: `zonegate authorized-keys --install ${file} (create the file first, owned by ${who.user}, mode 600)`,
+          fix: `zonegate authorized-keys --install ${file} --create`,
         },
       ];
     stats.push({ path, mode: stat.mode, uid: stat.uid, allowedUids: [0, who.uid] });
@@ -212,18 +217,41 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
     items.push(judge.judgeSystemRc(await exists('/etc/ssh/sshrc')));
   }
   if (policy !== undefined && secondary && who !== undefined) {
+    const sshdT = await execa('sshd', ['-T'], { reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const sshd = parseSshdT(sshdT.exitCode === 0 ? sshdT.stdout : undefined);
+    const rootLogin = judgePermitRootLogin(sshd, who.user);
+    if (rootLogin !== undefined) items.push(rootLogin);
+    const shadow = await execa('getent', ['shadow', who.user], { reject: false });
+    const locked = judgeLockedAccount(sshd, who.user, shadow.exitCode === 0 ? shadow.stdout.split(':')[1] : undefined);
+    if (locked !== undefined) items.push(locked);
     items.push(
-      ...(await authorizedKeysItems(policy, options, who).catch((error: unknown) => {
+      ...(await authorizedKeysItems(policy, options, who, sshd).catch((error: unknown) => {
         if (!isGateError(error)) throw error;
         return [{ status: 'fail', title: 'authorized_keys', detail: error.message } satisfies CheckItem];
       })),
     );
     items.push(judge.judgeSandbox(policy.gate.sandbox, await sandboxProblem(policy.gate.bwrap, who)));
-    const sshdT = await execa('sshd', ['-T'], { reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     items.push(judge.judgeSshdEnvironment(sshdT.exitCode === 0 ? sshdT.stdout : undefined));
     items.push(await logItem(policy, who));
     items.push(...(await gateStateItems(policy, who)));
   }
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));
+  if (policy !== undefined && primary) {
+    const settings = pushSettings(policy, {});
+    const checker = settings.checker[0];
+    const validating = [...policy.targets.values()].filter((target) => target.zoneFile !== undefined).map((target) => target.name);
+    if (checker !== undefined && validating.length > 0)
+      items.push(
+        judge.judgeProgram(
+          checker,
+          (await exists(checker)) ? checker : undefined,
+          true,
+          'bind9-utils',
+          `targets ${validating.join(', ')} validate zones with it before sending`,
+        ),
+      );
+    const mail = await sendmailItem(settings.mailTo, settings.sendmail);
+    if (mail !== undefined) items.push(mail);
+  }
   return items;
 }

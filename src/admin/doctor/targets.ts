@@ -1,7 +1,7 @@
 // `zonegate doctor` on a primary: each target's private key and pinned host key, which the push
 // needs before it can connect (BatchMode and StrictHostKeyChecking=yes never prompt).
 
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { execa } from 'execa';
 import type { Target } from '../../shared/policy/types.js';
 import type { CheckItem } from './checks.js';
@@ -20,6 +20,15 @@ export async function targetItems(target: Target): Promise<CheckItem[]> {
       fix: `chmod 600 ${target.identity}`,
     });
   }
+  const source = await fs.stat(target.source).catch(() => undefined);
+  if (source?.isDirectory() !== true) {
+    // A push from a missing tree sends nothing, and with delete=true would try to empty the zone set.
+    problems.push({
+      status: 'fail',
+      title: `${title}: source ${target.source} ${source === undefined ? 'does not exist' : 'is not a directory'}`,
+      fix: `create it and put the zone files there, or correct targets.${target.name}.source`,
+    });
+  }
   const host = target.port === 22 ? target.host : `[${target.host}]:${String(target.port)}`;
   const known = await execa('ssh-keygen', ['-F', host, '-f', target.knownHosts], { reject: false });
   if (known.exitCode !== 0) {
@@ -30,5 +39,22 @@ export async function targetItems(target: Target): Promise<CheckItem[]> {
       fix: `ssh-keyscan -p ${String(target.port)} ${target.host} >> ${target.knownHosts}, after comparing its fingerprint with the secondary's (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there)`,
     });
   }
-  return problems.length > 0 ? problems : [{ status: 'ok', title: `${title}: key and pinned host key present` }];
+  return problems.length > 0 ? problems : [{ status: 'ok', title: `${title}: key, pinned host key and source present` }];
+}
+
+/** With push.mailTo set, failures are mailed through sendmail: it must exist, or the mail is lost. */
+export async function sendmailItem(mailTo: string | undefined, sendmail: string): Promise<CheckItem | undefined> {
+  if (mailTo === undefined) return undefined;
+  const ok = await fs.access(sendmail, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  return ok
+    ? { status: 'ok', title: `sendmail at ${sendmail} (push.mailTo ${mailTo})` }
+    : {
+        status: 'fail',
+        title: `sendmail ${sendmail} missing`,
+        detail: `push.mailTo is ${mailTo}, so failures would be mailed through it and the mail lost`,
+        fix: 'apt-get install an MTA (e.g. exim4-daemon-light or msmtp-mta), or set push.sendmail',
+      };
 }

@@ -31,7 +31,7 @@ async function snapshot(file: string, label: string): Promise<Snapshot> {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const hint =
       code === 'ENOENT'
-        ? ' (create it first with the login account as owner, e.g. install -o USER -g GROUP -m 600 /dev/null FILE: a file created by root would be unreadable for sshd acting as that user)'
+        ? ' (pass --create to make it for the account whose home holds it, or create it with that account as owner: install -o USER -g GROUP -m 600 /dev/null FILE; a file created by root would be unreadable for sshd acting as that user)'
         : code === 'ELOOP'
           ? ' (it is a symlink; point --install at the real file)'
           : '';
@@ -65,6 +65,7 @@ export async function installAuthorizedKeys(
   const before = await snapshot(file, '--install');
   const next = mergeBlock(before.text, renderBlock(lines), file);
   const duplicates = findDuplicates(next, keys, file);
+  refuseShadowing(file, duplicates, 'nothing was written');
   if (next === before.text) return { changed: false, duplicates };
   const temp = join(dirname(file), `.${basename(file)}.zonegate-${randomBytes(6).toString('hex')}`);
   let handle;
@@ -108,6 +109,19 @@ export async function installAuthorizedKeys(
   }
   await syncDirectory(dirname(file));
   return { changed: true, duplicates };
+}
+
+/**
+ * sshd uses the first line that carries a key: one before our block (a hand-added line without
+ * restrict or command=) lets the key in unrestricted, so the block would be a lie. Refuse.
+ */
+function refuseShadowing(file: string, duplicates: readonly Duplicate[], consequence: string): void {
+  const shadow = duplicates.find((duplicate) => duplicate.wins);
+  if (shadow === undefined) return;
+  throw new ConfigError(
+    'authorized-keys-shadowed',
+    `${file}:${String(shadow.line)} holds the public key of keys.${shadow.key} before zonegate's block, so sshd uses that line instead of the restricted one; delete it (${consequence})`,
+  );
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -1,8 +1,10 @@
 // One timestamped log per run (rsync's itemized changes, the gate's `zonegate:` replies, outcomes)
-// beside its pino events, and retention: keep the newest `keep` run logs and none older than `maxDays`. Only files whose
-// names this module wrote are ever removed; anything else in the directory is left alone.
+// beside its pino events, and retention: keep the newest `keep` run logs and none older than `maxDays`,
+// except that a failed run is kept for `maxDays` whatever the count (at */5, 30 runs are 2.5 hours:
+// last night's failure would be gone by morning). Only files whose names this module wrote are ever
+// removed; anything else in the directory is left alone.
 
-import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A run's text log (.log) and its pino events (.jsonl) share one stem and are aged out together. */
@@ -87,6 +89,8 @@ export function errorText(error: unknown): string {
 export interface LogEntry {
   name: string;
   mtimeMs: number;
+  /** Set on a run's .jsonl: the run failed (or never recorded its end: killed). */
+  failed?: boolean;
 }
 
 /**
@@ -94,21 +98,28 @@ export interface LogEntry {
  * `maxDays`; never the current run (`current` is its stem) and never a file we did not name.
  */
 export function logsToRemove(entries: readonly LogEntry[], keep: number, maxDays: number, nowMs: number, current?: string): string[] {
-  const runs = new Map<string, { files: string[]; mtimeMs: number }>();
+  const runs = new Map<string, { files: string[]; mtimeMs: number; failed: boolean }>();
   for (const entry of entries) {
     const stem = RUN_LOG_PATTERN.exec(entry.name)?.[1];
     if (stem === undefined || stem === current) continue;
-    const run = runs.get(stem) ?? { files: [], mtimeMs: 0 };
+    const run = runs.get(stem) ?? { files: [], mtimeMs: 0, failed: false };
     run.files.push(entry.name);
     run.mtimeMs = Math.max(run.mtimeMs, entry.mtimeMs);
+    run.failed ||= entry.failed === true;
     runs.set(stem, run);
   }
-  // Stems sort by time (UTC stamp first); the current run counts towards `keep`.
+  // Stems sort by time (UTC stamp first); the current run counts towards `keep`, failed runs do not.
   const sorted = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a));
   const room = Math.max(0, keep - (current === undefined ? 0 : 1));
   const maxAgeMs = maxDays * 86_400_000;
+  let counted = 0;
   return sorted
-    .filter(([, run], index) => index >= room || nowMs - run.mtimeMs > maxAgeMs)
+    .filter(([, run]) => {
+      if (nowMs - run.mtimeMs > maxAgeMs) return true;
+      if (run.failed) return false;
+      counted += 1;
+      return counted > room;
+    })
     .flatMap(([, run]) => run.files)
     .sort();
 }
@@ -119,7 +130,7 @@ export function pruneRunLogs(dir: string, keep: number, maxDays: number, current
     if (!RUN_LOG_PATTERN.test(name)) continue;
     try {
       const stat = statSync(join(dir, name));
-      if (stat.isFile()) entries.push({ name, mtimeMs: stat.mtimeMs });
+      if (stat.isFile()) entries.push({ name, mtimeMs: stat.mtimeMs, failed: name.endsWith('.jsonl') && runFailed(join(dir, name)) });
     } catch {
       // Removed by a concurrent prune: nothing to do.
     }
@@ -127,4 +138,33 @@ export function pruneRunLogs(dir: string, keep: number, maxDays: number, current
   const doomed = logsToRemove(entries, keep, maxDays, nowMs, current);
   for (const name of doomed) unlinkSync(join(dir, name));
   return doomed;
+}
+
+const TAIL_BYTES = 4096;
+
+/** Whether a run's events end without `run-end` (killed) or with a non-zero exit code; read from the file's tail. */
+export function runFailed(eventsFile: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(eventsFile, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, TAIL_BYTES));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    const lines = buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.includes('"run-end"'));
+    const last = lines.at(-1);
+    if (last === undefined) return true;
+    const end = JSON.parse(last) as { exitCode?: unknown };
+    return end.exitCode !== 0;
+  } catch {
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -139,7 +139,10 @@ async function pushAll(
     log.line(
       `run start: pid ${String(process.pid)}, targets ${targets.map((t) => t.name).join(', ')}; removed ${String(removed.length)} old log file(s)`,
     );
-    events.info({ event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length });
+    events.info(
+      { event: 'run-start', targets: targets.map((t) => t.name), logsRemoved: removed.length },
+      `run start: ${String(targets.length)} target(s)`,
+    );
     const pingProblems: (string | undefined)[] = [];
     const started = settings.pingUrl === undefined ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
     const blocked = await validateSources(targets, settings, log);
@@ -162,14 +165,20 @@ async function pushAll(
         }));
       if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
       // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
-      events[outcome.kind === 'ok' ? 'info' : 'error']({ event: 'target', ...outcome });
+      events[outcome.kind === 'ok' ? 'info' : 'error'](
+        { event: 'target', ...outcome },
+        `${outcome.target}: ${outcome.kind}${outcome.status === undefined ? '' : ` (exit ${String(outcome.status)})`}`,
+      );
       return outcome;
     });
     display?.stop();
     display = undefined;
     const byTargets = runExitCode(outcomes, stopper.signal.aborted ? (stopper.signal.reason as NodeJS.Signals) : undefined);
     log.line(`run end: exit ${String(byTargets)}`);
-    events.info({ event: 'run-end', exitCode: byTargets, failed: outcomes.filter((o) => o.kind !== 'ok').map((o) => o.target) });
+    events.info(
+      { event: 'run-end', exitCode: byTargets, failed: outcomes.filter((o) => o.kind !== 'ok').map((o) => o.target) },
+      `run end: exit ${String(byTargets)}`,
+    );
     // The log's first failed write (disk full mid-run) fails the run: what was pushed is not on record.
     const problem = log.problem();
     const exitCode = problem !== undefined && byTargets === PUSH_EXIT.ok ? PUSH_EXIT.partial : byTargets;

@@ -10,10 +10,10 @@ import { applyToWritten } from '../../zoneset/file-attrs.js';
 import { openZoneSet } from '../../zoneset/open.js';
 import { reloadOrUndo } from '../../zoneset/pipeline.js';
 import { promote } from '../../zoneset/promote.js';
-import { inspectReleases, undoPlan, type DamagedRelease } from '../../zoneset/releases.js';
+import { inspectReleases, undoPlan } from '../../zoneset/releases.js';
 import { readSoaSerial } from '../../zoneset/serial.js';
 import { markSpareDirty, placeCopy } from '../../zoneset/spare.js';
-import { inspectState, readState, type DamageRecord } from '../../zoneset/state.js';
+import { readState } from '../../zoneset/state.js';
 
 export interface ZoneSetRef {
   settings: ZoneSetSettings;
@@ -42,64 +42,6 @@ export function findZoneSet(policy: Policy, name: string): ZoneSetRef {
     );
   }
   return ref;
-}
-
-export interface ReleaseInfo {
-  id: string;
-  at: string;
-  kind: 'push' | 'rollback';
-  rollbackTo: string | undefined;
-  zones: number;
-  changed: number;
-  added: number;
-  removed: number;
-  live: boolean;
-}
-
-export interface ReleasesDescription {
-  releases: ReleaseInfo[];
-  lastGoodPush: string | undefined;
-  /** Release records whose manifest is damaged: kept, never pruned; a rollback uses their previous/. */
-  damaged: DamagedRelease[];
-  /** state.json as found now (damaged: the next push repairs it), and the last repair recorded. */
-  stateDamage: string | undefined;
-  lastDamage: DamageRecord | undefined;
-}
-
-export function describeReleases(ref: ZoneSetRef): ReleasesDescription {
-  const { state, damage } = inspectState(ref.layout.stateFile);
-  const { complete, damaged } = inspectReleases(ref.layout);
-  const releases = complete.map((release) => ({
-    id: release.id,
-    at: release.at,
-    kind: release.kind,
-    rollbackTo: release.rollbackTo,
-    zones: release.zones,
-    changed: release.changed.length,
-    added: release.added.length,
-    removed: release.removed.length,
-    live: release.id === state.release,
-  }));
-  return { releases, lastGoodPush: state.lastGoodPush, damaged, stateDamage: damage, lastDamage: state.lastDamage };
-}
-
-export function renderReleases(name: string, info: ReleasesDescription): string {
-  const lines = [`zone set ${name}: last good push ${info.lastGoodPush ?? 'never'}`];
-  if (info.stateDamage !== undefined) lines.push(`! state.json is damaged (${info.stateDamage}); the next push or rollback repairs it`);
-  if (info.lastDamage !== undefined)
-    lines.push(
-      `! ${info.lastDamage.what} was found damaged at ${info.lastDamage.at} (${info.lastDamage.problem}): ${info.lastDamage.action}`,
-    );
-  for (const release of info.damaged)
-    lines.push(`! ${release.id}  damaged: ${release.problem} (kept; its previous/ still serves a rollback)`);
-  for (const release of [...info.releases].reverse()) {
-    const what =
-      release.kind === 'rollback'
-        ? `rollback to ${release.rollbackTo ?? '?'}`
-        : `${String(release.changed)} changed, ${String(release.added)} added, ${String(release.removed)} removed`;
-    lines.push(`${release.live ? '*' : ' '} ${release.id}  ${String(release.zones)} zones  ${what}${release.live ? '  (live)' : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 export interface RollbackResult {
