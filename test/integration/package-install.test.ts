@@ -91,8 +91,11 @@ describe('npm i -g --prefix', () => {
     await writeFile(
       config,
       JSON.stringify({
+        // The log lies outside the rule's root: a key must never be able to rewrite its own audit trail.
         gate: { log: join(base, 'gate.log'), sandbox: 'off' },
-        keys: { ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules: [{ direction: 'upload', root: base, paths: ['**'] }] } },
+        keys: {
+          ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules: [{ direction: 'upload', root: join(base, 'zones'), paths: ['**'] }] },
+        },
       }),
       { mode: 0o644 },
     );
