@@ -1,4 +1,6 @@
 // Gathers the facts `zonegate doctor` judges: runs programs with execa, reads files and modes.
+// About 250 lines: one gathering step per doctor line, in the order doctor prints them; the judging
+// is elsewhere (checks.ts, sshd.ts, targets.ts).
 
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
