@@ -42,6 +42,9 @@ describe('a lost journal never leaves a stale zone served', () => {
     const listed = await zonegate(['releases', 'dmg', '--config', lab.config]);
     expect(listed.stdout).toContain(`! state.json is damaged (${problem}`);
     expect(readZoneSetHealth(lab.root('dmg')).stateDamage).toContain(problem);
+    const nagios = await zonegate(['status', '--config', lab.config, '--nagios']);
+    expect(nagios.stdout).toContain(`zone set dmg: state.json is damaged (${problem}`);
+    expect(nagios.exitCode).toBeGreaterThanOrEqual(1);
     // The primary pushes the same tree again: nothing to promote, but the stale zone is found and reloaded.
     const next = lab.push('dmg', source);
     expect(next.status).toBe(0);
@@ -56,6 +59,10 @@ describe('a lost journal never leaves a stale zone served', () => {
     expect(health.servedCheck).toMatchObject({ reloaded: ['a.dmg'], stale: [] });
     const after = await zonegate(['releases', 'dmg', '--config', lab.config]);
     expect(after.stdout).toMatch(/! state\.json was found damaged at \S+ \(.+\): kept as .+state\.json\.damaged/);
+    const status = JSON.parse((await zonegate(['status', '--config', lab.config, '--json'])).stdout) as {
+      zoneSets: { name: string; damage: string[] }[];
+    };
+    expect(status.zoneSets.find((set) => set.name === 'dmg')?.damage).toEqual([]);
     // And the pushes after it are ordinary.
     const again = lab.push('dmg', zoneSource({ 'a.dmg': base + 3, 'b.dmg': 1 }));
     expect(again.status).toBe(0);

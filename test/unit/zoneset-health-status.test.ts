@@ -85,6 +85,21 @@ describe('zone set health in Nagios', () => {
       NAGIOS_EXIT.critical,
       /free inodes 1\.0 %/,
     ],
+    // Served zones are intact and the next push repairs state.json: worth a look, not a page.
+    [
+      'damaged state',
+      { damage: ['state.json is damaged (empty (0 bytes)); the next push repairs it'] },
+      NAGIOS_EXIT.warning,
+      /^ZONEGATE WARNING - zone set ext: state\.json is damaged \(empty \(0 bytes\)\)/,
+    ],
+    // Less room than the engine needs means the next push is refused (89): the primary's changes stop.
+    [
+      'less room than a push needs',
+      { spaceNeeded: { bytes: 6 * GiB, inodes: 10 } },
+      NAGIOS_EXIT.critical,
+      /^ZONEGATE CRITICAL - zone set ext: less room than a push needs \(6442450944 B and 10 inodes\): pushes are refused \(exit 89\)/,
+    ],
+    ['room enough for a push', { spaceNeeded: { bytes: GiB, inodes: 10 } }, NAGIOS_EXIT.ok, /^ZONEGATE OK/],
     [
       'no inode limit',
       { space: { availBytes: 5 * GiB, sizeBytes: 10 * GiB, availInodes: 0, totalInodes: 0 } },
@@ -118,6 +133,7 @@ describe('zone set health in Prometheus', () => {
     expect(text).toContain(`zonegate_zoneset_filesystem_avail_bytes{zoneset="ext"} ${String(5 * GiB)}\n`);
     expect(text).toContain('zonegate_zoneset_filesystem_files_free{zoneset="ext"} 500\n');
     expect(text).toContain('zonegate_zoneset_server_up{zoneset="ext"} 1\n');
+    expect(text).toContain('zonegate_zoneset_damage{zoneset="ext"} 0\n');
     for (const name of text.match(/^zonegate_\w+/gm) ?? []) {
       expect(text).toContain(`# HELP ${name} `);
       expect(text).toContain(`# TYPE ${name} `);

@@ -8,7 +8,10 @@
 //   thresholds turn it CRITICAL.
 // - the server not answering for a live zone is CRITICAL: the secondary serves nothing.
 // - free space (bytes or inodes) under 10 % is WARNING, under 5 % CRITICAL: a push needs room for
-//   the spare copy of what it changes, and a full disk refuses every push.
+//   the spare copy of what it changes, and a full disk refuses every push. Less than the engine's
+//   own need (room for every live zone to change once) is CRITICAL: the next push is refused (89).
+// - damage (state.json or a release record unreadable) is WARNING: zones are served, the next push
+//   repairs state.json, and a damaged release only narrows what a rollback can reach.
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
 import { sanitizeReason } from '../push/remote-text.js';
@@ -24,11 +27,18 @@ export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number,
   const last = set.lastPush;
   if (last !== undefined && (last.outcome === 'refused' || last.outcome === 'failed' || last.outcome === 'rolled-back'))
     raise(NAGIOS_EXIT.warning, `${what}: last push ${last.outcome} (exit ${String(last.status)}): ${sanitizeReason(last.reason, 200)}`);
+  for (const line of set.damage ?? []) raise(NAGIOS_EXIT.warning, `${what}: ${sanitizeReason(line, 200)}`);
   if (set.server.kind === 'silent') raise(NAGIOS_EXIT.critical, `${what}: ${set.server.server} does not answer for ${set.server.zone}`);
   if (set.server.kind !== 'not-checked')
     perf.push(`${label(`zoneset_${set.name}_server_up`)}=${set.server.kind === 'answers' ? '1' : '0'};;1:;0;1`);
   const space = set.space;
   if (space === undefined) return;
+  const need = set.spaceNeeded;
+  if (need !== undefined && (space.availBytes < need.bytes || (space.totalInodes > 0 && space.availInodes < need.inodes)))
+    raise(
+      NAGIOS_EXIT.critical,
+      `${what}: less room than a push needs (${String(need.bytes)} B and ${String(need.inodes)} inodes): pushes are refused (exit 89)`,
+    );
   const checks: [string, number, number, string][] = [
     ['free space', space.availBytes, space.sizeBytes, 'B'],
     ['free inodes', space.availInodes, space.totalInodes, ''],

@@ -85,6 +85,18 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     'A gate killed mid-promotion left a reload owed (1) until the next push finishes it (secondary).',
     zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.owed === undefined ? 0 : 1]),
   );
+  metric(
+    'zonegate_zoneset_damage',
+    'gauge',
+    'Damaged files found now: state.json and release records whose manifest cannot be read (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, (s.damage ?? []).length]),
+  );
+  metric(
+    'zonegate_zoneset_push_needed_bytes',
+    'gauge',
+    'Free bytes the next push needs (room for every live zone to change once); less refuses it (secondary).',
+    zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.spaceNeeded?.bytes]),
+  );
   const per = (pick: (s: ZoneSetStatus) => number | string | undefined): [string, string | number | undefined][] =>
     zoneSets.map((set) => [`{zoneset="${escape(set.name)}"}`, pick(set)]);
   const lastOk = (set: ZoneSetStatus): number | undefined =>

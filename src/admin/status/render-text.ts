@@ -59,6 +59,11 @@ export function renderStatusText(
       lines.push(
         `    filesystem: ${mib(space.availBytes)} MiB free of ${mib(space.sizeBytes)} MiB, ${space.totalInodes === 0 ? 'no inode limit' : `${String(space.availInodes)} of ${String(space.totalInodes)} inodes free`}`,
       );
+    if (set.spaceNeeded !== undefined)
+      lines.push(
+        `    a push needs ${mib(set.spaceNeeded.bytes)} MiB and ${String(set.spaceNeeded.inodes)} inodes free (every zone changing once)`,
+      );
+    for (const line of set.damage ?? []) lines.push(`    ! ${sanitizeReason(line)}`);
     const server = set.server;
     lines.push(
       server.kind === 'answers'

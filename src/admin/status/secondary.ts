@@ -8,6 +8,7 @@ import { layoutOf } from '../../zoneset/layout.js';
 import { readState, type LastPush, type PendingPromotion } from '../../zoneset/state.js';
 import { checkServer, filesystemSpace, type FilesystemSpace, type ServerCheck } from './zoneset-health.js';
 import { readHold, type Hold } from '../../zoneset/hold.js';
+import { readZoneSetHealth } from '../../zoneset/health.js';
 import type { Policy } from '../../shared/policy/types.js';
 
 export interface ZoneSetStatus {
@@ -29,6 +30,13 @@ export interface ZoneSetStatus {
   server: ServerCheck;
   /** Set by `zonegate hold`: pushes are refused until `zonegate unhold`. */
   held?: Hold | undefined;
+  /**
+   * Damage found now, one line each: state.json unreadable as JSON, release records whose manifest
+   * is damaged (kept, never pruned). The next push repairs state.json; none of it stops serving.
+   */
+  damage?: readonly string[];
+  /** What the next push needs free (room for every live zone to change once), from the engine. */
+  spaceNeeded?: { bytes: number; inodes: number } | undefined;
 }
 
 /** The journal of an interrupted promotion, in words; undefined when there is none. */
@@ -81,6 +89,7 @@ export async function zoneSetStatuses(policy: Policy): Promise<ZoneSetStatus[]> 
     for (const rule of key.rules) {
       if (rule.zoneSet === undefined || seen.has(rule.root)) continue;
       const state = readState(layoutOf(rule.root).stateFile);
+      const health = readZoneSetHealth(rule.root);
       const logged = fromLog.get(rule.zoneSet.name);
       const times = [state.lastGoodPush, logged].filter((t): t is string => t !== undefined).sort();
       seen.set(rule.root, {
@@ -94,6 +103,13 @@ export async function zoneSetStatuses(policy: Policy): Promise<ZoneSetStatus[]> 
         space: filesystemSpace(rule.root),
         server: await checkServer(rule.zoneSet, layoutOf(rule.root).current),
         held: readHold(layoutOf(rule.root)),
+        damage: [
+          ...(health.stateDamage === undefined ? [] : [`state.json is damaged (${health.stateDamage}); the next push repairs it`]),
+          ...health.damagedReleases.map(
+            (release) => `release ${release.id}: ${release.problem} (kept; its previous/ still serves a rollback)`,
+          ),
+        ],
+        spaceNeeded: health.space === undefined ? undefined : { bytes: health.space.need.bytes, inodes: health.space.need.inodes },
       });
     }
   }
