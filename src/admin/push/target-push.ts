@@ -3,6 +3,7 @@
 // timed-out attempt is killed with its process group and, like a dropped link, retried. Every
 // attempt's output goes to the run log under the target's name.
 
+import { identityProblem, SSH_KEY_WARNING } from './identity-check.js';
 import type { Target } from '../../shared/policy/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import { MAX_REASON_CHARS, sanitizeReason, sanitizeRemoteText } from './remote-text.js';
@@ -64,9 +65,11 @@ function gateReply(stderr: string): string | undefined {
 
 function describe(result: AttemptResult, reason: string): string {
   const reply = gateReply(result.stderr);
-  const sshLine = result.stderr
-    .split('\n')
-    .find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
+  const lines = result.stderr.split('\n');
+  // ssh's warning about the key itself says more than the "Permission denied" that follows it.
+  const sshLine =
+    lines.find((l) => SSH_KEY_WARNING.test(l)) ??
+    lines.find((l) => /^ssh: |Connection (refused|timed out|closed)|Host key verification failed|Permission denied/.test(l));
   return sanitizeReason([reason, reply, reply === undefined ? sshLine : undefined].filter(Boolean).join(': '), 2 * MAX_REASON_CHARS);
 }
 
@@ -100,6 +103,11 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const { stop } = options;
   const interrupted = (attempts: number): TargetOutcome =>
     finish({ kind: 'interrupted', status: undefined, reason: stopReason(stop), attempts, bytesSent: 0, zonesChanged: 0 });
+  const keyProblem = identityProblem(target.identity);
+  if (keyProblem !== undefined) {
+    log.line(`${target.name}: not attempted: ${keyProblem}`);
+    return finish({ kind: 'failed', status: undefined, reason: keyProblem, attempts: 0, bytesSent: 0, zonesChanged: 0 });
+  }
   for (let attempt = 1; ; attempt++) {
     if (stop.aborted) return interrupted(attempt - 1);
     options.onPhase(target.name, { kind: 'running', attempt });
