@@ -335,6 +335,36 @@ describe('zonegate authorized-keys --install --create', () => {
   });
 });
 
+describe('zonegate doctor on a primary with push.hook', () => {
+  it('fails when the hook is not executable (a failure would alert nobody through it), passes when it is', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'zones'));
+    const primary = (hook: string): string =>
+      secondaryConfig(
+        dir,
+        {},
+        {
+          targets: {
+            ns2: {
+              host: '192.0.2.53',
+              user: 'zonegate',
+              identity: join(dir, 'key'),
+              knownHosts: join(dir, 'known_hosts'),
+              source: join(dir, 'zones'),
+              destination: '/x/',
+            },
+          },
+          push: { hook: [hook, '--from-zonegate'], stateDir: join(dir, 'state'), logDir: join(dir, 'log') },
+        },
+      );
+    const missing = await zonegate(['doctor', '--config', primary(join(dir, 'no-hook'))]);
+    expect(missing.stdout).toMatch(/^\[FAIL\] push\.hook .*no-hook is missing or not executable$/m);
+    expect(missing.exitCode).toBe(1);
+    const present = await zonegate(['doctor', '--config', primary('/bin/true')]);
+    expect(present.stdout).toMatch(/^\[ ok \] push\.hook \/bin\/true is executable$/m);
+  });
+});
+
 describe('zonegate doctor on a primary with push.mailTo', () => {
   it('fails when sendmail is missing (the failure mail would be lost), passes when it is there', async () => {
     const dir = fresh();

@@ -12,7 +12,7 @@ import { renderAuthorizedKeysLines, type GateCommand } from '../keys/authorized-
 import { checkAuthorizedKeys } from '../keys/authorized-keys-install.js';
 import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
-import { sendmailItem, targetItems } from './targets.js';
+import { hookItem, sendmailItem, targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
 import { PRLIMIT } from '../../zoneset/validate.js';
 import { authorizedKeysFile, judgeLockedAccount, judgePermitRootLogin, parseSshdT, strictModesDirectories } from './sshd.js';
@@ -254,6 +254,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       );
     const mail = await sendmailItem(settings.mailTo, settings.sendmail);
     if (mail !== undefined) items.push(mail);
+    const hook = await hookItem(settings.hook);
+    if (hook !== undefined) items.push(hook);
   }
   return items;
 }

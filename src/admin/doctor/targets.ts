@@ -58,3 +58,21 @@ export async function sendmailItem(mailTo: string | undefined, sendmail: string)
         fix: 'apt-get install an MTA (e.g. exim4-daemon-light or msmtp-mta), or set push.sendmail',
       };
 }
+
+/** The failure hook must be runnable, or a failed push alerts nobody through it. */
+export async function hookItem(hook: readonly string[]): Promise<CheckItem | undefined> {
+  const program = hook[0];
+  if (program === undefined) return undefined;
+  const ok = await fs.access(program, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  return ok
+    ? { status: 'ok', title: `push.hook ${program} is executable` }
+    : {
+        status: 'fail',
+        title: `push.hook ${program} is missing or not executable`,
+        detail: 'it runs on every failed push; without it a failure alerts nobody through the hook',
+        fix: `install it, chmod +x ${program}, or remove push.hook`,
+      };
+}
