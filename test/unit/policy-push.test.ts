@@ -85,6 +85,8 @@ describe('push target settings', () => {
     // accident: --inplace writes into the live inode; the gate refuses it for zone sets anyway.
     [{ rsyncOptions: ['--inplace'] }, 'targets.ns2.rsyncOptions[0]: rsync option "--inplace" is not allowed'],
     [{ rsyncOptions: ['--bwlimit=1', '--rsync-path=/bin/sh'] }, 'targets.ns2.rsyncOptions[1]'],
+    // accident: the client refuses --contimeout over ssh, so every push of the target would fail.
+    [{ rsyncOptions: ['--contimeout=5'] }, 'targets.ns2.rsyncOptions[0]: rsync option "--contimeout=5" is not allowed'],
     [{ rsyncOptions: '--bwlimit=1' }, 'targets.ns2.rsyncOptions: must be a list'],
     [{ zoneFile: 'db.zone' }, 'targets.ns2.zoneFile: must be a file name with exactly one {zone} placeholder'],
     [{ zoneFile: '../{zone}' }, 'targets.ns2.zoneFile'],

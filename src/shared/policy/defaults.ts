@@ -11,11 +11,14 @@ export const GATE_DEFAULTS: GateSettings = {
   stateDir: '/var/lib/zonegate/gate',
 };
 
-/** rsync options a target may add; everything else is refused (the gate refuses more anyway). */
+/**
+ * rsync options a target may add; everything else is refused (the gate refuses more anyway).
+ * No --contimeout: the client refuses it over a remote shell ("only … when connecting to an rsync
+ * daemon"), so every push of such a target would fail with rsync's usage error.
+ */
 export const PUSH_RSYNC_OPTIONS: readonly RegExp[] = [
   /^--bwlimit=\d+[kKmM]?$/,
   /^--timeout=\d+$/,
-  /^--contimeout=\d+$/,
   /^--checksum$/,
   /^--compress$/,
   /^--delay-updates$/,

@@ -62,7 +62,7 @@ function validateRsyncOptions(v: Validator, value: JsonValue | undefined, path: 
     if (!PUSH_RSYNC_OPTIONS.some((pattern) => pattern.test(option))) {
       v.fail(
         childPath(path, index),
-        `rsync option ${JSON.stringify(option)} is not allowed (allowed: --bwlimit=N, --timeout=N, --contimeout=N, --checksum, --compress, --delay-updates, --exclude=GLOB, --chmod=MODES)`,
+        `rsync option ${JSON.stringify(option)} is not allowed (allowed: --bwlimit=N, --timeout=N, --checksum, --compress, --delay-updates, --exclude=GLOB, --chmod=MODES)`,
       );
     }
     return option;
