@@ -26,7 +26,15 @@ export interface ConnectionFields extends Record<string, unknown> {
 /** The data was refused (the primary must fix it); reload-failed means the server would not take it and it was undone. */
 function lastOutcome(reason: string): LastPushOutcome {
   if (reason === 'reload-failed') return 'rolled-back';
-  return ['zone-invalid', 'serial-not-increased', 'too-many-deletions', 'not-a-zone-file', 'option-refused-zoneset'].includes(reason)
+  return [
+    'zone-invalid',
+    'serial-not-increased',
+    'too-many-deletions',
+    'not-a-zone-file',
+    'option-refused-zoneset',
+    'zone-not-allowed',
+    'limit-exceeded',
+  ].includes(reason)
     ? 'refused'
     : 'failed';
 }

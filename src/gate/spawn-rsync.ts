@@ -15,7 +15,7 @@ export interface SpawnPlan {
   cwd: string;
   /** Descriptors passed to the child as fd 3, 4, … */
   extraFds: number[];
-  /** When it aborts, the child is killed (SIGKILL: bwrap's --die-with-parent takes the sandbox too). */
+  /** When it aborts, the child is stopped: SIGTERM, then SIGKILL after a grace (bwrap --die-with-parent takes the sandbox too). */
   signal?: AbortSignal;
 }
 
@@ -44,15 +44,18 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
     // is refused as busy until it ends. A changed parent means nobody is listening: stop rsync.
     const parent = process.ppid;
     let hardKill: NodeJS.Timeout | undefined;
+    // TERM first: rsync's own handler then stops the receiver it forked (without the sandbox no
+    // --die-with-parent would), so nothing writes into the spare after we report; KILL after a grace.
+    const stop = (): void => {
+      if (hardKill !== undefined) return;
+      started.child?.kill('SIGTERM');
+      hardKill = setTimeout(() => started.child?.kill('SIGKILL'), KILL_GRACE_MS);
+    };
     const watch = setInterval(() => {
-      if (process.ppid === parent || hardKill !== undefined) return;
-      child.kill('SIGTERM');
-      hardKill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      if (process.ppid !== parent) stop();
     }, CLIENT_CHECK_MS);
     // The zone set's transfer deadline (transferTimeoutSeconds) aborts the plan's signal.
-    const abort = (): void => {
-      started.child?.kill('SIGKILL');
-    };
+    const abort = stop;
     const cleanup = (): void => {
       for (const signal of RELAYED) process.off(signal, relay);
       clearInterval(watch);

@@ -110,6 +110,11 @@ describe('zoneSet.zones: the secondary decides which zones a key may serve', () 
     );
     expect(stderr).not.toMatch(/is live/);
     expect(lastFinished()).toMatchObject({ outcome: 'refused', reason: 'zone-not-allowed' });
+    // The secondary's status calls it what it is: the primary's data was refused, nothing failed here.
+    const state = JSON.parse(readFileSync(join(root, '.zonegate', 'state.json'), 'utf8')) as {
+      lastPush?: { outcome: string; status: number };
+    };
+    expect(state.lastPush).toMatchObject({ outcome: 'refused', status: 90 });
     expect(await named.serial('com')).toBeUndefined();
   });
 
