@@ -335,60 +335,44 @@ describe('zonegate authorized-keys --install --create', () => {
   });
 });
 
+/** A primary's config in a fresh dir: one target (validating zones), and these push settings. */
+function primaryWithPush(push: Record<string, unknown>): string {
+  const dir = fresh();
+  mkdirSync(join(dir, 'zones'), { recursive: true });
+  return secondaryConfig(
+    dir,
+    {},
+    {
+      targets: {
+        ns2: {
+          host: '192.0.2.53',
+          user: 'zonegate',
+          identity: join(dir, 'key'),
+          knownHosts: join(dir, 'known_hosts'),
+          source: join(dir, 'zones'),
+          destination: '/x/',
+          zoneFile: 'db.{zone}',
+        },
+      },
+      push: { stateDir: join(dir, 'state'), logDir: join(dir, 'log'), ...push },
+    },
+  );
+}
+
 describe('zonegate doctor on a primary with push.hook', () => {
   it('fails when the hook is not executable (a failure would alert nobody through it), passes when it is', async () => {
-    const dir = fresh();
-    mkdirSync(join(dir, 'zones'));
-    const primary = (hook: string): string =>
-      secondaryConfig(
-        dir,
-        {},
-        {
-          targets: {
-            ns2: {
-              host: '192.0.2.53',
-              user: 'zonegate',
-              identity: join(dir, 'key'),
-              knownHosts: join(dir, 'known_hosts'),
-              source: join(dir, 'zones'),
-              destination: '/x/',
-            },
-          },
-          push: { hook: [hook, '--from-zonegate'], stateDir: join(dir, 'state'), logDir: join(dir, 'log') },
-        },
-      );
-    const missing = await zonegate(['doctor', '--config', primary(join(dir, 'no-hook'))]);
-    expect(missing.stdout).toMatch(/^\[FAIL\] push\.hook .*no-hook is missing or not executable$/m);
+    const missing = await zonegate(['doctor', '--config', primaryWithPush({ hook: ['/nonexistent/no-hook', '--from-zonegate'] })]);
+    expect(missing.stdout).toMatch(/^\[FAIL\] push\.hook \/nonexistent\/no-hook is missing or not executable$/m);
     expect(missing.exitCode).toBe(1);
-    const present = await zonegate(['doctor', '--config', primary('/bin/true')]);
+    const present = await zonegate(['doctor', '--config', primaryWithPush({ hook: ['/bin/true'] })]);
     expect(present.stdout).toMatch(/^\[ ok \] push\.hook \/bin\/true is executable$/m);
   });
 });
 
 describe('zonegate doctor on a primary with push.mailTo', () => {
   it('fails when sendmail is missing (the failure mail would be lost), passes when it is there', async () => {
-    const dir = fresh();
-    mkdirSync(join(dir, 'zones'));
-    const primary = (sendmail: string): string =>
-      secondaryConfig(
-        dir,
-        {},
-        {
-          targets: {
-            ns2: {
-              host: '192.0.2.53',
-              user: 'zonegate',
-              identity: join(dir, 'key'),
-              knownHosts: join(dir, 'known_hosts'),
-              source: join(dir, 'zones'),
-              destination: '/x/',
-              zoneFile: 'db.{zone}',
-            },
-          },
-          push: { mailTo: 'hostmaster', sendmail, stateDir: join(dir, 'state'), logDir: join(dir, 'log') },
-        },
-      );
-    const missing = await zonegate(['doctor', '--config', primary(join(dir, 'no-sendmail'))]);
+    const primary = (sendmail: string): string => primaryWithPush({ mailTo: 'hostmaster', sendmail });
+    const missing = await zonegate(['doctor', '--config', primary('/nonexistent/no-sendmail')]);
     // The target validates zones (zoneFile) with push.checker: named-checkzone must be there.
     expect(missing.stdout).toMatch(/^\[ ok \] \/usr\/bin\/named-checkzone at \/usr\/bin\/named-checkzone$/m);
     expect(missing.stdout).toMatch(/^\[FAIL\] sendmail .*no-sendmail missing\n {7}push\.mailTo is hostmaster/m);
