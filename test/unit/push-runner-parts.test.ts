@@ -24,6 +24,17 @@ describe('classifyExit', () => {
     [255, 'Host key verification failed.', { kind: 'failed', transient: false }],
     [255, 'root@192.0.2.1: Permission denied (publickey).', { kind: 'failed', transient: false }],
     [12, 'rsync: connection unexpectedly closed', { kind: 'failed', transient: true }],
+    // rsync reported its own 12 before ssh's 255 reached it: ssh's line says what happened.
+    [
+      12,
+      'ssh: connect to host 127.0.0.1 port 55804: Connection refused\nrsync: connection unexpectedly closed',
+      { kind: 'failed', status: 255, transient: true, reason: 'ssh connection failed' },
+    ],
+    [
+      12,
+      'root@192.0.2.1: Permission denied (publickey).\nrsync: connection unexpectedly closed',
+      { kind: 'failed', status: 255, transient: false },
+    ],
     [30, '', { kind: 'failed', transient: true }],
     [35, '', { kind: 'failed', transient: true }],
     [10, '', { kind: 'failed', transient: true }],

@@ -34,7 +34,17 @@ const HELD = /^zonegate: denied: zone set \S+ is held on this secondary/m;
 /** What rsync or ssh say when the far end just closed the stream: the gate may know better. */
 const STREAM_ENDED = new Set([5, 10, 12, 255]);
 
+/**
+ * ssh's own failure lines. rsync takes ssh's 255 only if ssh has already exited when rsync cleans up;
+ * otherwise it reports its own 12, so a refused connection or key came out as a "protocol error"
+ * (and an authentication failure as transient) depending on a race. These lines settle it.
+ */
+const SSH_FAILED = /^ssh: |Permission denied \(|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/m;
+
 const GATE_CODES = new Set(GATE_EXIT_TABLE.map((entry) => entry.code));
+
+/** ssh's own status for a failed connection or login. */
+const SSH_EXIT = 255;
 
 /** The status in the gate's last `zonegate: exit N` line, when it is one of the gate's own codes. */
 export function gateExit(stderr: string): number | undefined {
@@ -51,7 +61,8 @@ export function gateExit(stderr: string): number | undefined {
 export function classifyExit(rawStatus: number, stderr: string): AttemptEnd {
   if (rawStatus === 0) return { kind: 'ok' };
   const fromGate = STREAM_ENDED.has(rawStatus) ? gateExit(stderr) : undefined;
-  const status = fromGate ?? rawStatus;
+  const fromSsh = fromGate === undefined && STREAM_ENDED.has(rawStatus) && SSH_FAILED.test(stderr) ? SSH_EXIT : undefined;
+  const status = fromGate ?? fromSsh ?? rawStatus;
   if (HELD.test(stderr)) return { kind: 'failed', status, transient: false, reason: 'gate: zone set held by its admin' };
   if (fromGate === undefined && STREAM_ENDED.has(status) && stderr.split('\n').some((l) => l.startsWith(GATE_PROGRESS_PREFIX)))
     // The gate got the files and said so, then ended without a status: it was killed (or crashed)
