@@ -121,6 +121,19 @@ describe('named with two views', () => {
     expect(named.rndcArgs).toEqual(['-c', named.rndcConf]);
   });
 
+  it('a wait that can never end fails naming what it waited for, what named serves, and its log', async () => {
+    // mtime.test is only in view a: view b never serves it, whatever the wait.
+    await expect(named.waitForSerial('mtime.test', 100, { view: 'b', timeoutMs: 200 })).rejects.toThrow(
+      /still waiting for mtime\.test \(view b\) to serve serial 100 .*\(it serves undefined\); log tail:\n/s,
+    );
+    await expect(named.waitForLog(/this line is never logged/, { timeoutMs: 200 })).rejects.toThrow(
+      /still waiting for named's log to match \/this line is never logged\/ .*; log tail:\n/s,
+    );
+    // And a wait for what is there ends with it.
+    await named.waitForSerial('mtime.test', 100, { view: 'a' });
+    expect(await named.waitForLog(/running/)).toBe('running');
+  });
+
   it('fact 4: a zone in two views needs "IN view" on rndc reload', async () => {
     publish(file('b.example.db'), soaZone('example.test', 21));
 

@@ -8,7 +8,7 @@
 // so `listen-on { 127.0.0.2; }` silently binds nothing. Any 127.0.0.0/8 address can be a source on
 // Linux without configuring it, so view N is selected with `dig -b 127.0.0.<N+1> @127.0.0.1`.
 
-import { HANG_GUARD_MS } from './wait.js';
+import { HANG_GUARD_MS, until } from './wait.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -172,26 +172,32 @@ async function launch(
   const serial = (zone: string, opts: { view?: string } = {}): Promise<number | undefined> => soaSerial(dig, zone, digArgs(opts.view));
   const tail = (): string => output.tail(8000).split('\n').slice(-30).join('\n');
 
+  // Both wait on named's own events (a log line, an answer) through the lab's one polling helper;
+  // a hang fails with named's log tail, which is what explains it.
+  const withTail = (error: unknown): never => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; log tail:\n${tail()}`);
+  };
+
   const waitForLog = async (pattern: RegExp, opts: { since?: number; timeoutMs?: number } = {}): Promise<string> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
-    for (;;) {
+    const found: { match?: string } = {};
+    const matched = (): boolean => {
       const match = pattern.exec(output.since(opts.since ?? 0));
-      if (match) return match[0];
-      if (Date.now() > deadline) throw new Error(`named log never matched ${String(pattern)}; log tail:\n${tail()}`);
-      await sleep(20);
-    }
+      if (match) found.match = match[0];
+      return match !== null;
+    };
+    await until(matched, `named's log to match ${String(pattern)}`, opts.timeoutMs).catch(withTail);
+    return found.match ?? '';
   };
 
   const waitForSerial = async (zone: string, want: number, opts: { view?: string; timeoutMs?: number } = {}): Promise<void> => {
-    const deadline = Date.now() + (opts.timeoutMs ?? HANG_GUARD_MS);
-    for (;;) {
-      const seen = await serial(zone, opts.view === undefined ? {} : { view: opts.view });
-      if (seen === want) return;
-      if (Date.now() > deadline) {
-        throw new Error(`${zone} (view ${opts.view ?? '-'}) serves serial ${String(seen)}, expected ${String(want)}; log tail:\n${tail()}`);
-      }
-      await sleep(50);
-    }
+    const seen: { serial?: number | undefined } = {};
+    const serves = async (): Promise<boolean> => {
+      seen.serial = await serial(zone, opts.view === undefined ? {} : { view: opts.view });
+      return seen.serial === want;
+    };
+    await until(serves, `${zone} (view ${opts.view ?? '-'}) to serve serial ${String(want)}`, opts.timeoutMs).catch((error: unknown) =>
+      withTail(new Error(`${error instanceof Error ? error.message : String(error)} (it serves ${String(seen.serial)})`)),
+    );
   };
 
   const rndcArgv = (args: readonly string[]): string[] => [rndcBin, '-c', plan.rndcConf, ...args];
