@@ -102,7 +102,9 @@ export async function serveZoneSetUpload(
       argv: run.argv,
       ...(run.cacheUntrusted === undefined ? {} : { cacheUntrusted: run.cacheUntrusted }),
     });
-    const rsyncStatus = await runWithDeadline(run, pinned, settings);
+    // The gate's own part: node's start, the decision, the lock and the spare, up to rsync.
+    push.clock.sinceStart('gate');
+    const rsyncStatus = await push.clock.time('transfer', () => runWithDeadline(run, pinned, settings));
     if (rsyncStatus !== 0) {
       abandonZoneSetPush(push);
       say([
@@ -145,6 +147,8 @@ export async function serveZoneSetUpload(
     });
     return error.exitCode;
   } finally {
+    // Last progress line, after every report line and before the exit line: where the time went.
+    say([push.clock.render()]);
     if (last !== undefined) {
       try {
         recordLastPush(push.layout.stateFile, { ...last, ref: fields.ref });

@@ -81,6 +81,13 @@ export const GATE_EXIT_PREFIX = 'zonegate: exit ';
  */
 export const GATE_PROGRESS_PREFIX = 'zonegate: progress: ';
 
+/**
+ * The gate's last progress line for a zone-set push: where its time went, in whole milliseconds
+ * since the gate's process started (shared/phase-timing.ts renders and parses it). It comes at the
+ * end, so it also means the gate finished its work: no "died after the transfer" guess.
+ */
+export const GATE_TIMING_PREFIX = `${GATE_PROGRESS_PREFIX}timing `;
+
 /** The gate's own codes and the zone-set codes, as a secondary returns them through ssh. */
 export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: EXIT.request, meaning: 'not a well-formed rsync request', retry: 'permanent' },

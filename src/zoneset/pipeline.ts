@@ -6,6 +6,7 @@
 
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';
+import { PhaseClock } from '../shared/phase-timing.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { refuseZonesOutsideList } from './allowed-zones.js';
 import { changesFromLog, hasChanges, zoneListLines, type ZoneSetChanges } from './diff.js';
@@ -42,6 +43,8 @@ export interface ZoneSetPush {
   attrs: FileAttrs;
   /** Compare every served serial with the live tree, not only a sample (the journal was not trusted). */
   checkAllServed: boolean;
+  /** Where this push's time goes (check, promote, reload, verify here; the gate adds its start and the transfer). */
+  clock: PhaseClock;
   finish(): void;
 }
 
@@ -84,6 +87,7 @@ export async function prepareZoneSetPush(
       spareRebuilt: opened.spareRebuilt,
       attrs: opened.attrs,
       checkAllServed: opened.checkAllServed,
+      clock: new PhaseClock(),
       finish: () => {
         held.release();
       },
@@ -150,6 +154,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const { settings, layout } = push;
   const name = settings.name;
   const liveDir = treeDir(layout, push.live);
+  const checkStarted = push.clock.start();
   const log = readTransferLog(push);
   faultPoint('received');
   // The client's mode for its top directory must not make the tree unreadable to named.
@@ -164,7 +169,8 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     if (!hasChanges(changes)) {
       // Byte for byte the live zones (times or modes aside): nothing to promote, the spare stays.
       markSpareClean(layout);
-      const check = await checkServed(push, []);
+      push.clock.stop('check', checkStarted);
+      const check = await push.clock.time('verify', () => checkServed(push, []));
       // Still a good push: the primary is alive and in step, which is what monitoring asks.
       writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString(), servedCheck: check });
       return {
@@ -178,17 +184,21 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
     faultPoint('validated');
   } catch (error) {
+    push.clock.stop('check', checkStarted);
     restoreSpare(push, log);
     throw error;
   }
+  push.clock.stop('check', checkStarted);
   const state = readState(layout.stateFile);
   const bytes = state.bytes === undefined ? undefined : bytesAfter(state.bytes, liveDir, push.spareDir, changes);
-  const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes });
+  const promotion = await push.clock.time('promote', () =>
+    promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes }),
+  );
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
-  const check = await checkServed(push, []);
+  const check = await push.clock.time('verify', () => checkServed(push, []));
   if (check !== undefined) writeState(layout.stateFile, { ...readState(layout.stateFile), servedCheck: check });
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
@@ -255,27 +265,28 @@ function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
  * back in step. When the server does not take it, undoes it and throws.
  */
 export async function reloadOrUndo(
-  push: Pick<ZoneSetPush, 'layout' | 'settings'>,
+  push: Pick<ZoneSetPush, 'layout' | 'settings'> & { clock?: PhaseClock },
   promotion: Promotion,
   changes: ZoneSetChanges,
   state: ZoneSetState,
 ): Promise<string[]> {
   const { layout, settings } = push;
+  const clock = push.clock ?? new PhaseClock();
   // The verify window (docs/configuration.md): named may serve the new zones from its reload until
   // the rollback's reload, when the server does not take them; measured for the audit log.
   const swapped = performance.now();
   let commands: string[];
   try {
     faultPoint('promoted');
-    commands = await reloadZones(settings, promotion.pending);
+    commands = await clock.time('reload', () => reloadZones(settings, promotion.pending));
     faultPoint('reloaded');
-    const stale = await verifySerials(settings, promotion.pending.serials);
+    const stale = await clock.time('verify', () => verifySerials(settings, promotion.pending.serials));
     if (stale.length > 0)
       throw new ZoneSetError('reload-failed', `the server does not serve the new serial of ${stale.join(', ')} after the reload`);
   } catch (error) {
     const pending = unpromote(layout, settings, promotion, changes, state);
     try {
-      await reloadZones(settings, pending);
+      await clock.time('reload', () => reloadZones(settings, pending));
     } catch {
       // Best effort: the files are back; the report already says the push failed.
     }

@@ -29,6 +29,14 @@ describe('classifyExit with the gate lines', () => {
       { status: 255, transient: true, reason: expect.stringMatching(/^the gate on the target ended without a result/) as string },
     ],
     [255, 'ssh: connect to host 127.0.0.1 port 1: Connection refused\n', { status: 255, transient: true, reason: 'ssh connection failed' }],
+    // The gate's closing timing line says it finished its work: a stream that dropped afterwards is
+    // the link's, not a gate killed while checking; and a timing line alone is no "transfer complete".
+    [
+      12,
+      'zonegate: progress: zone set z: transfer complete; checking, promoting and reloading\nzonegate: progress: timing gate=40 total=90\n',
+      { status: 12, transient: true, reason: 'rsync protocol data stream error (connection dropped)' },
+    ],
+    [12, 'zonegate: progress: timing gate=40 total=90\n', { status: 12, reason: 'rsync protocol data stream error (connection dropped)' }],
   ])('%i with %j', (status, stderr, expected) => {
     expect(classifyExit(status, stderr)).toMatchObject({ kind: 'failed', ...expected });
   });

@@ -6,6 +6,7 @@ import {
   GATE_EXIT_PREFIX,
   GATE_EXIT_TABLE,
   GATE_PROGRESS_PREFIX,
+  GATE_TIMING_PREFIX,
   TRANSPORT_EXIT_TABLE,
   type ExitCodeEntry,
 } from '../../shared/exit-codes.js';
@@ -64,7 +65,7 @@ export function classifyExit(rawStatus: number, stderr: string): AttemptEnd {
   const fromSsh = fromGate === undefined && STREAM_ENDED.has(rawStatus) && SSH_FAILED.test(stderr) ? SSH_EXIT : undefined;
   const status = fromGate ?? fromSsh ?? rawStatus;
   if (HELD.test(stderr)) return { kind: 'failed', status, transient: false, reason: 'gate: zone set held by its admin' };
-  if (fromGate === undefined && STREAM_ENDED.has(status) && stderr.split('\n').some((l) => l.startsWith(GATE_PROGRESS_PREFIX)))
+  if (fromGate === undefined && STREAM_ENDED.has(status) && diedAfterTransfer(stderr))
     // The gate got the files and said so, then ended without a status: it was killed (or crashed)
     // while checking, promoting or reloading. The next push finishes or redoes that work.
     return {
@@ -78,6 +79,19 @@ export function classifyExit(rawStatus: number, stderr: string): AttemptEnd {
   const known = KNOWN_EXITS.get(status);
   if (known === undefined) return { kind: 'failed', status, transient: false, reason: `exit ${String(status)}` };
   return { kind: 'failed', status, transient: known.retry === 'transient', reason: known.meaning };
+}
+
+/**
+ * The gate said the transfer was complete but never reached its closing timing line: it ended
+ * (killed, out of memory) while checking, promoting or reloading. The timing line comes last, so
+ * with it the gate did finish, whatever happened to the stream afterwards.
+ */
+function diedAfterTransfer(stderr: string): boolean {
+  const lines = stderr.split('\n');
+  return (
+    lines.some((l) => l.startsWith(GATE_PROGRESS_PREFIX) && !l.startsWith(GATE_TIMING_PREFIX)) &&
+    !lines.some((l) => l.startsWith(GATE_TIMING_PREFIX))
+  );
 }
 
 /** Seconds to wait before retry `n` (1-based): the list's n-th entry (the last repeats), plus up to 25 % jitter. */
