@@ -155,9 +155,9 @@ describe('rendered cron push script against a real sshd and the real gate', () =
     const result = await runLikeCron(scriptAll);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
-    // The whole summary: what cron mails (the run helper drops the last newline).
+    // The whole summary: what cron mails (the run helper drops the last newline); only the failed target is listed.
     expect(result.stderr).toMatch(
-      /^zonegate push: 1 of 2 target\(s\) ok\n {2}ns2: ok \(exit 0\): pushed\n {2}ns3: failed \(exit \d+\): .*denied: path is outside the allowed tree.*\n {2}log: \S+$/,
+      /^zonegate push: 1 of 2 target\(s\) ok\n {2}ns3: failed \(exit \d+\): .*denied: path is outside the allowed tree.*\n {2}log: \S+$/,
     );
     expect(existsSync(/ {2}log: (\S+)$/.exec(result.stderr)?.[1] ?? '')).toBe(true);
     expect(readFileSync(gateLog, 'utf8')).toMatch(/"verdict":"deny"/);

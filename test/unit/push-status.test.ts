@@ -152,6 +152,24 @@ describe('renderProgress', () => {
       '  ns6     waiting',
     ]);
   });
+
+  it('past the terminal height, counts and the targets worth watching only', () => {
+    const phases = new Map<string, TargetPhase>([
+      ...Array.from({ length: 90 }, (_, i): [string, TargetPhase] => [
+        `ok${String(i)}`,
+        { kind: 'done', outcome: outcome(`ok${String(i)}`, true) },
+      ]),
+      ['ns2', { kind: 'running', attempt: 1 }],
+      ['ns5', { kind: 'done', outcome: outcome('ns5', false) }],
+      ...Array.from({ length: 8 }, (_, i): [string, TargetPhase] => [`w${String(i)}`, { kind: 'waiting' }]),
+    ]);
+    expect(renderProgress(phases, 2000, 0, 1, 3)).toEqual([
+      '  100 targets: 90 ok, 1 failed, 1 running, 8 waiting',
+      '/ ns2     pushing  2.0s',
+      '✗ ns5     failed  1.5s  ssh connection failed',
+    ]);
+    expect(renderProgress(phases, 2000, 0, 1, 2)).toHaveLength(2);
+  });
 });
 
 describe('host keys', () => {

@@ -3,6 +3,7 @@
 // 64 usage, 78 config.
 
 import { configOption } from './config-option.js';
+import { UsageError } from '../../shared/errors.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
@@ -15,6 +16,7 @@ interface PushArgs {
   'lock-file': string | undefined;
   concurrency: number | undefined;
   progress: boolean | undefined;
+  json: boolean | undefined;
 }
 
 export const pushCommand: CommandFactory = (setExit) =>
@@ -28,8 +30,13 @@ export const pushCommand: CommandFactory = (setExit) =>
         .option('state-dir', { type: 'string', describe: 'status file, lock and manifests (default push.stateDir, /var/lib/zonegate)' })
         .option('log-dir', { type: 'string', describe: 'run logs (default push.logDir, /var/log/zonegate/push)' })
         .option('lock-file', { type: 'string', describe: 'the no-overlap lock (default <state-dir>/push.lock)' })
-        .option('concurrency', { type: 'number', describe: 'targets pushed at once (default push.concurrency, 4)' })
+        .option('concurrency', { type: 'number', describe: 'attempts running at once (default push.concurrency, 8)' })
         .option('progress', { type: 'boolean', describe: 'live per-target display (default: only when stdout is a terminal)' })
+        .option('json', {
+          type: 'boolean',
+          describe:
+            'print the run as one JSON object on stdout: each target with its outcome and where its time went (no progress display)',
+        })
         .example('$0 push', 'push to every target; silent unless something failed')
         .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
         .example('*/5 * * * * root zonegate push', 'the crontab line')
@@ -44,9 +51,14 @@ export const pushCommand: CommandFactory = (setExit) =>
         ...(args['lock-file'] === undefined ? {} : { lockFile: args['lock-file'] }),
         ...(args.concurrency === undefined ? {} : { concurrency: Math.max(1, Math.floor(args.concurrency)) }),
       };
-      const progress = args.progress ?? process.stdout.isTTY;
+      // stdout carries the JSON document then: no progress display in it.
+      const json = args.json === true;
+      if (json && args.progress === true) throw new UsageError('json-progress', '--json and --progress both write to stdout: choose one');
+      const progress = !json && (args.progress ?? process.stdout.isTTY);
       // Loaded here, not at start-up: other commands never pay for pino and the runner.
       const { runPush } = await import('../push/runner.js');
-      setExit(await runPush({ policy, only: args.targets ?? [], overrides, progress, stdout: process.stdout, stderr: process.stderr }));
+      setExit(
+        await runPush({ policy, only: args.targets ?? [], overrides, progress, json, stdout: process.stdout, stderr: process.stderr }),
+      );
     },
   });

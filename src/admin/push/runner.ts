@@ -6,7 +6,6 @@ import { hostname } from 'node:os';
 import pino from 'pino';
 import { UsageError } from '../../shared/errors.js';
 import type { Policy, PushSettings, Target } from '../../shared/policy/types.js';
-import { mapLimited } from '../../zoneset/run-command.js';
 import { alertFailure, ping } from './alerts.js';
 import { killGroup, liveGroups } from './attempt.js';
 import { PUSH_EXIT } from '../../shared/exit-codes.js';
@@ -18,6 +17,8 @@ import { errorText, openRunLog, pruneRunLogs, type RunLog } from './run-log.js';
 import { readStatus, recordRun, recordSkip, statusFile, writeStatus, type TargetOutcome } from './status-file.js';
 import { skipOptions } from './skip.js';
 import { pushTarget } from './target-push.js';
+import { makeSlots } from './slots.js';
+import { renderRunJson } from './run-json.js';
 import { validateSources } from './validate-all.js';
 
 export interface PushRunOptions {
@@ -25,6 +26,8 @@ export interface PushRunOptions {
   only: readonly string[];
   overrides: Partial<Pick<PushSettings, 'stateDir' | 'logDir' | 'lockFile' | 'concurrency'>>;
   progress: boolean;
+  /** Print the run as one JSON object on stdout at the end (run-json.ts). */
+  json?: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WritableStream;
 }
@@ -67,6 +70,7 @@ export async function runPush(options: PushRunOptions): Promise<number> {
       ))
         options.stderr.write(`zonegate push: alert failed: ${problem}\n`);
     }
+    if (options.json === true) options.stdout.write(renderRunJson({ exitCode: PUSH_EXIT.skipped, outcomes: [], runLog: undefined }));
     return PUSH_EXIT.skipped;
   }
   let log: RunLog;
@@ -76,7 +80,10 @@ export async function runPush(options: PushRunOptions): Promise<number> {
     // A run that cannot keep its log pushes nothing (never lose what a push did), but it still
     // counts as a failed run and says why, so status and Nagios see it instead of a stack trace.
     try {
-      return await failWithoutLog(settings, `cannot write the run log in ${settings.logDir}: ${errorText(error)}`, options.stderr);
+      const problem = `cannot write the run log in ${settings.logDir}: ${errorText(error)}`;
+      const exitCode = await failWithoutLog(settings, problem, options.stderr);
+      if (options.json === true) options.stdout.write(renderRunJson({ exitCode, outcomes: [], runLog: undefined, problem }));
+      return exitCode;
     } finally {
       lock.release();
     }
@@ -151,26 +158,32 @@ async function pushAll(
         options.stdout,
         targets.map((t) => t.name),
       );
-    const outcomes = await mapLimited(targets, settings.concurrency, async (target): Promise<TargetOutcome> => {
-      const invalid = blocked.get(target.name);
-      const outcome =
-        invalid ??
-        (await pushTarget(target, {
-          backoffSeconds: settings.backoffSeconds,
-          env: CHILD_ENV,
-          skip: skipOptions(settings),
-          log,
-          stop: stopper.signal,
-          onPhase: (name, phase) => display?.update(name, phase),
-        }));
-      if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
-      // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
-      events[outcome.kind === 'ok' ? 'info' : 'error'](
-        { event: 'target', ...outcome },
-        `${outcome.target}: ${outcome.kind}${outcome.status === undefined ? '' : ` (exit ${String(outcome.status)})`}`,
-      );
-      return outcome;
-    });
+    // Every target starts at once and waits for a slot per attempt (slots.ts): a target waiting out
+    // a backoff gives its slot to the next one, so dead secondaries never stall the fleet.
+    const slots = makeSlots(settings.concurrency);
+    const outcomes = await Promise.all(
+      targets.map(async (target): Promise<TargetOutcome> => {
+        const invalid = blocked.get(target.name);
+        const outcome =
+          invalid ??
+          (await pushTarget(target, {
+            backoffSeconds: settings.backoffSeconds,
+            env: CHILD_ENV,
+            skip: skipOptions(settings),
+            log,
+            stop: stopper.signal,
+            slots,
+            onPhase: (name, phase) => display?.update(name, phase),
+          }));
+        if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
+        // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
+        events[outcome.kind === 'ok' ? 'info' : 'error'](
+          { event: 'target', ...outcome },
+          `${outcome.target}: ${outcome.kind}${outcome.status === undefined ? '' : ` (exit ${String(outcome.status)})`}`,
+        );
+        return outcome;
+      }),
+    );
     display?.stop();
     display = undefined;
     const byTargets = runExitCode(outcomes, stopper.signal.aborted ? (stopper.signal.reason as NodeJS.Signals) : undefined);
@@ -201,6 +214,8 @@ async function pushAll(
     } else if (settings.pingUrl !== undefined) {
       pingProblems.push(await ping(settings.pingUrl, 'success', summary));
     }
+    if (options.json === true)
+      options.stdout.write(renderRunJson({ exitCode, outcomes, runLog: log.file, ...(problem === undefined ? {} : { problem }) }));
     for (const alert of pingProblems.filter(Boolean)) {
       log.line(`alert problem: ${String(alert)}`);
       options.stderr.write(`zonegate push: alert failed: ${String(alert)}\n`);
@@ -212,8 +227,15 @@ async function pushAll(
   }
 }
 
+/**
+ * What cron mails on failure: a count, then one line per target that did not succeed, then the run
+ * log. Targets that succeeded are not listed: with a hundred of them the two that failed would be
+ * lost in the mail (they are all in the run log and `--json`).
+ */
 export function renderSummary(outcomes: readonly TargetOutcome[], runLog: string): string {
   const ok = outcomes.filter((o) => o.kind === 'ok').length;
-  const lines = outcomes.map((o) => `  ${o.target}: ${o.kind}${o.status === undefined ? '' : ` (exit ${String(o.status)})`}: ${o.reason}`);
-  return `zonegate push: ${String(ok)} of ${String(outcomes.length)} target(s) ok\n${lines.join('\n')}\n  log: ${runLog}\n`;
+  const lines = outcomes
+    .filter((o) => o.kind !== 'ok')
+    .map((o) => `  ${o.target}: ${o.kind}${o.status === undefined ? '' : ` (exit ${String(o.status)})`}: ${o.reason}\n`);
+  return `zonegate push: ${String(ok)} of ${String(outcomes.length)} target(s) ok\n${lines.join('')}  log: ${runLog}\n`;
 }

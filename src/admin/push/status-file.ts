@@ -5,6 +5,7 @@
 import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { TargetTiming } from './timing.js';
 
 /** `interrupted`: the run itself was stopped by a signal before this target finished. */
 export type TargetOutcomeKind = 'ok' | 'failed' | 'timeout' | 'invalid' | 'interrupted';
@@ -21,6 +22,8 @@ export interface TargetOutcome {
   zonesChanged: number;
   /** Lines saying which zones the push added to or removed from the secondary (zone-list-change.ts). */
   zoneListChange?: string[];
+  /** Where the last attempt's time went (timing.ts); absent when no attempt ran. */
+  timing?: TargetTiming;
 }
 
 export interface TargetCounters {

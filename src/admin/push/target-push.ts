@@ -13,6 +13,8 @@ import { renderZoneListChange } from './zone-list-change.js';
 import type { TargetOutcome } from './status-file.js';
 import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.js';
 import { backoffMs, classifyExit } from './transient.js';
+import type { Slots } from './slots.js';
+import { renderTiming, targetTiming, type TargetTiming } from './timing.js';
 
 export type TargetPhase =
   | { kind: 'waiting' }
@@ -27,6 +29,8 @@ export interface TargetPushOptions {
   onPhase(target: string, phase: TargetPhase): void;
   /** Aborted when the run is being stopped (SIGTERM, SIGINT, SIGHUP): no further attempts, no more waiting. */
   stop: AbortSignal;
+  /** The run's concurrency: one slot per running attempt, given back during a backoff. */
+  slots: Slots;
   rsync?: string;
   ssh?: string;
   /** rsync options that leave editor and backup files out (skip.ts). */
@@ -86,6 +90,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     options.skip,
   );
   const { log } = options;
+  let timing: TargetTiming | undefined;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
     const done: TargetOutcome = {
       target: target.name,
@@ -93,7 +98,9 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
       ...outcome,
       // The reason quotes the secondary's replies: one line, no `|`, bounded, before it is stored.
       reason: sanitizeRemoteText(outcome.reason, { maxChars: MAX_REASON_CHARS, oneLine: true }),
+      ...(timing === undefined ? {} : { timing }),
     };
+    if (timing !== undefined) log.line(`${target.name}: ${renderTiming(timing)}`);
     log.line(
       `${target.name}: ${done.kind}${done.status === undefined ? '' : ` (exit ${String(done.status)})`} after ${String(done.attempts)} attempt(s), ${String(done.durationMs)} ms: ${done.reason}`,
     );
@@ -109,11 +116,18 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     return finish({ kind: 'failed', status: undefined, reason: keyProblem, attempts: 0, bytesSent: 0, zonesChanged: 0 });
   }
   for (let attempt = 1; ; attempt++) {
-    if (stop.aborted) return interrupted(attempt - 1);
+    const release = await options.slots.acquire(stop);
+    if (release === undefined) return interrupted(attempt - 1);
     options.onPhase(target.name, { kind: 'running', attempt });
     log.line(`${target.name}: attempt ${String(attempt)}: ${argv.join(' ')}`);
-    const raw = await runAttempt(argv, Date.now() + timeoutSeconds * 1000, options.env);
+    let raw: AttemptResult;
+    try {
+      raw = await runAttempt(argv, Date.now() + timeoutSeconds * 1000, options.env);
+    } finally {
+      release();
+    }
     const result = { ...raw, stderr: raw.stderr.replace(/\r/g, '') };
+    timing = targetTiming(result);
     log.block(`${target.name} rsync| `, result.stdout);
     log.block(`${target.name} stderr| `, result.stderr);
     const end = attemptEnd(result, argv[0] ?? 'rsync');

@@ -36,7 +36,7 @@ const label = (name: string): string => `'${name.replace(/'/g, '')}'`;
 
 export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number): NagiosResult {
   let code: number = NAGIOS_EXIT.ok;
-  const problems: string[] = [];
+  const problems: { level: number; message: string }[] = [];
   const details: string[] = [];
   const perf: string[] = [];
   const raise = (level: number, message: string): void => {
@@ -49,7 +49,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
         : code === NAGIOS_EXIT.unknown
           ? level
           : Math.max(code, level);
-    problems.push(message);
+    problems.push({ level, message });
   };
   const age = (iso: string | undefined): number | undefined =>
     iso === undefined ? undefined : Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
@@ -109,10 +109,36 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   }
   if (input.primary === undefined && input.zoneSets.length === 0)
     raise(NAGIOS_EXIT.unknown, 'no targets and no zone sets in the config: nothing to monitor');
+  if (input.primary?.status) {
+    const { status: pushStatus, targets } = input.primary;
+    const failing = targets.filter((name) => (pushStatus.targets[name]?.consecutiveFailures ?? 0) > 0).length;
+    perf.push(`'targets_failing'=${String(failing)};;;0;${String(targets.length)}`);
+  }
   // A `|` would start the perfdata part early; a newline would start the long output.
-  const headline = (problems.length > 0 ? problems.join('; ') : `${String(details.length)} item(s) fine`).replace(/[|\n]/g, '/');
+  const headline = renderHeadline(problems, details.length).replace(/[|\n]/g, '/');
+  // Past the headline's few problems, each one gets a line of the long output, worst first.
+  const more = problems.length > HEADLINE_PROBLEMS ? worstFirst(problems).map((p) => `problem: ${p.message}`) : [];
   return {
     code,
-    output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${details.map((d) => `${d}\n`).join('')}`,
+    output: `ZONEGATE ${LABEL[code] ?? 'UNKNOWN'} - ${headline} | ${perf.join(' ')}\n${[...more, ...details].map((d) => `${d}\n`).join('')}`,
   };
+}
+
+/**
+ * Problems named on the status line. With a hundred targets, half of them failing would make a
+ * status line of tens of kilobytes, past what Nagios keeps of a plugin's output (and what fits a
+ * pager's SMS); the line names the worst few and counts the rest, which follow one per line.
+ */
+const HEADLINE_PROBLEMS = 5;
+
+const SEVERITY = [0, 2, 3, 1]; // OK, WARNING, CRITICAL, UNKNOWN: critical first, then warning, then unknown
+function worstFirst(problems: readonly { level: number; message: string }[]): { level: number; message: string }[] {
+  return [...problems].sort((a, b) => (SEVERITY[b.level] ?? 0) - (SEVERITY[a.level] ?? 0));
+}
+
+function renderHeadline(problems: readonly { level: number; message: string }[], items: number): string {
+  if (problems.length === 0) return `${String(items)} item(s) fine`;
+  if (problems.length <= HEADLINE_PROBLEMS) return problems.map((p) => p.message).join('; ');
+  const shown = worstFirst(problems).slice(0, HEADLINE_PROBLEMS);
+  return `${shown.map((p) => p.message).join('; ')}; and ${String(problems.length - HEADLINE_PROBLEMS)} more problem(s), listed below`;
 }

@@ -30,7 +30,11 @@ export const PUSH_DEFAULTS: PushSettings = {
   stateDir: '/var/lib/zonegate',
   logDir: '/var/log/zonegate/push',
   lockFile: undefined,
-  concurrency: 4,
+  // Attempts at once. On the primary an attempt is an ssh and an rsync client (the key exchange and
+  // the file-list walk are its CPU); the rest is waiting on the link and on the secondary's checks,
+  // reload and verify. 8 keeps a small (2-core) primary busy without queueing its CPU, pushes 100
+  // targets in ~13 waves, and a target waiting out a backoff holds no slot (slots.ts).
+  concurrency: 8,
   keepLogs: 30,
   keepLogDays: 30,
   checker: ['/usr/bin/named-checkzone', '-k', 'fail', '-i', 'local'],
