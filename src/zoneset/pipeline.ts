@@ -154,7 +154,12 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const { settings, layout } = push;
   const name = settings.name;
   const liveDir = treeDir(layout, push.live);
-  const checkStarted = push.clock.start();
+  // The check phase ends once, whichever way it ends (verify's own time is not counted twice).
+  let checkStarted: number | undefined = push.clock.start();
+  const endCheck = (): void => {
+    if (checkStarted !== undefined) push.clock.stop('check', checkStarted);
+    checkStarted = undefined;
+  };
   const log = readTransferLog(push);
   faultPoint('received');
   // The client's mode for its top directory must not make the tree unreadable to named.
@@ -169,7 +174,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     if (!hasChanges(changes)) {
       // Byte for byte the live zones (times or modes aside): nothing to promote, the spare stays.
       markSpareClean(layout);
-      push.clock.stop('check', checkStarted);
+      endCheck();
       const check = await push.clock.time('verify', () => checkServed(push, []));
       // Still a good push: the primary is alive and in step, which is what monitoring asks.
       writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString(), servedCheck: check });
@@ -184,11 +189,11 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
     faultPoint('validated');
   } catch (error) {
-    push.clock.stop('check', checkStarted);
+    endCheck();
     restoreSpare(push, log);
     throw error;
   }
-  push.clock.stop('check', checkStarted);
+  endCheck();
   const state = readState(layout.stateFile);
   const bytes = state.bytes === undefined ? undefined : bytesAfter(state.bytes, liveDir, push.spareDir, changes);
   const promotion = await push.clock.time('promote', () =>
