@@ -148,6 +148,20 @@ export function zoneSetServerCases(c: ServerCase): void {
       expect(await server.serial('reject.example')).toBe(3);
     });
 
+    it(`refuses a file name carrying ${c.kind}.conf syntax: the zone list and the live tree stay as they were`, async () => {
+      const before = live('main');
+      const list = readFileSync(listFile('main'), 'utf8');
+      const dir = zoneSource({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1 });
+      // attack: a pushed name that, written into the zone list, would add its own config statements.
+      writeFileSync(join(dir, 'db.x.example"\ninclude: "shadow'), soaZone('x.example', 1));
+      const result = push('main', dir);
+      expect(result.status).toBe(86);
+      expect(result.stderr).toContain('is not a regular file with a plain name');
+      expect(readFileSync(listFile('main'), 'utf8')).toBe(list);
+      expect(live('main')).toEqual(before);
+      expect(await server.serial('a.example')).toBe(2);
+    });
+
     it(`a zone added then removed: each push has ${c.kind} read the zone list again`, async () => {
       const added = push('main', zoneSource({ 'a.example': 2, 'b.example': 1, 'c.example': 5, 'd.example': 1, 'e.example': 7 }));
       expect(added.status).toBe(0);
