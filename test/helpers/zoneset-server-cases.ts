@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabServer } from '../lab/dns-daemon.js';
-import { fakeEd25519PublicKey } from '../lab/keys.js';
+import { fakeEd25519PublicKey, makeKeyPair } from '../lab/keys.js';
+import { startSecondary } from '../lab/secondary.js';
 import { liveZones, soaZone, zoneSource } from '../lab/zones.js';
 import { FAKE_SSH, fakeSshEnv } from './gate.js';
 
@@ -160,6 +161,41 @@ export function zoneSetServerCases(c: ServerCase): void {
       expect(readFileSync(listFile('main'), 'utf8')).toBe(list);
       expect(live('main')).toEqual(before);
       expect(await server.serial('a.example')).toBe(2);
+    });
+
+    it(`through a real sshd and the authorized_keys line zonegate installs: ${c.kind} serves the push, the default checker refuses a broken one`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `zonegate-sec-${c.kind}-`));
+      const key = await makeKeyPair(dir, 'primary');
+      // The zone set as a secondary's admin would write it: the server's default checker (sandboxed).
+      const secondary = await startSecondary({
+        name: c.kind,
+        dir,
+        clientKey: key.line,
+        server: c.kind,
+        sandbox: 'required',
+        zoneSet: { checker: undefined },
+      });
+      try {
+        const dns = secondary.dns;
+        if (dns === undefined) throw new Error('the secondary has no server');
+        const target = `${secondary.sshd.user}@127.0.0.1:${secondary.root}/`;
+        const first = await secondary.sshd.rsync(key.privateKey, ['-rt', `${zoneSource({ 'p.example': 1, 'q.example': 1 })}/`, target]);
+        expect(first.stderr).toMatch(/release \S+ is live: 0 changed, 2 added/);
+        expect(first.exitCode).toBe(0);
+        expect(await dns.serial('q.example')).toBe(1);
+        const before = liveZones(secondary.root);
+        const broken = await secondary.sshd.rsync(key.privateKey, [
+          '-rt',
+          `${zoneSource({ 'p.example': `${soaZone('p.example', 2)}www IN A 999.0.0.1\n`, 'q.example': 1 })}/`,
+          target,
+        ]);
+        expect(broken.exitCode).toBe(80);
+        expect(broken.stderr).toMatch(c.badAddress);
+        expect(liveZones(secondary.root)).toEqual(before);
+        expect(await dns.serial('p.example')).toBe(1);
+      } finally {
+        await secondary.stop();
+      }
     });
 
     it(`a zone added then removed: each push has ${c.kind} read the zone list again`, async () => {
