@@ -7,5 +7,5 @@ zoneSetServerCases({
   start: (includeFiles) => startNsd({ includeFiles }),
   reconfig: 'reconfig',
   reloads: (zones) => zones.map((zone) => `reload ${zone}`),
-  badAddress: /invalid IPv4 address '999\.0\.0\.1'/,
+  badAddress: /is invalid: error: db\.[pa]\.example:\d+: invalid IPv4 address '999\.0\.0\.1'/,
 });

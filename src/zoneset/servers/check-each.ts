@@ -62,6 +62,8 @@ async function serialOf(
     const said = result.output
       .split(shownDir + '/')
       .join('')
+      // nsd-checkzone starts each line with "[time] nsd-checkzone[pid]: ": noise for the client.
+      .replace(/^\[[^\]\n]*\] [\w.-]+\[\d+\]: /gm, '')
       .trim()
       .split('\n')
       .slice(0, killed ? 1 : 6)
