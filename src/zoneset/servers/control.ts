@@ -4,9 +4,12 @@ import { ZoneSetError } from '../../shared/errors.js';
 import type { ZoneSetSettings } from '../../shared/policy/types.js';
 import { runCommand } from '../run-command.js';
 
-/** Runs `control ARGS…`; a non-zero exit is a failed reload, reported in the program's own words. */
-export async function runControl(settings: ZoneSetSettings, args: readonly string[], program: string): Promise<void> {
-  const result = await runCommand([...settings.control, ...args], 20_000);
+/**
+ * Runs `control ARGS…`; a non-zero exit is a failed reload, reported in the program's own words.
+ * `timeoutMs` kills a control program that hangs (a server that stopped answering).
+ */
+export async function runControl(settings: ZoneSetSettings, args: readonly string[], program: string, timeoutMs = 20_000): Promise<void> {
+  const result = await runCommand([...settings.control, ...args], timeoutMs);
   if (result.status !== 0) {
     throw new ZoneSetError(
       'reload-failed',

@@ -14,6 +14,12 @@ import type { ListedZone, ReloadPlan, ServerAdapter } from './types.js';
 const ZONES_PER_COMMAND = 100;
 
 /**
+ * A blocking zone-reload waits for the loads: a large zone may take longer than rndc's queueing.
+ * knotc's own timeout (-t, 60 s unless zoneSet.control sets it) ends it first, as a failed reload.
+ */
+const BLOCKING_RELOAD_MS = 15 * 60 * 1000;
+
+/**
  * Each zone also says how Knot treats its file: never write it (zonefile-sync -1: the file is a
  * hard link shared with the spare and the releases, and a Knot flush would replace the live file
  * behind zonegate's back), load it whole, and keep no journal that could be served instead of it.
@@ -41,7 +47,7 @@ async function reloadKnot(settings: ZoneSetSettings, plan: ReloadPlan): Promise<
   }
   for (let index = 0; index < plan.reload.length; index += ZONES_PER_COMMAND) {
     const zones = plan.reload.slice(index, index + ZONES_PER_COMMAND);
-    await runControl(settings, ['zone-reload', '-b', ...zones], 'knotc');
+    await runControl(settings, ['zone-reload', '-b', ...zones], 'knotc', BLOCKING_RELOAD_MS);
     done.push(`zone-reload ${zones.join(' ')}`);
   }
   return done;
