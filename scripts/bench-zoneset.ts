@@ -715,7 +715,7 @@ interface Dist {
   transferLog: Partial<typeof import('../src/zoneset/transfer-log.js')>;
   spare: Partial<typeof import('../src/zoneset/spare.js')>;
   releases: Partial<typeof import('../src/zoneset/releases.js')>;
-  promote: Partial<typeof import('../src/zoneset/promote.js')>;
+  zoneList: Partial<typeof import('../src/zoneset/servers/zone-list.js')>;
   layout: Partial<typeof import('../src/zoneset/layout.js')>;
 }
 
@@ -732,7 +732,7 @@ async function loadDist(): Promise<Dist> {
     transferLog: await load('transfer-log.js'),
     spare: await load('spare.js'),
     releases: await load('releases.js'),
-    promote: await load('promote.js'),
+    zoneList: await load('servers/zone-list.js'),
     layout: await load('layout.js'),
   };
 }
@@ -878,7 +878,7 @@ async function stageBreakdown(
   const changesFromLog = need(dist.diff.changesFromLog, 'changesFromLog');
   const mirrorFiles = need(dist.spare.mirrorFiles, 'mirrorFiles');
   const recordRelease = need(dist.releases.recordRelease, 'recordRelease');
-  const renderNamedInclude = need(dist.promote.renderNamedInclude, 'renderNamedInclude');
+  const renderZoneList = need(dist.zoneList.renderZoneList, 'renderZoneList');
   const layoutOf = need(dist.layout.layoutOf, 'layoutOf');
 
   // The per-push steps, on a copy of the live tree standing in for the spare.
@@ -926,8 +926,11 @@ async function stageBreakdown(
     );
   });
   // Only when zones come or go.
-  time('renderNamedInclude + write (N lines; only when zones come or go)', () => {
-    writeFileSync(join(scratch, 'include.conf'), renderNamedInclude(layoutOf(w.zs), readdirSync(spare), 'db.{zone}'));
+  time('renderZoneList (bind) + write (N lines; only when zones come or go)', () => {
+    writeFileSync(
+      join(scratch, 'include.conf'),
+      renderZoneList(layoutOf(w.zs), { server: 'bind', zoneFile: 'db.{zone}' }, readdirSync(spare)),
+    );
   });
   // What the earlier design paid on every push, for comparison: a hard-linked copy and a stat of N.
   const linked = join(scratch, 'linked');

@@ -4,7 +4,8 @@
 //                             (no second copy) and is where the next push is received
 //   releases/<id>/            one per promotion, for rollback: manifest.json and previous/, the
 //                             files that push replaced or removed (its added files are listed)
-//   .zonegate/                lock, state.json, named-zones.conf, spare-dirty, rsync's transfer log
+//   .zonegate/                lock, state.json, the server's zone list (servers/zone-list.ts),
+//                             spare-dirty, rsync's transfer log
 //   .trash/                   what is being deleted, by a background rm after the push ends
 // A push costs work for the zones it changes, not for the zones the set holds: rsync finds the
 // spare already equal to the live tree, its transfer log names what it wrote, and promotion is one
@@ -27,7 +28,6 @@ export interface ZoneSetLayout {
   meta: string;
   lockFile: string;
   stateFile: string;
-  namedInclude: string;
   /** Present while the spare may differ from the live tree; the next push then relinks it. */
   spareDirty: string;
   /** rsync's --log-file for the push under way: what it wrote and deleted. */
@@ -45,7 +45,6 @@ export function layoutOf(root: string): ZoneSetLayout {
     meta,
     lockFile: join(meta, 'lock'),
     stateFile: join(meta, 'state.json'),
-    namedInclude: join(meta, 'named-zones.conf'),
     spareDirty: join(meta, 'spare-dirty'),
     transferLog: join(meta, 'transfer.log'),
   };

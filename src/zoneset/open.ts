@@ -12,10 +12,10 @@ import { applyToTree, renderFileAttrs, resolveFileAttrs, type FileAttrs } from '
 import { discard, emptyTrashNow, ensureLayout, liveTree, releaseDir, treeDir, type ZoneSetLayout } from './layout.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { convertOldLayout } from './migrate.js';
-import { writeNamedInclude } from './promote.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { repairDamagedState } from './repair.js';
+import { writeZoneList } from './servers/zone-list.js';
 import { requireSpace, spaceNeed, spaceReport, treeBytes } from './space.js';
 import { dropSpare, markSpareDirty, rebuildSpare, spareIsDirty } from './spare.js';
 import { readState, recordLastPush, writeState } from './state.js';
@@ -121,7 +121,7 @@ export async function recoverInterruptedPromotion(layout: ZoneSetLayout, setting
   const prefix = `zonegate: zone set ${settings.name}:`;
   // The spare may hold anything the killed push wrote: the next step relinks it.
   markSpareDirty(layout, 'an interrupted promotion');
-  if (pending.reconfig) writeNamedInclude(layout, live, settings.zoneFile);
+  if (pending.reconfig) writeZoneList(layout, settings, live);
   if (live !== pending.tree) {
     if (pending.dropOnAbort !== undefined) discard(layout, releaseDir(layout, pending.dropOnAbort));
     writeState(layout.stateFile, { ...state, ...pending.before, bytes: undefined, pending: undefined });

@@ -24,7 +24,9 @@ import { bytesAfter } from './space.js';
 import { dropSpare, markSpareClean, markSpareDirty, mirrorFiles } from './spare.js';
 import { readState, writeState, type ZoneSetState } from './state.js';
 import { parseTransferLog, type TransferLog } from './transfer-log.js';
-import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
+import { serverAdapter } from './servers/adapters.js';
+import type { CheckerSandbox } from './servers/types.js';
+import { checkDeleteShare, validateZones } from './validate.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
@@ -210,11 +212,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     `zonegate: zone set ${name}: release ${promotion.release} is live: ${String(changes.changed.length)} changed, ${String(changes.added.length)} added, ${String(changes.removed.length)} removed`,
     ...zoneListLines(changes),
     ...(serialText.length > 0 ? [`zonegate: serials: ${serialText.join(', ')}`] : []),
-    ...(commands.length > 0
-      ? [
-          `zonegate: ${commands.length > 6 ? `${String(commands.length)} rndc commands` : `rndc ${commands.join('; rndc ')}`}${settings.verify ? ', new serials verified' : ''}`,
-        ]
-      : []),
+    ...(commands.length > 0 ? [`zonegate: ${reloadReport(settings, commands)}${settings.verify ? ', new serials verified' : ''}`] : []),
     ...servedReport(name, check),
   ];
   return {
@@ -232,6 +230,12 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       servedCheck: check,
     },
   };
+}
+
+/** "rndc reload a.example; rndc reload b.example", or a count when there were many. */
+function reloadReport(settings: ZoneSetSettings, commands: readonly string[]): string {
+  const program = serverAdapter(settings.server).program;
+  return commands.length > 6 ? `${String(commands.length)} ${program} commands` : `${program} ${commands.join(`; ${program} `)}`;
 }
 
 /** The served serials of `touched` and of the last releases' zones (all when the journal was not trusted). */

@@ -2,32 +2,18 @@
 // the release record and the state journal are written (what can fail for lack of space fails
 // while the live zones are still untouched); after it the other tree is brought back in step.
 
-import { prepareAtomicWrite, writeFileAtomic } from '../shared/atomic-write.js';
+import { prepareAtomicWrite } from '../shared/atomic-write.js';
 import { existsSync, lstatSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZoneSetError } from '../shared/errors.js';
+import { ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
-import { zoneOfFile, type ZoneSetChanges } from './diff.js';
+import type { ZoneSetChanges } from './diff.js';
 import { discard, otherTree, pointCurrentAt, releaseDir, treeDir, type TreeName, type ZoneSetLayout } from './layout.js';
 import { recordRelease, type ReleaseManifest } from './releases.js';
 import { faultPoint } from './fault.js';
 import { markSpareClean, mirrorFiles } from './spare.js';
+import { renderZoneList, writeZoneList, zoneListPath } from './servers/zone-list.js';
 import { writeState, type PendingPromotion, type ZoneSetState } from './state.js';
-
-/** named.conf fragment with one zone stanza per file of the tree; include it inside the view. */
-export function renderNamedInclude(layout: ZoneSetLayout, files: readonly string[], pattern: string): string {
-  const lines = [`// Written by zonegate for the zone set in ${layout.root}; include it from named.conf. Do not edit.`];
-  for (const file of [...files].sort()) {
-    const zone = zoneOfFile(file, pattern);
-    if (zone !== undefined) lines.push(`zone "${zone}" { type primary; file "${join(layout.current, file)}"; };`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Rewrites the include from the live tree; after zones came or went. */
-export function writeNamedInclude(layout: ZoneSetLayout, tree: TreeName, pattern: string): void {
-  writeFileAtomic(layout.namedInclude, renderNamedInclude(layout, readdirSync(treeDir(layout, tree)), pattern));
-}
 
 export interface PromotionRequest {
   id: string;
@@ -35,7 +21,7 @@ export interface PromotionRequest {
   rollbackTo?: string;
   live: TreeName;
   changes: ZoneSetChanges;
-  /** The serials named should serve for the changed and added zones. */
+  /** The serials the server should serve for the changed and added zones. */
   serials: Record<string, number>;
 }
 
@@ -80,9 +66,10 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
     };
     const next: ZoneSetState = { ...state, release: request.id, zones, pending };
     // The zone list only changes when zones come or go (its paths go through current/).
+    const listPath = zoneListPath(layout, settings.server);
     const commitInclude =
-      zonesCameOrWent || !existsSync(layout.namedInclude)
-        ? prepareAtomicWrite(layout.namedInclude, renderNamedInclude(layout, readdirSync(spareDir), settings.zoneFile))
+      zonesCameOrWent || !existsSync(listPath)
+        ? prepareAtomicWrite(listPath, renderZoneList(layout, settings, readdirSync(spareDir)))
         : () => undefined;
     // The journal first: a gate killed from here on is finished or undone by the next push.
     faultPoint('journaling');
@@ -105,6 +92,8 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
     }
     discard(layout, releaseDir(layout, request.id));
     if (journaled) writeState(layout.stateFile, state);
+    // A zone list the server could not read safely (conf-text.ts) keeps its own reason.
+    if (isGateError(error)) throw error;
     throw new ZoneSetError('promote-failed', `could not promote the push (${code}); the live zones are unchanged`, { cause: error });
   }
 }
@@ -163,7 +152,7 @@ export function unpromote(
   };
   writeState(layout.stateFile, { ...state, pending });
   pointCurrentAt(layout, previousTree);
-  if (promotion.pending.reconfig) writeNamedInclude(layout, previousTree, settings.zoneFile);
+  if (promotion.pending.reconfig) writeZoneList(layout, settings, previousTree);
   discard(layout, releaseDir(layout, promotion.release));
   settle(layout, previousTree, touchedNames(changes));
   return pending;

@@ -1,44 +1,19 @@
-// Reload only what changed, then check that the server really serves it: rndc exits 0 even when
-// named rejects a zone and keeps serving the old one, so the served SOA serial is the proof.
+// Reload only what changed (through the zone set's server adapter, servers/), then check that the
+// server really serves it: rndc and nsd-control exit 0 even when the server rejects a zone (named
+// and Knot keep serving the old one, NSD answers SERVFAIL), so the served SOA serial, asked over
+// DNS the same way whatever the server, is the proof.
 
-import { ZoneSetError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { mapLimited, runCommand } from './run-command.js';
+import { serverAdapter } from './servers/adapters.js';
+import type { ReloadPlan } from './servers/types.js';
 
 export const DIG = '/usr/bin/dig';
 
-export interface ReloadPlan {
-  /** Zones whose files changed: `rndc reload ZONE [IN VIEW]`. */
-  reload: string[];
-  /** Zones were added or removed: `rndc reconfig` (named reads the include file again). */
-  reconfig: boolean;
-}
-
-/** Runs the reload commands; returns the commands run, for the report. */
+/** Runs the server's reload commands; returns the commands run, for the report. */
 export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan): Promise<string[]> {
-  if (settings.rndc.length === 0) return [];
-  const done: string[] = [];
-  if (plan.reconfig) {
-    await runRndc(settings, ['reconfig']);
-    done.push('reconfig');
-  }
-  // rndc is a short-lived client; named queues the loads itself.
-  await mapLimited(plan.reload, 8, async (zone) => {
-    const args = settings.view === undefined ? ['reload', zone] : ['reload', zone, 'IN', settings.view];
-    await runRndc(settings, args);
-    done.push(`reload ${args.slice(1).join(' ')}`);
-  });
-  return done;
-}
-
-async function runRndc(settings: ZoneSetSettings, args: string[]): Promise<void> {
-  const result = await runCommand([...settings.rndc, ...args], 20_000);
-  if (result.status !== 0) {
-    throw new ZoneSetError(
-      'reload-failed',
-      `rndc ${args.join(' ')} failed: ${result.output.trim().split('\n').join('; ') || (result.error ?? `exit ${String(result.status)}`)}`,
-    );
-  }
+  if (settings.control.length === 0) return [];
+  return serverAdapter(settings.server).reload(settings, plan);
 }
 
 /**
@@ -77,8 +52,8 @@ export async function servedSerials(settings: ZoneSetSettings, zones: readonly s
 
 /** Polls until every zone serves its expected serial; returns the zones that never did. */
 export async function verifySerials(settings: ZoneSetSettings, expected: Record<string, number>): Promise<string[]> {
-  if (!settings.verify || settings.rndc.length === 0) return [];
-  // rndc reload only queues the load, so poll; a zone named rejected never shows up.
+  if (!settings.verify || settings.control.length === 0) return [];
+  // A reload only queues the load, so poll; a zone the server rejected never shows up.
   const deadline = Date.now() + settings.verify.timeoutSeconds * 1000;
   let waiting = Object.keys(expected);
   while (waiting.length > 0) {

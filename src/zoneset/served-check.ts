@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { zoneOfFile } from './diff.js';
 import { liveTree, treeDir, type ZoneSetLayout } from './layout.js';
-import { writeNamedInclude } from './promote.js';
 import { readManifest } from './releases.js';
 import { reloadZones, servedSerials, verifySerials } from './reload.js';
 import { readSoaSerial } from './serial.js';
+import { writeZoneList } from './servers/zone-list.js';
 
 export interface ServedCheck {
   at: string;
@@ -54,7 +54,7 @@ export async function reconcileServed(
   layout: ZoneSetLayout,
   files: readonly string[],
 ): Promise<ServedCheck | undefined> {
-  if (!settings.verify || settings.rndc.length === 0 || files.length === 0) return undefined;
+  if (!settings.verify || settings.control.length === 0 || files.length === 0) return undefined;
   const tree = liveTree(layout);
   const liveDir = treeDir(layout, tree);
   const expected: Record<string, number> = {};
@@ -75,10 +75,10 @@ export async function reconcileServed(
   const check: ServedCheck = { at: new Date().toISOString(), checked: zones.length, reloaded: differ, stale: [] };
   if (differ.length === 0) return check;
   // A zone the server does not answer for at all may be missing from its zone list (a lost
-  // journal that still owed `rndc reconfig`): the list is written afresh from the live tree.
+  // journal that still owed a reconfigure): the list is written afresh from the live tree.
   const unknown = differ.some((zone) => !served.has(zone));
   try {
-    if (unknown) writeNamedInclude(layout, tree, settings.zoneFile);
+    if (unknown) writeZoneList(layout, settings, tree);
     await reloadZones(settings, { reload: differ, reconfig: unknown });
   } catch {
     // Reported below through the serials that stay stale.

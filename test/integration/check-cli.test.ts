@@ -43,7 +43,7 @@ describe('zonegate check', () => {
     ]);
     // Allowed as far as check can tell; /srv/ext is not on this host, so the filesystem step did not run.
     expect(run.exitCode).toBe(3);
-    expect(run.stdout).toContain('zone set: ext, may hold: example.com *.example.net\n');
+    expect(run.stdout).toContain('zone set: ext, may hold: example.com *.example.net\nserved by: bind\n');
     expect(run.stdout).toContain('"--max-size=67108864" "--info=skip1" "--timeout=60" "--"');
   });
 

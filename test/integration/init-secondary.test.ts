@@ -128,3 +128,62 @@ describe('ZONEGATE_CONFIG', () => {
     expect(explicit.stderr).toContain('missing.conf');
   });
 });
+
+describe('zonegate init --role secondary for NSD and Knot', () => {
+  // The line init prints is pasted into the server's own config, which its own checker then reads.
+  const cases = [
+    {
+      server: 'nsd',
+      list: 'nsd-zones.conf',
+      conf: (include: string) => `server:\n\tzonesdir: "${base}"\n${include}\n`,
+      check: (file: string) => ['/usr/sbin/nsd-checkconf', [file]] as const,
+    },
+    {
+      server: 'knot',
+      list: 'knot-zones.conf',
+      conf: (include: string) => `server:\n    rundir: "${base}"\n${include}\n`,
+      check: (file: string) => ['/usr/sbin/knotc', ['-c', file, 'conf-check']] as const,
+    },
+  ];
+
+  it.each(cases)('$server: an empty zone list and the include line, which the server’s config check accepts', async (c) => {
+    const config = join(base, 'zonegate.conf');
+    const root = join(base, 'lib', 'ext');
+    const rule = { direction: 'upload', root, paths: ['**'], delete: true, zoneSet: { zones: ['example.com'], server: c.server } };
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gate: { log: join(base, 'log', 'gate.log'), sandbox: 'off' },
+        keys: { ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules: [rule] } },
+      }),
+      { mode: 0o644 },
+    );
+    const result = await zonegate([
+      'init',
+      '--role',
+      'secondary',
+      '--config',
+      config,
+      '--user',
+      'root',
+      '--logrotate',
+      join(base, 'rotate'),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const list = join(root, '.zonegate', c.list);
+    expect(result.stdout).toContain(`created zone set ext in ${root} (include ${list})`);
+    const line = new RegExp(`^ {2}add to ${c.server}\\.conf, at the top level: (include: "${list.replace(/[.]/g, '\\.')}")$`, 'm').exec(
+      result.stdout,
+    );
+    expect(line?.[1]).toBeDefined();
+    expect(readFileSync(list, 'utf8')).not.toMatch(/^zone:/m);
+    const serverConf = join(base, `${c.server}.conf`);
+    writeFileSync(serverConf, c.conf(line?.[1] ?? ''));
+    const [program, args] = c.check(serverConf);
+    requireTool(program, c.server);
+    const checked = await execa(program, [...args], { reject: false, all: true });
+    expect(checked.all).not.toMatch(/error/i);
+    expect(checked.exitCode).toBe(0);
+  });
+});

@@ -73,6 +73,24 @@ describe('the JSON Schema', () => {
       { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv/ext', paths: ['**'], delete: true, zoneSet }] } } },
     ],
     [
+      'a zone set served by nsd',
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [
+              {
+                direction: 'upload',
+                root: '/srv/ext',
+                paths: ['**'],
+                zoneSet: { zones: ['a.example'], server: 'nsd', control: ['/usr/sbin/nsd-control', '-c', '/etc/nsd/nsd.conf'] },
+              },
+            ],
+          },
+        },
+      },
+    ],
+    [
       'a primary',
       {
         targets: {
@@ -110,6 +128,64 @@ describe('the JSON Schema', () => {
     [
       'a zone set with two placeholders',
       { keys: { ns1: { ...key, rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zoneFile: '{zone}.{zone}' } }] } } },
+    ],
+    [
+      "a view with nsd (views are BIND's)",
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { ...zoneSet, rndc: undefined, server: 'nsd' } }],
+          },
+        },
+      },
+    ],
+    [
+      'rndc with knot',
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [
+              {
+                direction: 'upload',
+                root: '/srv',
+                paths: ['**'],
+                zoneSet: { zones: ['a.example'], server: 'knot', rndc: ['/usr/sbin/rndc'] },
+              },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      'both rndc and control',
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [
+              {
+                direction: 'upload',
+                root: '/srv',
+                paths: ['**'],
+                zoneSet: { zones: ['a.example'], rndc: ['/usr/sbin/rndc'], control: ['/usr/sbin/rndc'] },
+              },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      'an unknown server',
+      {
+        keys: {
+          ns1: {
+            ...key,
+            rules: [{ direction: 'upload', root: '/srv', paths: ['**'], zoneSet: { zones: ['a.example'], server: 'powerdns' } }],
+          },
+        },
+      },
     ],
     [
       'a relative rndc',

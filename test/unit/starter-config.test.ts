@@ -34,7 +34,8 @@ describe('starter configs', () => {
       limits: { generateRange: 0, checkerConcurrency: 2 },
       view: 'external',
       zoneFile: 'db.{zone}',
-      rndc: ['/usr/sbin/rndc'],
+      server: 'bind',
+      control: ['/usr/sbin/rndc'],
       keep: 5,
     });
   });
@@ -50,6 +51,6 @@ describe('starter configs', () => {
         expect(lines[index - 1], `${role}: ${String(field[1])}`).toMatch(/^\s*\/\/\s*(\/\/ )?[A-Z"a-z(]/);
       });
     }
-    expect(checked).toBe(41);
+    expect(checked).toBe(42);
   });
 });

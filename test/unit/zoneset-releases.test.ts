@@ -198,7 +198,7 @@ describe('recoverInterruptedPromotion (the journal a killed gate left)', () => {
     expect(state.pending).toBeUndefined();
     expect(state.release).toBe('r2');
     expect(state.lastGoodPush).toMatch(/^\d{4}-/);
-    expect(readFileSync(layout.namedInclude, 'utf8')).toContain(
+    expect(readFileSync(join(layout.meta, 'named-zones.conf'), 'utf8')).toContain(
       `zone "a.example" { type primary; file "${join(layout.current, 'db.a.example')}"; };`,
     );
   });

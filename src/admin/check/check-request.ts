@@ -23,8 +23,8 @@ export type CheckResult =
       client: string | null;
       command: string | undefined;
       rule: { index: number; direction: string; root: string; delete: boolean };
-      /** The rule's zone set: its name and the zones it may hold (zoneSet.zones). */
-      zoneSet?: { name: string; zones: string[] };
+      /** The rule's zone set: its name, the zones it may hold (zoneSet.zones) and the server that serves them. */
+      zoneSet?: { name: string; zones: string[]; server: string };
       paths: string[];
       argv: string[];
       /** Whether symlinks were resolved in `tree` as the gate resolves them. */
@@ -45,7 +45,7 @@ export function checkRequest(policy: Policy, input: CheckInput): CheckResult {
       verdict: 'allow',
       ...base,
       rule: { index: ruleIndex, direction: rule.direction, root: rule.root, delete: rule.delete },
-      ...(rule.zoneSet ? { zoneSet: { name: rule.zoneSet.name, zones: rule.zoneSet.zones } } : {}),
+      ...(rule.zoneSet ? { zoneSet: { name: rule.zoneSet.name, zones: rule.zoneSet.zones, server: rule.zoneSet.server } } : {}),
       paths: decision.paths.map((path) => path.relative),
       argv: [
         'rsync',
@@ -70,7 +70,9 @@ export function renderCheckText(result: CheckResult): string {
   const lines = [
     'allow',
     `rule: keys.${result.key}.rules[${String(result.rule.index)}] (${result.rule.direction} under ${result.rule.root}${result.rule.delete ? ', deletes allowed' : ''})`,
-    ...(result.zoneSet ? [`zone set: ${result.zoneSet.name}, may hold: ${result.zoneSet.zones.join(' ')}`] : []),
+    ...(result.zoneSet
+      ? [`zone set: ${result.zoneSet.name}, may hold: ${result.zoneSet.zones.join(' ')}`, `served by: ${result.zoneSet.server}`]
+      : []),
     `paths: ${result.paths.map((path) => (path === '' ? '.' : path)).join(' ')}`,
     `would run: ${result.argv.map((arg) => JSON.stringify(arg)).join(' ')}`,
     result.filesystem === 'checked'

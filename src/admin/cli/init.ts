@@ -46,7 +46,7 @@ export const initCommand: CommandFactory = () =>
         )
         .example('$0 init --role primary --config ./zonegate.conf', 'a primary config in the current directory')
         .epilog(
-          'On a secondary, run it again after adding keys and zone sets to the config: it keeps the config and creates each zone set’s directories and an empty named include (ROOT/.zonegate/named-zones.conf), so named starts before the first push.',
+          'On a secondary, run it again after adding keys and zone sets to the config: it keeps the config and creates each zone set’s directories and an empty zone list for its server (ROOT/.zonegate/named-zones.conf, nsd-zones.conf or knot-zones.conf), and prints the line that includes it in named.conf, nsd.conf or knot.conf, so the server starts before the first push.',
         ),
     handler: async (args) => {
       const text = await renderStarterConfig(args.role);

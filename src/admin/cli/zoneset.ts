@@ -44,7 +44,7 @@ export const releasesCommand: CommandFactory = () =>
 export const rollbackCommand: CommandFactory = () =>
   defineCommand<RollbackArgs>({
     command: 'rollback <zoneset>',
-    describe: "Bring back an earlier release's zones (as fresh copies, so named reloads them) and reload what differs",
+    describe: "Bring back an earlier release's zones (as fresh copies, so the server reloads them) and reload what differs",
     builder: (yargs) =>
       yargs
         .positional('zoneset', { type: 'string', demandOption: true, describe: 'zone set name (zoneSet.name in the config)' })
@@ -59,12 +59,15 @@ export const rollbackCommand: CommandFactory = () =>
         ),
     handler: async (args) => {
       const { findZoneSet, rollbackZoneSet } = await import('../zonesets/zoneset-admin.js');
-      const result = await rollbackZoneSet(findZoneSet(loadPolicy(args.config), args.zoneset), args.to);
+      const { serverAdapter } = await import('../../zoneset/servers/adapters.js');
+      const zoneSet = findZoneSet(loadPolicy(args.config), args.zoneset);
+      const result = await rollbackZoneSet(zoneSet, args.to);
+      const program = serverAdapter(zoneSet.settings.server).program;
       if (args.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } else {
         process.stdout.write(`zone set ${args.zoneset}: release ${result.to} is live again as ${result.published} (was ${result.from})\n`);
-        if (result.reloaded.length > 0) process.stdout.write(`rndc ${result.reloaded.join('; rndc ')}\n`);
+        if (result.reloaded.length > 0) process.stdout.write(`${program} ${result.reloaded.join(`; ${program} `)}\n`);
       }
     },
   });

@@ -14,7 +14,8 @@ import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
 import { hookItem, sendmailItem, targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
-import { PRLIMIT } from '../../zoneset/validate.js';
+import { PRLIMIT } from '../../zoneset/servers/check-each.js';
+import { zoneServerItems } from './zone-servers.js';
 import { authorizedKeysFile, judgeLockedAccount, judgePermitRootLogin, parseSshdT, strictModesDirectories } from './sshd.js';
 import { pushSettings } from '../push/settings.js';
 
@@ -181,20 +182,14 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
   const zoneSetRules =
     policy === undefined
       ? []
-      : [...policy.keys.values()].flatMap((key) => key.rules.flatMap((rule) => (rule.zoneSet ? [rule.zoneSet] : [])));
-  const programs = new Map<string, { pkg: string; why: string }>();
+      : [...policy.keys.values()].flatMap((key) =>
+          key.rules.flatMap((rule) => (rule.zoneSet ? [{ ...rule.zoneSet, root: rule.root }] : [])),
+        );
   for (const zoneSet of zoneSetRules) {
     // The admin's own list of what this secondary serves for the set: shown, so a typo is seen.
     items.push({ status: 'ok', title: `zone set ${zoneSet.name} may hold: ${zoneSet.zones.join(' ')}` });
-    if (zoneSet.checker[0] !== undefined)
-      programs.set(zoneSet.checker[0], { pkg: 'bind9-utils', why: `zone set ${zoneSet.name} validates zones with it` });
-    if (zoneSet.rndc[0] !== undefined)
-      programs.set(zoneSet.rndc[0], { pkg: 'bind9', why: `zone set ${zoneSet.name} reloads zones with it` });
-    if (zoneSet.verify !== undefined && zoneSet.rndc.length > 0)
-      programs.set('/usr/bin/dig', { pkg: 'bind9-dnsutils', why: `zone set ${zoneSet.name} checks the served serials with it` });
   }
-  for (const [program, need] of programs)
-    items.push(judge.judgeProgram(program, (await exists(program)) ? program : undefined, true, need.pkg, need.why));
+  items.push(...(await zoneServerItems(zoneSetRules, exists)));
   if (zoneSetRules.length > 0)
     items.push(
       judge.judgeProgram(PRLIMIT, (await exists(PRLIMIT)) ? PRLIMIT : undefined, true, 'util-linux', 'zone checkers run under its rlimits'),

@@ -1,13 +1,14 @@
 // `zonegate init --role secondary`, after the config: everything the host needs before the first
-// push, so that named starts with the includes in named.conf and the gate can log its first
-// decision. Each step is idempotent: a second run changes nothing that is already right.
+// push, so that the DNS server (named, NSD or Knot) starts with the zone list included in its
+// config and the gate can log its first decision. Each step is idempotent: a second run changes nothing that is already right.
 
 import { chownSync, existsSync, lchownSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { SAFE_PATH_PATTERN, type Policy } from '../../shared/policy/types.js';
 import { ensureLayout, treeDir } from '../../zoneset/layout.js';
-import { renderNamedInclude } from '../../zoneset/promote.js';
+import { serverAdapter } from '../../zoneset/servers/adapters.js';
+import { renderZoneList, zoneListPath } from '../../zoneset/servers/zone-list.js';
 import { renderTemplate, Verbatim } from '../jobs/templates.js';
 import { zoneSets } from '../zonesets/zoneset-admin.js';
 import type { Account } from './account.js';
@@ -21,6 +22,13 @@ export interface PrepareOptions {
 }
 
 const NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** Where each server's include line goes. */
+const CONFIG_FILE = {
+  bind: 'named.conf, inside the view (or at the top level without views)',
+  nsd: 'nsd.conf, at the top level',
+  knot: 'knot.conf, at the top level',
+} as const;
 
 /** Prepares the log directory, the logrotate file and every zone set; returns one line per thing done. */
 export function prepareSecondary(options: PrepareOptions): string[] {
@@ -40,13 +48,15 @@ export function prepareSecondary(options: PrepareOptions): string[] {
     const fresh = !existsSync(layout.root);
     mkdirSync(layout.root, { recursive: true, mode: 0o755 });
     ensureLayout(layout);
-    // named reads this include at start; before the first push it lists no zones.
-    if (!existsSync(layout.namedInclude)) writeFileAtomic(layout.namedInclude, renderNamedInclude(layout, [], settings.zoneFile));
+    // The server reads this zone list at start; before the first push it lists no zones.
+    const list = zoneListPath(layout, settings.server);
+    if (!existsSync(list)) writeFileAtomic(list, renderZoneList(layout, settings, []));
     for (const path of [layout.root, layout.trees, treeDir(layout, 'a'), treeDir(layout, 'b'), layout.releases, layout.trash, layout.meta])
       chownSync(path, account.uid, account.gid);
     lchownSync(layout.current, account.uid, account.gid);
-    chownSync(layout.namedInclude, account.uid, account.gid);
-    done.push(`${fresh ? 'created' : 'checked'} zone set ${settings.name} in ${layout.root} (include ${layout.namedInclude})`);
+    chownSync(list, account.uid, account.gid);
+    done.push(`${fresh ? 'created' : 'checked'} zone set ${settings.name} in ${layout.root} (include ${list})`);
+    done.push(`  add to ${CONFIG_FILE[settings.server]}: ${serverAdapter(settings.server).includeLine(list)}`);
   }
   return done;
 }

@@ -1,7 +1,7 @@
 // Every default the config may leave out, in one place, so the starter configs, the docs and the
 // validators agree on them.
 
-import type { GateSettings, PushSettings, ZoneSetLimits } from './types.js';
+import type { GateSettings, PushSettings, ZoneServer, ZoneSetLimits } from './types.js';
 
 export const GATE_DEFAULTS: GateSettings = {
   rsync: '/usr/bin/rsync',
@@ -64,6 +64,17 @@ export const ZONESET_DEFAULT_CHECKER = [
   '-i',
   'local',
 ];
+
+/**
+ * Each server's own checker and control program, the defaults of zoneSet.checker and
+ * zoneSet.control. The checker gets the zone name and the file appended (kzonecheck: `-o ZONE FILE`;
+ * -v, because without it a syntax error reads only "failed to run semantic checks").
+ */
+export const ZONESET_SERVER_DEFAULTS: Record<ZoneServer, { checker: string[]; control: string[] }> = {
+  bind: { checker: ZONESET_DEFAULT_CHECKER, control: ['/usr/sbin/rndc'] },
+  nsd: { checker: ['/usr/sbin/nsd-checkzone'], control: ['/usr/sbin/nsd-control'] },
+  knot: { checker: ['/usr/bin/kzonecheck', '-v', '-o'], control: ['/usr/sbin/knotc'] },
+};
 
 /**
  * A zone set's cost limits. A 1,000,000-record zone is ~60 MB of text and ~330 MB for

@@ -20,18 +20,28 @@ export interface Rule {
   zoneSet?: ZoneSetSettings;
 }
 
+/** The DNS server that serves a zone set; each has an adapter in src/zoneset/servers/. */
+export type ZoneServer = 'bind' | 'nsd' | 'knot';
+export const ZONE_SERVERS: readonly ZoneServer[] = ['bind', 'nsd', 'knot'];
+
 /** How a zone set's uploads are validated, promoted and reloaded (docs/architecture.md, "The data path of a push"). */
 export interface ZoneSetSettings {
   /** Name used by `zonegate rollback/releases` and in logs; defaults to the root's last component. */
   name: string;
   /** File-name pattern with one {zone} placeholder, e.g. "db.{zone}" or "{zone}.zone". */
   zoneFile: string;
-  /** BIND view the zones are in, for `rndc reload ZONE IN VIEW`. */
+  /** Which server serves the zones: its checker, zone list and control commands (default bind). */
+  server: ZoneServer;
+  /** BIND view the zones are in, for `rndc reload ZONE IN VIEW` (BIND only: refused with nsd and knot). */
   view: string | undefined;
   /** Zone checker command (argv prefix); the zone name and file are appended. Empty: no check. */
   checker: string[];
-  /** Reload command (argv prefix): ["/usr/sbin/rndc", …] gets `reload ZONE [IN VIEW]`/`reconfig`; empty: no reload. */
-  rndc: string[];
+  /**
+   * The server's control program (argv prefix; config `control`, or `rndc` for BIND): rndc gets
+   * `reload ZONE [IN VIEW]`/`reconfig`, nsd-control `reload ZONE`/`reconfig`, knotc
+   * `zone-reload ZONE…`/`reload`. Empty: no reload.
+   */
+  control: string[];
   /** Where to ask for the served serial after a reload; undefined: no verification. */
   verify: { server: string; port: number; source: string | undefined; timeoutSeconds: number } | undefined;
   /** How many previous releases to keep for rollback. */

@@ -3,16 +3,18 @@
 import type { JsonValue } from '../jsonc.js';
 import { childPath } from '../jsonc.js';
 import { parseZonePattern } from '../../zoneset/allowed-zones.js';
-import { ZONESET_DEFAULT_CHECKER, ZONESET_LIMIT_DEFAULTS as LIMITS, ZONESET_TRANSFER_TIMEOUT_SECONDS } from './defaults.js';
-import { KEY_NAME_PATTERN, type ZoneSetLimits, type ZoneSetSettings } from './types.js';
+import { ZONESET_LIMIT_DEFAULTS as LIMITS, ZONESET_SERVER_DEFAULTS, ZONESET_TRANSFER_TIMEOUT_SECONDS } from './defaults.js';
+import { KEY_NAME_PATTERN, ZONE_SERVERS, type ZoneServer, type ZoneSetLimits, type ZoneSetSettings } from './types.js';
 import type { Validator } from './validator.js';
 
 const KNOWN = [
   'name',
   'zones',
   'zoneFile',
+  'server',
   'view',
   'checker',
+  'control',
   'rndc',
   'verify',
   'keep',
@@ -28,14 +30,22 @@ export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root
   const name = set['name'] === undefined ? (root.split('/').pop() ?? '') : v.string(set['name'], `${path}.name`);
   if (!KEY_NAME_PATTERN.test(name)) v.fail(`${path}.name`, 'zone set names are 1–64 letters, digits, dot, underscore or dash');
   const zoneFile = set['zoneFile'] === undefined ? 'db.{zone}' : v.zoneFilePattern(set['zoneFile'], `${path}.zoneFile`);
+  const server = v.oneOf<ZoneServer>(set['server'], `${path}.server`, ZONE_SERVERS, 'bind');
   const view = set['view'] === undefined ? undefined : v.string(set['view'], `${path}.view`);
   if (view !== undefined && !/^[A-Za-z0-9._-]+$/.test(view)) v.fail(`${path}.view`, 'must be a plain view name');
+  // Views are BIND's: NSD and Knot have none, so a view here would be a zone served to everyone.
+  if (view !== undefined && server !== 'bind') v.fail(`${path}.view`, `views are a BIND feature; ${server} has none (remove "view")`);
+  // NSD and Knot read %s, %1… in a zone file path as parts of the zone name.
+  if (server !== 'bind' && root.includes('%'))
+    v.fail(`${path}.server`, `${server} reads % in a zone file path as a substitution: the root must not contain %`);
+  const defaults = ZONESET_SERVER_DEFAULTS[server];
   return {
     name,
     zoneFile,
+    server,
     view,
-    checker: v.commandList(set['checker'], `${path}.checker`, ZONESET_DEFAULT_CHECKER),
-    rndc: v.commandList(set['rndc'], `${path}.rndc`, ['/usr/sbin/rndc']),
+    checker: v.commandList(set['checker'], `${path}.checker`, defaults.checker),
+    control: validateControl(v, set, path, server, defaults.control),
     verify: validateVerify(v, set['verify'], `${path}.verify`),
     keep: v.integerIn(set['keep'], `${path}.keep`, 5, 1, 1000),
     maxDeleteShare: v.numberIn(set['maxDeleteShare'], `${path}.maxDeleteShare`, 0.5, 0, 1),
@@ -51,6 +61,17 @@ export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root
       86_400,
     ),
   };
+}
+
+/**
+ * The control program: `control` for any server; `rndc`, its older name, for BIND only (an rndc
+ * argv handed to nsd-control or knotc would be a reload that always fails).
+ */
+function validateControl(v: Validator, set: Record<string, JsonValue>, path: string, server: ZoneServer, fallback: string[]): string[] {
+  if (set['rndc'] !== undefined && set['control'] !== undefined) v.fail(`${path}.rndc`, 'give "control" or "rndc", not both');
+  if (set['rndc'] !== undefined && server !== 'bind') v.fail(`${path}.rndc`, `rndc is BIND's; with server ${server} use "control"`);
+  const key = set['rndc'] === undefined ? 'control' : 'rndc';
+  return v.commandList(set[key], `${path}.${key}`, fallback);
 }
 
 /** The secondary's own zone list: without it, whichever key pushes would choose what named serves. */
