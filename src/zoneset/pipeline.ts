@@ -24,6 +24,8 @@ import { dropSpare, markSpareClean, markSpareDirty, mirrorFiles } from './spare.
 import { readState, writeState, type ZoneSetState } from './state.js';
 import { parseTransferLog, type TransferLog } from './transfer-log.js';
 import { checkDeleteShare, validateZones, type CheckerSandbox } from './validate.js';
+import { guardSignatures, type SignedZones } from './dnssec-guard.js';
+import { recordSignatures } from './dnssec-record.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
@@ -156,6 +158,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   chmodSync(push.spareDir, 0o755);
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
+  let signed: SignedZones;
   try {
     refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
@@ -176,6 +179,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+    signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap);
     faultPoint('validated');
   } catch (error) {
     restoreSpare(push, log);
@@ -186,6 +190,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes });
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
+  recordSignatures(layout, changes, signed);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
   const check = await checkServed(push, []);
