@@ -15,6 +15,7 @@ import type { CheckItem } from './checks.js';
 import { hookItem, sendmailItem, targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
 import { PRLIMIT } from '../../zoneset/validate.js';
+import { LDNS_VERIFY_ZONE } from '../../zoneset/dnssec-verify-zone.js';
 import { authorizedKeysFile, judgeLockedAccount, judgePermitRootLogin, parseSshdT, strictModesDirectories } from './sshd.js';
 import { pushSettings } from '../push/settings.js';
 
@@ -190,6 +191,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       programs.set(zoneSet.checker[0], { pkg: 'bind9-utils', why: `zone set ${zoneSet.name} validates zones with it` });
     if (zoneSet.rndc[0] !== undefined)
       programs.set(zoneSet.rndc[0], { pkg: 'bind9', why: `zone set ${zoneSet.name} reloads zones with it` });
+    // Without it every signed zone is refused (exit 94); unsigned zones never run it.
+    programs.set(LDNS_VERIFY_ZONE, { pkg: 'ldnsutils', why: `zone set ${zoneSet.name} verifies signed zones with it` });
     if (zoneSet.verify !== undefined && zoneSet.rndc.length > 0)
       programs.set('/usr/bin/dig', { pkg: 'bind9-dnsutils', why: `zone set ${zoneSet.name} checks the served serials with it` });
   }
@@ -250,6 +253,16 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
           true,
           'bind9-utils',
           `targets ${validating.join(', ')} validate zones with it before sending`,
+        ),
+      );
+    if (validating.length > 0)
+      items.push(
+        judge.judgeProgram(
+          LDNS_VERIFY_ZONE,
+          (await exists(LDNS_VERIFY_ZONE)) ? LDNS_VERIFY_ZONE : undefined,
+          true,
+          'ldnsutils',
+          `targets ${validating.join(', ')} verify signed zones with it before sending`,
         ),
       );
     const mail = await sendmailItem(settings.mailTo, settings.sendmail);

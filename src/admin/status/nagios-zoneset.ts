@@ -25,7 +25,12 @@ export const SPACE_CRIT_SHARE = 0.05;
 
 const label = (name: string): string => `'${name.replace(/['=\s]/g, '_')}'`;
 
-export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[]): void {
+export function evaluateZoneSetHealth(
+  set: ZoneSetStatus,
+  raise: (level: number, message: string) => void,
+  perf: string[],
+  nowMs = Date.now(),
+): void {
   const what = `zone set ${set.name}`;
   const last = set.lastPush;
   if (last !== undefined && (last.outcome === 'refused' || last.outcome === 'failed' || last.outcome === 'rolled-back'))
@@ -34,7 +39,7 @@ export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number,
   if (set.server.kind === 'silent') raise(NAGIOS_EXIT.critical, `${what}: ${set.server.server} does not answer for ${set.server.zone}`);
   if (set.server.kind !== 'not-checked')
     perf.push(`${label(`zoneset_${set.name}_server_up`)}=${set.server.kind === 'answers' ? '1' : '0'};;1:;0;1`);
-  evaluateSignatures(set, raise, perf);
+  evaluateSignatures(set, raise, perf, nowMs);
   const space = set.space;
   if (space === undefined) return;
   const need = set.spaceNeeded;
@@ -60,7 +65,7 @@ export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number,
   }
 }
 
-function evaluateSignatures(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[], nowMs = Date.now()): void {
+function evaluateSignatures(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[], nowMs: number): void {
   const signatures = set.signatures;
   if (signatures === undefined || signatures.zones.length === 0) return;
   const now = Math.floor(nowMs / 1000);
