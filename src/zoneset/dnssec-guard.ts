@@ -51,7 +51,8 @@ export async function guardSignatures(
   const verdicts = await mapLimited(signed, settings.limits.checkerConcurrency, ({ zone }) =>
     verifySignatures({ dir: spareDir, file: zone.file, horizonSeconds: settings.signatureHorizon, limits: settings.limits, bwrap }),
   );
-  const result: SignedZones = {};
+  // Zone names become keys: no prototype for a zone called __proto__ to reach.
+  const result = Object.create(null) as SignedZones;
   for (const [index, { zone, earliest }] of signed.entries()) {
     const verdict = verdicts[index];
     if (verdict !== undefined) throw refusal(zone, `does not verify: ${verdict}`);
