@@ -42,6 +42,9 @@ export async function signZone(zone: string, text: string, options: SigningOptio
       'now-3600',
       '-e',
       `now+${String(options.expiresIn)}`,
+      // dsset-ZONE. would land in the current directory (the checkout) without -d.
+      '-d',
+      work,
       '-f',
       join(work, 'out'),
       join(work, 'in'),
