@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-server openssh-client rsync bubblewrap shellcheck util-linux bsdutils time bind9 bind9-utils bind9-dnsutils nsd knot knot-dnsutils knot-dnssecutils man-db groff-base iproute2 logrotate adduser)
+packages=(openssh-server openssh-client rsync bubblewrap shellcheck util-linux bsdutils time bind9 bind9-utils bind9-dnsutils nsd knot knot-dnsutils knot-dnssecutils ldnsutils man-db groff-base iproute2 logrotate adduser)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -47,7 +47,7 @@ decision to the audit log and runs rsync without a shell. Put it in authorized_k
   --config FILE  the config (default ${DEFAULT_CONFIG_PATH})
 
 Exit: rsync's status; 65 malformed request; 69 rsync could not start; 77 refused by policy;
-78 config unusable; 80-93 zone-set push refused or failed (see the README); 128+n rsync killed by signal n.
+78 config unusable; 80-94 zone-set push refused or failed (see the README); 128+n rsync killed by signal n.
 `;
 
 export function parseGateArgv(argv: string[]): { key: string; config: string } | 'help' {

@@ -34,6 +34,7 @@ function lastOutcome(reason: string): LastPushOutcome {
     'option-refused-zoneset',
     'zone-not-allowed',
     'limit-exceeded',
+    'dnssec-refused',
   ].includes(reason)
     ? 'refused'
     : 'failed';

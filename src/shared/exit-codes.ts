@@ -42,6 +42,7 @@ export const ZONE_EXIT = {
   'limit-exceeded': 91,
   'zoneset-held': 92,
   'transfer-timeout': 93,
+  'dnssec-refused': 94,
 } as const;
 
 /** What `zonegate push` tells cron. */
@@ -115,6 +116,12 @@ export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: ZONE_EXIT['zoneset-held'], meaning: 'zone set held by its admin', retry: 'permanent' },
   // A slow link may finish next time; the deadline keeps one slow push from holding the lock.
   { code: ZONE_EXIT['transfer-timeout'], meaning: "the transfer ran past the zone set's deadline", retry: 'transient' },
+  // Only a fresh signing on the primary mends it: the same files would be refused again.
+  {
+    code: ZONE_EXIT['dnssec-refused'],
+    meaning: 'a signed zone does not verify, or a signature expires within signatureHorizon',
+    retry: 'permanent',
+  },
 ];
 
 /** rsync's and ssh's codes that the push runner tells apart. */

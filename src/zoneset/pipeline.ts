@@ -27,6 +27,8 @@ import { parseTransferLog, type TransferLog } from './transfer-log.js';
 import { serverAdapter } from './servers/adapters.js';
 import type { CheckerSandbox } from './servers/types.js';
 import { checkDeleteShare, validateZones } from './validate.js';
+import { guardSignatures, type SignedZones } from './dnssec-guard.js';
+import { recordSignatures } from './dnssec-record.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
@@ -168,6 +170,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   chmodSync(push.spareDir, 0o755);
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
+  let signed: SignedZones;
   try {
     refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
@@ -189,6 +192,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+    signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap);
     faultPoint('validated');
   } catch (error) {
     endCheck();
@@ -203,6 +207,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   );
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
+  recordSignatures(layout, changes, signed);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
   const check = await push.clock.time('verify', () => checkServed(push, []));

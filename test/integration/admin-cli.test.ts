@@ -279,13 +279,14 @@ describe('zonegate doctor', () => {
     expect(bad.exitCode).toBe(1);
   });
 
-  it('shows the zones each zone set may hold, and that prlimit is there for its checkers', async () => {
+  it('shows the zones each zone set may hold, and that prlimit and ldns-verify-zone are there for its checks', async () => {
     const dir = fresh();
     const zoneSet = { name: 'ext', zones: ['example.com', '*.example.net'], rndc: false, verify: false };
     const config = secondaryConfig(dir, { ns1: { publicKey: KEY_A, from: ['192.0.2.10'], rules: [{ ...rules[0], zoneSet }] } });
     const result = await zonegate(['doctor', '--config', config]);
     expect(result.stdout).toMatch(/^\[ ok \] zone set ext may hold: example\.com \*\.example\.net$/m);
     expect(result.stdout).toMatch(/^\[ ok \] \/usr\/bin\/prlimit/m);
+    expect(result.stdout).toMatch(/^\[ ok \] \/usr\/bin\/ldns-verify-zone/m);
   });
 
   it('fails on an invalid config, naming the field', async () => {

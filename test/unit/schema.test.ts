@@ -52,6 +52,7 @@ const zoneSet = {
   files: { owner: 'root', group: 'bind', mode: '0640' },
   limits: { zoneBytes: 1048576, generateRange: 1000, checkerConcurrency: 1 },
   transferTimeoutSeconds: 300,
+  signatureHorizon: '3d',
 };
 
 describe('the JSON Schema', () => {
@@ -195,6 +196,8 @@ describe('the JSON Schema', () => {
     ['a target without identity', { targets: { ns2: { ...target, identity: undefined } } }],
     ['a target with ..', { targets: { ns2: { ...target, destination: '../etc' } } }],
     ['a target rsync option off the list', { targets: { ns2: { ...target, rsyncOptions: ['--rsync-path=evil'] } } }],
+    ['a signature horizon in ISO 8601 form', { targets: { ns2: { ...target, signatureHorizon: 'P3D' } } }],
+    ['a negative signature horizon', { targets: { ns2: { ...target, signatureHorizon: -1 } } }],
     ['a push with a bad URL', { push: { pingUrl: 'ftp://x' } }],
     [
       'a zone set without zones',

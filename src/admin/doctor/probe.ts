@@ -16,6 +16,7 @@ import { hookItem, sendmailItem, targetItems } from './targets.js';
 import { gateStateItems } from './gate-state.js';
 import { PRLIMIT } from '../../zoneset/servers/check-each.js';
 import { zoneServerItems } from './zone-servers.js';
+import { LDNS_VERIFY_ZONE } from '../../zoneset/dnssec-verify-zone.js';
 import { authorizedKeysFile, judgeLockedAccount, judgePermitRootLogin, parseSshdT, strictModesDirectories } from './sshd.js';
 import { pushSettings } from '../push/settings.js';
 
@@ -190,6 +191,17 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
     items.push({ status: 'ok', title: `zone set ${zoneSet.name} may hold: ${zoneSet.zones.join(' ')}` });
   }
   items.push(...(await zoneServerItems(zoneSetRules, exists)));
+  // Without it every signed zone is refused (exit 94); unsigned zones never run it.
+  if (zoneSetRules.length > 0)
+    items.push(
+      judge.judgeProgram(
+        LDNS_VERIFY_ZONE,
+        (await exists(LDNS_VERIFY_ZONE)) ? LDNS_VERIFY_ZONE : undefined,
+        true,
+        'ldnsutils',
+        'signed zones are verified with it',
+      ),
+    );
   if (zoneSetRules.length > 0)
     items.push(
       judge.judgeProgram(PRLIMIT, (await exists(PRLIMIT)) ? PRLIMIT : undefined, true, 'util-linux', 'zone checkers run under its rlimits'),
@@ -245,6 +257,16 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
           true,
           'bind9-utils',
           `targets ${validating.join(', ')} validate zones with it before sending`,
+        ),
+      );
+    if (validating.length > 0)
+      items.push(
+        judge.judgeProgram(
+          LDNS_VERIFY_ZONE,
+          (await exists(LDNS_VERIFY_ZONE)) ? LDNS_VERIFY_ZONE : undefined,
+          true,
+          'ldnsutils',
+          `targets ${validating.join(', ')} verify signed zones with it before sending`,
         ),
       );
     const mail = await sendmailItem(settings.mailTo, settings.sendmail);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { zoneOfFile } from '../../zoneset/diff.js';
 import { mapLimited, runCommand } from '../../zoneset/run-command.js';
 import { readSoaSerial, serialIncreased } from '../../zoneset/serial.js';
+import { SIGNATURE_HORIZON_DEFAULT_SECONDS } from '../../shared/policy/signature-horizon.js';
+import { checkSignedSource, type SignedSource } from './dnssec-presend.js';
 
 export interface ManifestEntry {
   size: number;
@@ -31,6 +33,8 @@ export interface SourceValidation {
   /** Zone names whose files changed since the last accepted manifest. */
   changed: string[];
   problems: ZoneProblem[];
+  /** Changed zones that carry DNSSEC records, for the per-target horizon (dnssec-presend.ts). */
+  signed: SignedSource[];
   /** Commits the new manifest; call only after deciding to push. */
   accept(): void;
 }
@@ -70,10 +74,13 @@ export async function validateSource(
   stateDir: string,
   concurrency = 4,
   skipped: (name: string) => boolean = () => false,
+  /** The smallest signatureHorizon of the targets that receive this tree: the verifier's own horizon. */
+  dnssecHorizon = SIGNATURE_HORIZON_DEFAULT_SECONDS,
 ): Promise<SourceValidation> {
   const manifestPath = manifestFile(stateDir, source);
   const manifest = readManifest(manifestPath);
   const problems: ZoneProblem[] = [];
+  const signed: SignedSource[] = [];
   const stats: Record<string, { size: number; mtimeMs: number }> = {};
   for (const entry of readdirSync(source, { withFileTypes: true })) {
     // Editor and backup files (push.skipPatterns, the target's --exclude): rsync never sends them.
@@ -121,12 +128,17 @@ export async function validateSource(
         problems.push({ file, zone, message: `${checker[0] ?? 'checker'} failed${result.error ? ` (${result.error})` : ''}: ${output}` });
       }
     }
+    const dnssec = await checkSignedSource(join(source, file), zone, text, dnssecHorizon);
+    if (dnssec.problem !== undefined) problems.push({ file, zone, message: dnssec.problem });
+    else if (dnssec.scan.kind === 'signed') signed.push({ file, zone, scan: dnssec.scan });
     const stat = stats[file] ?? { size: 0, mtimeMs: 0 };
     next[file] = { ...stat, sha256, serial };
   });
   problems.sort((a, b) => a.file.localeCompare(b.file));
+  signed.sort((a, b) => a.file.localeCompare(b.file));
   return {
     source,
+    signed,
     changed: changed.map(({ file }) => zoneOfFile(file, zoneFile) ?? file),
     problems,
     accept: () => {

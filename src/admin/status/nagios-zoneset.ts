@@ -12,6 +12,9 @@
 //   own need (room for every live zone to change once) is CRITICAL: the next push is refused (89).
 // - damage (state.json or a release record unreadable) is WARNING: zones are served, the next push
 //   repairs state.json, and a damaged release only narrows what a rollback can reach.
+// - a signed live zone whose first RRSIG expires within the zone set's signatureHorizon is WARNING:
+//   resolvers still validate it, and the fix (re-sign, push) has the horizon's time; one already
+//   expired is CRITICAL: the zone is bogus for every validating resolver now.
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
 import { sanitizeReason } from '../push/remote-text.js';
@@ -22,7 +25,12 @@ export const SPACE_CRIT_SHARE = 0.05;
 
 const label = (name: string): string => `'${name.replace(/['=\s]/g, '_')}'`;
 
-export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[]): void {
+export function evaluateZoneSetHealth(
+  set: ZoneSetStatus,
+  raise: (level: number, message: string) => void,
+  perf: string[],
+  nowMs = Date.now(),
+): void {
   const what = `zone set ${set.name}`;
   const last = set.lastPush;
   if (last !== undefined && (last.outcome === 'refused' || last.outcome === 'failed' || last.outcome === 'rolled-back'))
@@ -31,6 +39,7 @@ export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number,
   if (set.server.kind === 'silent') raise(NAGIOS_EXIT.critical, `${what}: ${set.server.server} does not answer for ${set.server.zone}`);
   if (set.server.kind !== 'not-checked')
     perf.push(`${label(`zoneset_${set.name}_server_up`)}=${set.server.kind === 'answers' ? '1' : '0'};;1:;0;1`);
+  evaluateSignatures(set, raise, perf, nowMs);
   const space = set.space;
   if (space === undefined) return;
   const need = set.spaceNeeded;
@@ -54,4 +63,25 @@ export function evaluateZoneSetHealth(set: ZoneSetStatus, raise: (level: number,
     const key = name === 'free space' ? 'free' : 'inodes_free';
     perf.push(`${label(`zoneset_${set.name}_${key}`)}=${String(avail)}${unit};${String(warn)}:;${String(crit)}:;0;${String(total)}`);
   }
+}
+
+function evaluateSignatures(set: ZoneSetStatus, raise: (level: number, message: string) => void, perf: string[], nowMs: number): void {
+  const signatures = set.signatures;
+  if (signatures === undefined || signatures.zones.length === 0) return;
+  const now = Math.floor(nowMs / 1000);
+  let earliest: number | undefined;
+  for (const zone of signatures.zones) {
+    const name = `zone set ${set.name}: zone ${sanitizeReason(zone.zone, 255)}`;
+    if (zone.expires === undefined) {
+      raise(NAGIOS_EXIT.warning, `${name}: its signatures cannot be read now (the live file changed since it was pushed)`);
+      continue;
+    }
+    earliest = earliest === undefined ? zone.expires : Math.min(earliest, zone.expires);
+    const at = new Date(zone.expires * 1000).toISOString().replace('.000Z', 'Z');
+    if (zone.expires <= now) raise(NAGIOS_EXIT.critical, `${name}: RRSIG expired at ${at}: bogus for validating resolvers`);
+    else if (zone.expires < now + signatures.horizon)
+      raise(NAGIOS_EXIT.warning, `${name}: RRSIG expires at ${at}, within the signature horizon: re-sign and push it`);
+  }
+  if (earliest !== undefined)
+    perf.push(`${label(`zoneset_${set.name}_signature_seconds_left`)}=${String(earliest - now)}s;${String(signatures.horizon)}:;0:`);
 }

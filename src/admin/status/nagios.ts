@@ -97,7 +97,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
     const seconds = age(set.lastGoodPush);
     checkAge(`zone set ${set.name}`, seconds, 'no good push recorded');
     if (set.owed !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name}: ${set.owed}; the next push finishes it`);
-    evaluateZoneSetHealth(set, raise, perf);
+    evaluateZoneSetHealth(set, raise, perf, nowMs);
     // A hold is deliberate but stops every push: worth a warning until it is released. The reason
     // is the admin's text, made one line without a | (which would start Nagios perfdata).
     if (set.held !== undefined) raise(NAGIOS_EXIT.warning, `zone set ${set.name} held: ${sanitizeReason(set.held.reason)}`);

@@ -155,5 +155,22 @@ export function renderPrometheus(primary: PushStatus | undefined, zoneSets: read
     'The zone set is held by its admin (zonegate hold): 1 while pushes are refused (secondary).',
     zoneSets.map((s) => [`{zoneset="${escape(s.name)}"}`, s.held === undefined ? 0 : 1]),
   );
+  metric(
+    'zonegate_zoneset_signature_horizon_seconds',
+    'gauge',
+    'How long every RRSIG of a pushed signed zone must stay valid (zoneSet.signatureHorizon) (secondary).',
+    per((set) => (set.signatures === undefined || set.signatures.zones.length === 0 ? undefined : set.signatures.horizon)),
+  );
+  metric(
+    'zonegate_zone_signature_expiry_timestamp_seconds',
+    'gauge',
+    'When the first RRSIG of a signed live zone expires; alert well before a validating resolver would see it bogus (secondary).',
+    zoneSets.flatMap((set) =>
+      (set.signatures?.zones ?? []).map((z): [string, number | undefined] => [
+        `{zoneset="${escape(set.name)}",zone="${escape(z.zone)}"}`,
+        z.expires,
+      ]),
+    ),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
 import type { PushStatus } from '../push/status-file.js';
 import { sanitizeReason } from '../push/remote-text.js';
 import type { ZoneSetStatus } from './secondary.js';
+import { renderHorizon } from '../../shared/policy/signature-horizon.js';
 
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
@@ -72,6 +73,7 @@ export function renderStatusText(
           ? `    server ${server.server} does NOT answer for ${server.zone}`
           : `    server not checked: ${server.why}`,
     );
+    lines.push(...signatureLines(set, nowMs));
     if (set.held !== undefined)
       lines.push(
         `    HELD${set.held.since ? ` since ${set.held.since}` : ''}: ${sanitizeReason(set.held.reason)} (pushes refused; zonegate unhold ${set.name})`,
@@ -79,4 +81,28 @@ export function renderStatusText(
   }
   if (lines.length === 0) lines.push('nothing to report: the config has no targets and no zone sets');
   return `${lines.join('\n')}\n`;
+}
+
+const isoSeconds = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The earliest signature expiry of the set, and every signed zone inside the horizon or unreadable. */
+function signatureLines(set: ZoneSetStatus, nowMs: number): string[] {
+  const signatures = set.signatures;
+  if (signatures === undefined || signatures.zones.length === 0) return [];
+  const horizon = renderHorizon(signatures.horizon);
+  const known = signatures.zones.filter((z) => z.expires !== undefined).sort((a, b) => (a.expires ?? 0) - (b.expires ?? 0));
+  const first = known[0];
+  const lines = [
+    `    signatures: ${String(signatures.zones.length)} signed zone(s)${first === undefined ? '' : `, earliest expiry ${sanitizeReason(first.zone, 255)} at ${isoSeconds(first.expires ?? 0)} (${sanitizeReason(`${first.owner ?? ''} ${first.covered ?? ''}`, 300)})`}; horizon ${horizon}`,
+  ];
+  const limit = nowMs / 1000 + signatures.horizon;
+  for (const zone of signatures.zones) {
+    const name = sanitizeReason(zone.zone, 255);
+    if (zone.expires === undefined) lines.push(`    ! zone ${name}: signatures unreadable now (the live file changed since it was pushed)`);
+    else if (zone.expires < limit)
+      lines.push(
+        `    ! zone ${name}: RRSIG of ${sanitizeReason(`${zone.owner ?? ''} ${zone.covered ?? ''}`, 300)} expire${zone.expires * 1000 <= nowMs ? 'd' : 's'} at ${isoSeconds(zone.expires)}, within ${horizon}: re-sign and push it`,
+      );
+  }
+  return lines;
 }

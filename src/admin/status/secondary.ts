@@ -10,6 +10,7 @@ import { checkServer, filesystemSpace, type FilesystemSpace, type ServerCheck } 
 import { readHold, type Hold } from '../../zoneset/hold.js';
 import { readZoneSetHealth } from '../../zoneset/health.js';
 import type { Policy } from '../../shared/policy/types.js';
+import { readZoneSignatures, type ZoneSignature } from '../../zoneset/dnssec-status.js';
 
 export interface ZoneSetStatus {
   name: string;
@@ -37,6 +38,8 @@ export interface ZoneSetStatus {
   damage?: readonly string[];
   /** What the next push needs free (room for every live zone to change once), from the engine. */
   spaceNeeded?: { bytes: number; inodes: number } | undefined;
+  /** Each signed live zone's earliest RRSIG expiry, and the horizon pushes are held to (seconds). */
+  signatures?: { horizon: number; zones: ZoneSignature[] } | undefined;
 }
 
 /** The journal of an interrupted promotion, in words; undefined when there is none. */
@@ -110,6 +113,7 @@ export async function zoneSetStatuses(policy: Policy): Promise<ZoneSetStatus[]> 
           ),
         ],
         spaceNeeded: health.space === undefined ? undefined : { bytes: health.space.need.bytes, inodes: health.space.need.inodes },
+        signatures: { horizon: rule.zoneSet.signatureHorizon, zones: readZoneSignatures(rule.root, rule.zoneSet) },
       });
     }
   }

@@ -4,6 +4,7 @@ import { childPath, type JsonValue } from '../jsonc.js';
 import { PUSH_RSYNC_OPTIONS } from './defaults.js';
 import { KEY_NAME_PATTERN, type Target } from './types.js';
 import type { Validator } from './validator.js';
+import { validateHorizon } from './signature-horizon.js';
 
 const KNOWN = [
   'host',
@@ -18,6 +19,7 @@ const KNOWN = [
   'rsyncOptions',
   'timeoutSeconds',
   'retries',
+  'signatureHorizon',
 ] as const;
 
 export function validateTarget(v: Validator, name: string, raw: JsonValue, path: string): Target {
@@ -49,6 +51,7 @@ export function validateTarget(v: Validator, name: string, raw: JsonValue, path:
     rsyncOptions: validateRsyncOptions(v, target['rsyncOptions'], `${path}.rsyncOptions`),
     timeoutSeconds: v.integerIn(target['timeoutSeconds'], `${path}.timeoutSeconds`, 300, 1, 86400),
     retries: v.integerIn(target['retries'], `${path}.retries`, 2, 0, 10),
+    signatureHorizon: validateHorizon(v, target['signatureHorizon'], `${path}.signatureHorizon`),
   };
 }
 

@@ -61,6 +61,8 @@ export interface ZoneSetSettings {
   limits: ZoneSetLimits;
   /** Wall-clock limit on the rsync phase of a push; rsync is killed and the push refused after it. */
   transferTimeoutSeconds: number;
+  /** Seconds every RRSIG of a signed zone must stay valid after the push (dnssec-guard.ts). */
+  signatureHorizon: number;
 }
 
 /** Cost limits of a zone set; each has a default (ZONESET_LIMIT_DEFAULTS). */
@@ -125,6 +127,8 @@ export interface Target {
   timeoutSeconds?: number;
   /** Extra attempts after a transient failure (ssh connection lost, zone set busy, rsync timeout). */
   retries?: number;
+  /** Seconds every RRSIG of a changed signed zone must stay valid, checked before sending (with zoneFile). */
+  signatureHorizon?: number;
 }
 
 /** The push runner's settings (`zonegate push`, docs/push.md); every field has a default. */

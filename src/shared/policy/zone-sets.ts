@@ -6,6 +6,7 @@ import { parseZonePattern } from '../../zoneset/allowed-zones.js';
 import { ZONESET_LIMIT_DEFAULTS as LIMITS, ZONESET_SERVER_DEFAULTS, ZONESET_TRANSFER_TIMEOUT_SECONDS } from './defaults.js';
 import { KEY_NAME_PATTERN, ZONE_SERVERS, type ZoneServer, type ZoneSetLimits, type ZoneSetSettings } from './types.js';
 import type { Validator } from './validator.js';
+import { validateHorizon } from './signature-horizon.js';
 
 const KNOWN = [
   'name',
@@ -23,6 +24,7 @@ const KNOWN = [
   'limits',
   'transferTimeoutSeconds',
   'files',
+  'signatureHorizon',
 ] as const;
 
 export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root: string): ZoneSetSettings {
@@ -60,6 +62,7 @@ export function validateZoneSet(v: Validator, raw: JsonValue, path: string, root
       1,
       86_400,
     ),
+    signatureHorizon: validateHorizon(v, set['signatureHorizon'], `${path}.signatureHorizon`),
   };
 }
 
