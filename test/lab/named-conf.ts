@@ -23,6 +23,14 @@ export interface ConfInput {
   includes: readonly IncludeDecl[];
   /** view name -> query source address that selects it (match-clients). */
   clients: ReadonlyMap<string, string>;
+  /** view name -> TSIG key that selects it instead of the address (match-clients { key …; }). */
+  viewKeys?: ReadonlyMap<string, TsigSecret>;
+}
+
+/** A TSIG key named.conf declares (hmac-sha256). */
+export interface TsigSecret {
+  name: string;
+  secret: string;
 }
 
 const KEY = 'zonegate-lab-rndc';
@@ -33,7 +41,7 @@ export function quoted(value: string): string {
   return `"${value}"`;
 }
 
-const keyLine = (secret: string): string => `key "${KEY}" { algorithm hmac-sha256; secret "${secret}"; };`;
+const keyLine = (secret: string, name = KEY): string => `key ${quoted(name)} { algorithm hmac-sha256; secret ${quoted(secret)}; };`;
 
 export function renderRndcConf(secret: string, rndcPort: number): string {
   return `${keyLine(secret)}\noptions { default-key "${KEY}"; default-server 127.0.0.1; default-port ${String(rndcPort)}; };\n`;
@@ -41,8 +49,10 @@ export function renderRndcConf(secret: string, rndcPort: number): string {
 
 export function renderNamedConf(input: ConfInput): string {
   const { dir, clients, zones, includes } = input;
+  const viewKeys = input.viewKeys ?? new Map<string, TsigSecret>();
   const lines: string[] = [
     keyLine(input.secret),
+    ...[...viewKeys.values()].map((key) => keyLine(key.secret, key.name)),
     `controls { inet 127.0.0.1 port ${String(input.rndcPort)} allow { 127.0.0.1; } keys { "${KEY}"; }; };`,
     'options {',
     `  directory ${quoted(dir)};`,
@@ -75,7 +85,8 @@ export function renderNamedConf(input: ConfInput): string {
   } else {
     lines.push(...includes.filter((i) => i.view === undefined).map((i) => include(i.path)));
     for (const [view, client] of clients) {
-      lines.push(`view ${quoted(view)} {`, `  match-clients { ${client}; };`);
+      const key = viewKeys.get(view);
+      lines.push(`view ${quoted(view)} {`, `  match-clients { ${key === undefined ? client : `key ${quoted(key.name)}`}; };`);
       lines.push(...zones.filter((z) => z.view === view).map((z) => `  ${zone(z)}`));
       lines.push(...includes.filter((i) => i.view === view).map((i) => `  ${include(i.path)}`));
       lines.push('};');

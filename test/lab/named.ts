@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { servedSerials, soaSerial } from './dig.js';
-import { renderNamedConf, renderRndcConf, type IncludeDecl, type ZoneDecl } from './named-conf.js';
+import { renderNamedConf, renderRndcConf, type IncludeDecl, type TsigSecret, type ZoneDecl } from './named-conf.js';
 import { fileLog, pipeLog, type NamedLog } from './named-log.js';
 import { freePort, PortTakenError, retryOnPortTaken } from './ports.js';
 import { processScope, type Scope } from './scope.js';
@@ -26,6 +26,8 @@ export interface ViewDecl {
   name: string;
   /** Query source address that selects this view (match-clients); default 127.0.0.<index+1>. */
   client?: string;
+  /** A TSIG key that selects this view instead of the address (a query signed with it lands here). */
+  key?: TsigSecret;
 }
 
 export interface NamedOptions {
@@ -113,7 +115,8 @@ export async function planNamed(options: NamedOptions = {}): Promise<NamedPlan> 
   const rndcPort = await freePort({ avoid: [port] });
   const secret = randomBytes(32).toString('base64');
   const conf = join(dir, 'named.conf');
-  writeFileSync(conf, renderNamedConf({ dir, port, rndcPort, secret, zones: options.zones ?? [], includes, clients }));
+  const viewKeys = new Map((options.views ?? []).flatMap((v) => (v.key === undefined ? [] : [[v.name, v.key] as const])));
+  writeFileSync(conf, renderNamedConf({ dir, port, rndcPort, secret, zones: options.zones ?? [], includes, clients, viewKeys }));
   const rndcConf = join(dir, 'rndc.conf');
   writeFileSync(rndcConf, renderRndcConf(secret, rndcPort), { mode: 0o600 });
   const plan = { dir, port, rndcPort, rndcConf };
