@@ -23,6 +23,8 @@ export interface ConfInput {
   includes: readonly IncludeDecl[];
   /** view name -> query source address that selects it (match-clients). */
   clients: ReadonlyMap<string, string>;
+  /** More DNS ports named listens on (on 127.0.0.1), each one a "secondary" for the fleet benchmark. */
+  extraPorts?: readonly number[];
   /** view name -> TSIG key that selects it instead of the address (match-clients { key …; }). */
   viewKeys?: ReadonlyMap<string, TsigSecret>;
 }
@@ -57,6 +59,7 @@ export function renderNamedConf(input: ConfInput): string {
     'options {',
     `  directory ${quoted(dir)};`,
     `  listen-on port ${String(input.port)} { 127.0.0.1; };`,
+    ...(input.extraPorts ?? []).map((extra) => `  listen-on port ${String(extra)} { 127.0.0.1; };`),
     '  listen-on-v6 { none; };',
     `  pid-file ${quoted(join(dir, 'named.pid'))};`,
     `  session-keyfile ${quoted(join(dir, 'session.key'))};`,
