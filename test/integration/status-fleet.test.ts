@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flockFile } from '../../src/shared/flock.js';
 import { zonegate } from '../helpers/admin-cli.js';
 import { bindFleetServer, type FleetSecondary, type FleetServerKind } from '../lab/fleet-secondary.js';
 import { Scope } from '../lab/scope.js';
@@ -152,6 +153,22 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
     const again = problems((await targets())['lag'])[0];
     expect(again).toMatchObject({ kind: 'behind', serials: 2 });
     expect(Date.parse(again?.since ?? '')).toBeGreaterThanOrEqual(Date.parse(first ?? ''));
+  });
+
+  it('a second run while one holds fleet.lock reports all the same but leaves fleet.json alone', async () => {
+    const file = join(stateDir, 'fleet.json');
+    const before = readFileSync(file, 'utf8');
+    const lock = await flockFile(join(stateDir, 'fleet.lock'), 0);
+    try {
+      expect(lock.kind).toBe('held');
+      const result = await fleet(['--json']);
+      const parsed = JSON.parse(result.stdout) as { fleet: { stateNotSaved: string | null; counts: { targets: number } } };
+      expect(parsed.fleet).toMatchObject({ stateNotSaved: 'another fleet run holds fleet.lock', counts: { targets: 6 } });
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    } finally {
+      if (lock.kind === 'held') lock.release();
+    }
+    expect(JSON.parse((await fleet(['--json'])).stdout)).toMatchObject({ fleet: { stateNotSaved: null } });
   });
 
   it('Nagios: CRITICAL for a target down; lag thresholds by age (from the state file) and by serials; Prometheus series', async () => {

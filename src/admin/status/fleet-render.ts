@@ -114,6 +114,7 @@ export function renderFleetText(report: FleetReport, nowMs: number): string {
     }
   }
   if (report.notAsked.length > 0) lines.push(`not asked ("verify": false): ${report.notAsked.join(', ')}`);
+  if (report.stateNotSaved !== undefined) lines.push(`lag starts not recorded this run: ${report.stateNotSaved}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -123,5 +124,5 @@ export function renderFleetJson(report: FleetReport, nowMs: number): string {
     ...t,
     zones: t.zones.map((z) => ('since' in z ? { ...z, lagSeconds: lagSeconds(z.since, nowMs) } : z)),
   }));
-  return `${JSON.stringify({ fleet: { checkedAt: report.checkedAt, durationMs: report.durationMs, counts: countFleet(report), targets, notAsked: report.notAsked } })}\n`;
+  return `${JSON.stringify({ fleet: { checkedAt: report.checkedAt, durationMs: report.durationMs, counts: countFleet(report), targets, notAsked: report.notAsked, stateNotSaved: report.stateNotSaved ?? null } })}\n`;
 }

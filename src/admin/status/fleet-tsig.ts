@@ -100,6 +100,7 @@ export function verifyAnswer(
   if (records.slice(0, -1).some((r) => r.type === TYPE_TSIG)) throw new WireError('a TSIG record that is not the last one');
   if (last?.type !== TYPE_TSIG || arcount < 1) throw new WireError('answer not signed (no TSIG)');
   if (last.name !== key.name) throw new WireError('answer signed with another key');
+  if (last.klass !== CLASS_ANY || last.ttl !== 0) throw new WireError('TSIG record with a class other than ANY or a TTL');
   const end = last.end;
   const data = msg.subarray(0, end);
   const algorithm = readName(data, last.rdata);

@@ -1,6 +1,9 @@
 // `zonegate status --fleet`: asks every target (a few at once) for the serial it serves for each
 // zone the primary holds for it, compares, and remembers lags and zones in the state file.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { flockFile } from '../../shared/flock.js';
 import type { Policy, PushSettings, Target, TargetVerify } from '../../shared/policy/types.js';
 import { mapLimited } from '../../zoneset/run-command.js';
 import { compareTarget, zonesToAsk, type TargetReport } from './fleet-compare.js';
@@ -26,6 +29,8 @@ export interface FleetReport {
   targets: TargetReport[];
   /** Targets with `verify: false`. */
   notAsked: string[];
+  /** Why this run did not update fleet.json (another run holds its lock); undefined when it did. */
+  stateNotSaved?: string;
 }
 
 const DEFAULT_VERIFY = (target: Target): TargetVerify => ({
@@ -73,6 +78,10 @@ export async function runFleet(policy: Policy, settings: PushSettings, options: 
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const file = fleetStateFile(settings.stateDir);
+  // Two runs at once (a Nagios check and a Prometheus cron job) must not interleave their writes:
+  // the one that finds the lock taken asks and reports all the same, but leaves fleet.json alone.
+  mkdirSync(settings.stateDir, { recursive: true });
+  const lock = await flockFile(join(settings.stateDir, 'fleet.lock'), 0);
   const before = readFleetState(file);
   const state: FleetState = { version: 1, targets: {} };
   const zonesOf = primaryZonesCache(settings);
@@ -92,11 +101,18 @@ export async function runFleet(policy: Policy, settings: PushSettings, options: 
     if (memory !== undefined) state.targets[target.name] = memory;
     return checkTarget(target, verify, held, state, options);
   });
-  writeFleetState(file, state);
+  try {
+    if (lock.kind === 'held') writeFleetState(file, state);
+  } finally {
+    if (lock.kind === 'held') lock.release();
+  }
   return {
     checkedAt,
     durationMs: Date.now() - started,
     targets: reports,
     notAsked: [...policy.targets.values()].filter((t) => t.verify === false).map((t) => t.name),
+    ...(lock.kind === 'held'
+      ? {}
+      : { stateNotSaved: lock.kind === 'busy' ? 'another fleet run holds fleet.lock' : `fleet.lock: ${lock.kind} (${lock.code})` }),
   };
 }
