@@ -12,7 +12,7 @@ import { flockFile } from '../../src/shared/flock.js';
 import { zonegate } from '../helpers/admin-cli.js';
 import { bindFleetServer, type FleetSecondary, type FleetServerKind } from '../lab/fleet-secondary.js';
 import { Scope } from '../lab/scope.js';
-import { tsigKey } from '../lab/tsig.js';
+import { tsigKey, writeTsigKeyFile } from '../lab/tsig.js';
 import { writeZoneFile, zoneText } from '../lab/zones.js';
 
 const SERVERS: FleetServerKind[] = [bindFleetServer];
@@ -98,6 +98,8 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
         inside: target(views.port, views.verify('inside')),
         keyed: target(views.port, views.verify('keyed')),
         outside: target(views.port),
+        // The keyed view's key name with another secret: a stale or wrong key file on the primary.
+        'wrong-key': target(views.port, { tsigKeyFile: writeTsigKeyFile(base, { name: 'fleet-key', secret: tsigKey('x').secret }) }),
         unasked: { ...target(sync.port), verify: false },
       },
       push: { stateDir, logDir: join(base, 'logs') },
@@ -128,10 +130,14 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
       'c.example:missing',
       'd.example:missing',
     ]);
+    // attack: answers signed with another secret are never read as serials; the server's refusal is the reason.
+    expect(t['wrong-key']?.zones.map((z) => `${z.zone}:${z.kind}:${z.why ?? ''}`)).toEqual(
+      ['a', 'b', 'c', 'd'].map((z) => `${z}.example:unanswered:the server refused our TSIG: BADSIG`),
+    );
     expect(t['unasked']).toBeUndefined();
     const text = (await fleet()).stdout;
     expect(text).toMatch(
-      /^fleet: 6 target\(s\), 24 zone\(s\) on the primary: 15 in sync, 3 behind, 2 not served, 1 target\(s\) unreachable \(/,
+      /^fleet: 7 target\(s\), 28 zone\(s\) on the primary: 15 in sync, 3 behind, 2 not served, 4 unanswered, 1 target\(s\) unreachable \(/,
     );
     expect(text).toMatch(/^lag: a\.example behind by 3 serial\(s\): serves 7, primary has 10, since \S+ \(\d+ s\)$/m);
     expect(text).toMatch(/^down: UNREACHABLE \(127\.0\.0\.1#\d+\): /m);
@@ -163,7 +169,7 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
       expect(lock.kind).toBe('held');
       const result = await fleet(['--json']);
       const parsed = JSON.parse(result.stdout) as { fleet: { stateNotSaved: string | null; counts: { targets: number } } };
-      expect(parsed.fleet).toMatchObject({ stateNotSaved: 'another fleet run holds fleet.lock', counts: { targets: 6 } });
+      expect(parsed.fleet).toMatchObject({ stateNotSaved: 'another fleet run holds fleet.lock', counts: { targets: 7 } });
       expect(readFileSync(file, 'utf8')).toBe(before);
     } finally {
       if (lock.kind === 'held') lock.release();
@@ -174,11 +180,13 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
   it('Nagios: CRITICAL for a target down; lag thresholds by age (from the state file) and by serials; Prometheus series', async () => {
     const check = await fleet(['--nagios']);
     expect(check.exitCode).toBe(2);
-    expect(check.stdout).toMatch(/^ZONEGATE FLEET CRITICAL - 1 target\(s\) unreachable: down \| 'targets'=6;;;0 /);
+    expect(check.stdout).toMatch(
+      /^ZONEGATE FLEET CRITICAL - 1 target\(s\) unreachable: down; 4 zone\(s\) unanswered: wrong-key\/a\.example, wrong-key\/b\.example, wrong-key\/c\.example, … \| 'targets'=7;;;0 /,
+    );
     expect(check.stdout.trim().split('\n')).toHaveLength(1);
     // Without the down target (and the mismatched view): WARNING by serials, then CRITICAL by age.
     const policy = JSON.parse(readFileSync(config, 'utf8')) as { targets: Record<string, { verify: unknown }> };
-    for (const name of ['down', 'outside']) if (policy.targets[name]) policy.targets[name].verify = false;
+    for (const name of ['down', 'outside', 'wrong-key']) if (policy.targets[name]) policy.targets[name].verify = false;
     const quiet = join(base, 'quiet.conf');
     writeFileSync(quiet, JSON.stringify(policy), { mode: 0o600 });
     expect((await fleet(['--nagios'], quiet)).stdout).toMatch(
