@@ -5,7 +5,7 @@
 // and by a TSIG key. The secondaries are rows of data (SERVERS): a server kind and how to start it,
 // so NSD and Knot rows run the same cases.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flockFile } from '../../src/shared/flock.js';
@@ -175,6 +175,34 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
       if (lock.kind === 'held') lock.release();
     }
     expect(JSON.parse((await fleet(['--json'])).stdout)).toMatchObject({ fleet: { stateNotSaved: null } });
+  });
+
+  it('doctor fails a TSIG key file others can read, or one that is not a key', async () => {
+    const keyFile = views.verify('keyed').tsigKeyFile ?? '';
+    // Other items fail here too (this primary pins no host keys): only the TSIG lines count.
+    const tsigLine = (out: string): string | undefined => out.split('\n').find((l) => /^\[FAIL\] target keyed .*: TSIG key /.test(l));
+    expect((await zonegate(['doctor', '--config', config])).stdout).not.toMatch(/target keyed .*TSIG key/);
+    chmodSync(keyFile, 0o644);
+    try {
+      expect(tsigLine((await zonegate(['doctor', '--config', config])).stdout)).toMatch(/: TSIG key \S+ readable by others$/);
+    } finally {
+      chmodSync(keyFile, 0o600);
+    }
+    const broken = join(base, 'broken.key');
+    writeFileSync(broken, 'key "k" { algorithm hmac-md5; secret "AAAAAAAAAAAAAAAAAAAAAA=="; };', { mode: 0o600 });
+    const policy = JSON.parse(readFileSync(config, 'utf8')) as { targets: Record<string, { verify: Record<string, unknown> }> };
+    const keyed = policy.targets['keyed'];
+    if (keyed) keyed.verify['tsigKeyFile'] = broken;
+    const brokenConfig = join(base, 'broken.conf');
+    writeFileSync(brokenConfig, JSON.stringify(policy), { mode: 0o600 });
+    expect(tsigLine((await zonegate(['doctor', '--config', brokenConfig])).stdout)).toMatch(
+      /: TSIG key \S+ unusable: .*algorithm must be one of/,
+    );
+    const fleetRun = JSON.parse((await fleet(['--json'], brokenConfig)).stdout) as { fleet: { targets: TargetJson[] } };
+    expect(fleetRun.fleet.targets.find((t) => t.target === 'keyed')).toMatchObject({
+      state: 'error',
+      why: expect.stringMatching(/^TSIG key: /) as string,
+    });
   });
 
   it('Nagios: CRITICAL for a target down; lag thresholds by age (from the state file) and by serials; Prometheus series', async () => {
