@@ -23,6 +23,16 @@ export interface ConfInput {
   includes: readonly IncludeDecl[];
   /** view name -> query source address that selects it (match-clients). */
   clients: ReadonlyMap<string, string>;
+  /** More DNS ports named listens on (on 127.0.0.1), each one a "secondary" for the fleet benchmark. */
+  extraPorts?: readonly number[];
+  /** view name -> TSIG key that selects it instead of the address (match-clients { key …; }). */
+  viewKeys?: ReadonlyMap<string, TsigSecret>;
+}
+
+/** A TSIG key named.conf declares (hmac-sha256). */
+export interface TsigSecret {
+  name: string;
+  secret: string;
 }
 
 const KEY = 'zonegate-lab-rndc';
@@ -33,7 +43,7 @@ export function quoted(value: string): string {
   return `"${value}"`;
 }
 
-const keyLine = (secret: string): string => `key "${KEY}" { algorithm hmac-sha256; secret "${secret}"; };`;
+const keyLine = (secret: string, name = KEY): string => `key ${quoted(name)} { algorithm hmac-sha256; secret ${quoted(secret)}; };`;
 
 export function renderRndcConf(secret: string, rndcPort: number): string {
   return `${keyLine(secret)}\noptions { default-key "${KEY}"; default-server 127.0.0.1; default-port ${String(rndcPort)}; };\n`;
@@ -41,12 +51,15 @@ export function renderRndcConf(secret: string, rndcPort: number): string {
 
 export function renderNamedConf(input: ConfInput): string {
   const { dir, clients, zones, includes } = input;
+  const viewKeys = input.viewKeys ?? new Map<string, TsigSecret>();
   const lines: string[] = [
     keyLine(input.secret),
+    ...[...viewKeys.values()].map((key) => keyLine(key.secret, key.name)),
     `controls { inet 127.0.0.1 port ${String(input.rndcPort)} allow { 127.0.0.1; } keys { "${KEY}"; }; };`,
     'options {',
     `  directory ${quoted(dir)};`,
     `  listen-on port ${String(input.port)} { 127.0.0.1; };`,
+    ...(input.extraPorts ?? []).map((extra) => `  listen-on port ${String(extra)} { 127.0.0.1; };`),
     '  listen-on-v6 { none; };',
     `  pid-file ${quoted(join(dir, 'named.pid'))};`,
     `  session-keyfile ${quoted(join(dir, 'session.key'))};`,
@@ -75,7 +88,8 @@ export function renderNamedConf(input: ConfInput): string {
   } else {
     lines.push(...includes.filter((i) => i.view === undefined).map((i) => include(i.path)));
     for (const [view, client] of clients) {
-      lines.push(`view ${quoted(view)} {`, `  match-clients { ${client}; };`);
+      const key = viewKeys.get(view);
+      lines.push(`view ${quoted(view)} {`, `  match-clients { ${key === undefined ? client : `key ${quoted(key.name)}`}; };`);
       lines.push(...zones.filter((z) => z.view === view).map((z) => `  ${zone(z)}`));
       lines.push(...includes.filter((i) => i.view === view).map((i) => `  ${include(i.path)}`));
       lines.push('};');

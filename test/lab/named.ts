@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { servedSerials, soaSerial } from './dig.js';
-import { renderNamedConf, renderRndcConf, type IncludeDecl, type ZoneDecl } from './named-conf.js';
+import { renderNamedConf, renderRndcConf, type IncludeDecl, type TsigSecret, type ZoneDecl } from './named-conf.js';
 import { fileLog, pipeLog, type NamedLog } from './named-log.js';
 import { freePort, PortTakenError, retryOnPortTaken } from './ports.js';
 import { processScope, type Scope } from './scope.js';
@@ -26,6 +26,8 @@ export interface ViewDecl {
   name: string;
   /** Query source address that selects this view (match-clients); default 127.0.0.<index+1>. */
   client?: string;
+  /** A TSIG key that selects this view instead of the address (a query signed with it lands here). */
+  key?: TsigSecret;
 }
 
 export interface NamedOptions {
@@ -40,6 +42,8 @@ export interface NamedOptions {
   logToFile?: boolean;
   /** Own process group, so a Ctrl-C on the terminal reaches only the benchmark, which stops named by pid. */
   detached?: boolean;
+  /** This many more DNS ports besides `port` (the fleet benchmark's simulated secondaries); see NamedPlan.extraPorts. */
+  extraPorts?: number;
   /** Grows with the number of zones: named logs "running" after loading them all. Default 10 s. */
   readyTimeoutMs?: number;
 }
@@ -53,6 +57,8 @@ export interface RndcResult {
 export interface NamedPlan {
   dir: string;
   port: number;
+  /** The extra DNS ports asked for (NamedOptions.extraPorts), each serving the same zones as `port`. */
+  extraPorts: number[];
   rndcPort: number;
   /** An rndc.conf that talks to this named: key, default-server 127.0.0.1, default-port rndcPort. */
   rndcConf: string;
@@ -110,13 +116,19 @@ export async function planNamed(options: NamedOptions = {}): Promise<NamedPlan> 
   for (const i of includes) if (!existsSync(i.path)) writeFileSync(i.path, '');
   const dir = scope.tempDir('zonegate-named-', options.parent);
   const port = await freePort({ udp: true });
-  const rndcPort = await freePort({ avoid: [port] });
+  const extraPorts: number[] = [];
+  for (let i = 0; i < (options.extraPorts ?? 0); i++) extraPorts.push(await freePort({ udp: true, avoid: [port, ...extraPorts] }));
+  const rndcPort = await freePort({ avoid: [port, ...extraPorts] });
   const secret = randomBytes(32).toString('base64');
   const conf = join(dir, 'named.conf');
-  writeFileSync(conf, renderNamedConf({ dir, port, rndcPort, secret, zones: options.zones ?? [], includes, clients }));
+  const viewKeys = new Map((options.views ?? []).flatMap((v) => (v.key === undefined ? [] : [[v.name, v.key] as const])));
+  writeFileSync(
+    conf,
+    renderNamedConf({ dir, port, extraPorts, rndcPort, secret, zones: options.zones ?? [], includes, clients, viewKeys }),
+  );
   const rndcConf = join(dir, 'rndc.conf');
   writeFileSync(rndcConf, renderRndcConf(secret, rndcPort), { mode: 0o600 });
-  const plan = { dir, port, rndcPort, rndcConf };
+  const plan = { dir, port, extraPorts, rndcPort, rndcConf };
   return { ...plan, start: () => launch(scope, options, clients, conf, plan) };
 }
 

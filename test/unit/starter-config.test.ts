@@ -21,7 +21,14 @@ describe('starter configs', () => {
 
   it('the primary example, uncommented, is a valid target', async () => {
     const policy = parsePolicy(uncommentExample(await renderStarterConfig('primary')), 'primary');
-    expect(policy.targets.get('ns2')).toMatchObject({ host: 'ns2.example.net', port: 22, user: 'bind', delete: false });
+    expect(policy.targets.get('ns2')).toMatchObject({
+      host: 'ns2.example.net',
+      port: 22,
+      user: 'bind',
+      delete: false,
+      zoneFile: 'db.{zone}',
+      verify: { server: '192.0.2.53', port: 53, source: '192.0.2.10', tsigKeyFile: undefined, timeoutSeconds: 2 },
+    });
   });
 
   it('the secondary example, uncommented with a real key, is a valid key', async () => {

@@ -17,8 +17,10 @@ import { renderStatusText } from '../status/render-text.js';
 import { zoneSetStatuses } from '../status/secondary.js';
 import { defineCommand } from './define.js';
 import type { CommandFactory } from './index.js';
+import { fleetOptions, fleetStatus, type FleetArgs } from './status-fleet.js';
 
-interface StatusArgs {
+interface StatusArgs extends FleetArgs {
+  fleet: boolean;
   config: string;
   'state-dir': string | undefined;
   json: boolean;
@@ -43,56 +45,65 @@ function safeRead(file: string): PushStatus | null {
 export const statusCommand: CommandFactory = (setExit) =>
   defineCommand<StatusArgs>({
     command: 'status',
-    describe: "Show push counters and last successes (primary) and zone sets' last good push (secondary)",
+    describe:
+      "Show push counters and last successes (primary) and zone sets' last good push (secondary); with --fleet, the serial every target serves",
     builder: (yargs) =>
-      yargs
-        .option('config', configOption('the zonegate config file'))
-        .option('state-dir', { type: 'string', describe: 'where `zonegate push` keeps its status file (default push.stateDir)' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the status as one JSON object' })
-        .option('nagios', {
-          type: 'boolean',
-          default: false,
-          describe: 'act as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN',
-        })
-        .option('prometheus', { type: 'boolean', default: false, describe: 'print node_exporter textfile metrics' })
-        .option('output', { type: 'string', describe: 'with --prometheus: write this file atomically instead of stdout' })
-        .option('warn-age', {
-          type: 'string',
-          default: String(DEFAULT_THRESHOLDS.warnAge),
-          describe: 'age of the last success before WARNING: seconds, or 90s, 5m, 2h, 1d',
-        })
-        .option('crit-age', {
-          type: 'string',
-          default: String(DEFAULT_THRESHOLDS.critAge),
-          describe: 'age of the last success before CRITICAL (not below --warn-age)',
-        })
-        .option('warn-failures', {
-          type: 'number',
-          default: DEFAULT_THRESHOLDS.warnFailures,
-          describe: 'consecutive failures before WARNING',
-        })
-        .option('crit-failures', {
-          type: 'number',
-          default: DEFAULT_THRESHOLDS.critFailures,
-          describe: 'consecutive failures before CRITICAL',
-        })
-        .option('warn-skips', {
-          type: 'number',
-          default: DEFAULT_THRESHOLDS.warnSkips,
-          describe: 'runs skipped in a row (lock held) before WARNING',
-        })
+      fleetOptions(
+        yargs
+          .option('config', configOption('the zonegate config file'))
+          .option('state-dir', { type: 'string', describe: 'where `zonegate push` keeps its status file (default push.stateDir)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the status as one JSON object' })
+          .option('nagios', {
+            type: 'boolean',
+            default: false,
+            describe: 'act as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN',
+          })
+          .option('prometheus', { type: 'boolean', default: false, describe: 'print node_exporter textfile metrics' })
+          .option('output', { type: 'string', describe: 'with --prometheus: write this file atomically instead of stdout' })
+          .option('warn-age', {
+            type: 'string',
+            default: String(DEFAULT_THRESHOLDS.warnAge),
+            describe: 'age of the last success before WARNING: seconds, or 90s, 5m, 2h, 1d',
+          })
+          .option('crit-age', {
+            type: 'string',
+            default: String(DEFAULT_THRESHOLDS.critAge),
+            describe: 'age of the last success before CRITICAL (not below --warn-age)',
+          })
+          .option('warn-failures', {
+            type: 'number',
+            default: DEFAULT_THRESHOLDS.warnFailures,
+            describe: 'consecutive failures before WARNING',
+          })
+          .option('crit-failures', {
+            type: 'number',
+            default: DEFAULT_THRESHOLDS.critFailures,
+            describe: 'consecutive failures before CRITICAL',
+          })
+          .option('warn-skips', {
+            type: 'number',
+            default: DEFAULT_THRESHOLDS.warnSkips,
+            describe: 'runs skipped in a row (lock held) before WARNING',
+          }),
+      )
         .example('$0 status', 'counters and last successes, for people')
         .example('$0 status --nagios --warn-age 30m --crit-age 2h', 'a Nagios/Icinga check (NRPE command)')
         .example(
           '$0 status --prometheus --output /var/lib/prometheus/node-exporter/zonegate.prom',
           'for the node_exporter textfile collector',
         )
+        .example('$0 status --fleet', 'on the primary: which serial every target serves, one line per problem')
+        .example('$0 status --fleet --nagios --warn-lag 1h --crit-lag 1d', 'a Nagios check of the whole fleet')
         .epilog(
-          'Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config. With --nagios every failure (usage, a missing or broken config) is one UNKNOWN line on stdout and exit 3.',
+          'Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config. With --nagios every failure (usage, a missing or broken config) is one UNKNOWN line on stdout and exit 3. --fleet remembers in <push.stateDir>/fleet.json since when each zone has lagged, and which zones the primary held.',
         ),
     handler: async (args: StatusArgs) => {
       if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1)
         throw new UsageError('usage', 'choose one of --json, --nagios, --prometheus');
+      if (args.fleet) {
+        await fleetStatus(args, setExit);
+        return;
+      }
       const thresholds = parseThresholds({
         warnAge: args['warn-age'],
         critAge: args['crit-age'],

@@ -1,10 +1,12 @@
 // `zonegate doctor` on a primary: each target's private key and pinned host key, which the push
-// needs before it can connect (BatchMode and StrictHostKeyChecking=yes never prompt).
+// needs before it can connect (BatchMode and StrictHostKeyChecking=yes never prompt), and the
+// TSIG key the fleet view signs its queries with.
 
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync, statSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Target } from '../../shared/policy/types.js';
 import type { CheckItem } from './checks.js';
+import { parseTsigKeyFile } from '../status/fleet-tsig.js';
 
 export async function targetItems(target: Target): Promise<CheckItem[]> {
   const title = `target ${target.name} (${target.user}@${target.host}:${String(target.port)})`;
@@ -39,7 +41,33 @@ export async function targetItems(target: Target): Promise<CheckItem[]> {
       fix: `ssh-keyscan -p ${String(target.port)} ${target.host} >> ${target.knownHosts}, after comparing its fingerprint with the secondary's (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there)`,
     });
   }
+  const tsig = tsigKeyProblem(target);
+  if (tsig !== undefined) problems.push({ ...tsig, title: `${title}: ${tsig.title}` });
   return problems.length > 0 ? problems : [{ status: 'ok', title: `${title}: key, pinned host key and source present` }];
+}
+
+/** The fleet view's TSIG key file: readable, one hmac-sha256/384/512 key, and not readable by others. */
+function tsigKeyProblem(target: Target): CheckItem | undefined {
+  const file = target.verify === false ? undefined : target.verify?.tsigKeyFile;
+  if (file === undefined) return undefined;
+  try {
+    parseTsigKeyFile(readFileSync(file, 'utf8'), file);
+    if ((statSync(file).mode & 0o077) !== 0)
+      return {
+        status: 'fail',
+        title: `TSIG key ${file} readable by others`,
+        detail: 'its secret lets anyone query the view it selects',
+        fix: `chmod 600 ${file}`,
+      };
+  } catch (error) {
+    return {
+      status: 'fail',
+      title: `TSIG key ${file} unusable: ${error instanceof Error ? error.message : String(error)}`,
+      detail: '`zonegate status --fleet` cannot ask this target',
+      fix: `tsig-keygen NAME > ${file} (the secondary's view needs the same key), or correct targets.${target.name}.verify.tsigKeyFile`,
+    };
+  }
+  return undefined;
 }
 
 /** With push.mailTo set, failures are mailed through sendmail: it must exist, or the mail is lost. */

@@ -2,7 +2,7 @@
 
 import { childPath, type JsonValue } from '../jsonc.js';
 import { PUSH_RSYNC_OPTIONS } from './defaults.js';
-import { KEY_NAME_PATTERN, type Target } from './types.js';
+import { KEY_NAME_PATTERN, type Target, type TargetVerify } from './types.js';
 import type { Validator } from './validator.js';
 import { validateHorizon } from './signature-horizon.js';
 
@@ -20,14 +20,17 @@ const KNOWN = [
   'timeoutSeconds',
   'retries',
   'signatureHorizon',
+  'verify',
 ] as const;
+
+const HOST = /^[A-Za-z0-9][A-Za-z0-9.:-]*$/;
 
 export function validateTarget(v: Validator, name: string, raw: JsonValue, path: string): Target {
   if (!KEY_NAME_PATTERN.test(name))
     v.fail(path, 'target names are 1–64 letters, digits, dot, underscore or dash, starting with a letter or digit');
   const target = v.object(raw, path, KNOWN);
   const host = v.string(target['host'], `${path}.host`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(host)) v.fail(`${path}.host`, 'must be a host name or IP address (letters, digits, . : -)');
+  if (!HOST.test(host)) v.fail(`${path}.host`, 'must be a host name or IP address (letters, digits, . : -)');
   const port = target['port'] ?? 22;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
     v.fail(`${path}.port`, 'must be a port number 1–65535');
@@ -52,6 +55,22 @@ export function validateTarget(v: Validator, name: string, raw: JsonValue, path:
     timeoutSeconds: v.integerIn(target['timeoutSeconds'], `${path}.timeoutSeconds`, 300, 1, 86400),
     retries: v.integerIn(target['retries'], `${path}.retries`, 2, 0, 10),
     signatureHorizon: validateHorizon(v, target['signatureHorizon'], `${path}.signatureHorizon`),
+    verify: validateTargetVerify(v, target['verify'], `${path}.verify`, host),
+  };
+}
+
+/** `verify`: what `zonegate status --fleet` asks; false leaves the target out of the fleet view. */
+function validateTargetVerify(v: Validator, value: JsonValue | undefined, path: string, host: string): TargetVerify | false {
+  if (value === false) return false;
+  const raw = value === undefined ? {} : v.object(value, path, ['server', 'port', 'source', 'tsigKeyFile', 'timeoutSeconds']);
+  const server = raw['server'] === undefined ? host : v.string(raw['server'], `${path}.server`);
+  if (!HOST.test(server)) v.fail(`${path}.server`, 'must be a host name or IP address (letters, digits, . : -)');
+  return {
+    server,
+    port: v.integerIn(raw['port'], `${path}.port`, 53, 1, 65535),
+    source: raw['source'] === undefined ? undefined : v.ipAddress(raw['source'], `${path}.source`),
+    tsigKeyFile: raw['tsigKeyFile'] === undefined ? undefined : v.absolutePath(raw['tsigKeyFile'], `${path}.tsigKeyFile`),
+    timeoutSeconds: v.integerIn(raw['timeoutSeconds'], `${path}.timeoutSeconds`, 2, 1, 60),
   };
 }
 

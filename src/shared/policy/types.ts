@@ -129,6 +129,24 @@ export interface Target {
   retries?: number;
   /** Seconds every RRSIG of a changed signed zone must stay valid, checked before sending (with zoneFile). */
   signatureHorizon?: number;
+  /**
+   * How `zonegate status --fleet` asks this target over DNS what it serves; false: not asked.
+   * Unset (hand-built targets): the default, the target's host on port 53.
+   */
+  verify?: TargetVerify | false;
+}
+
+/** Where and how the fleet view asks a target for the SOA serials it serves (one view per target). */
+export interface TargetVerify {
+  /** Address or host name of the secondary's DNS server (default: the target's host). */
+  server: string;
+  port: number;
+  /** Query source address, to land in the right view (match-clients on the address). */
+  source: string | undefined;
+  /** A named-style `key "NAME" { algorithm hmac-sha256; secret "…"; };` file: every query is TSIG-signed with it (views matched on a key). */
+  tsigKeyFile: string | undefined;
+  /** How long one query waits for its answer (it is tried twice). */
+  timeoutSeconds: number;
 }
 
 /** The push runner's settings (`zonegate push`, docs/push.md); every field has a default. */
