@@ -58,6 +58,6 @@ describe('starter configs', () => {
         expect(lines[index - 1], `${role}: ${String(field[1])}`).toMatch(/^\s*\/\/\s*(\/\/ )?[A-Z"a-z(]/);
       });
     }
-    expect(checked).toBe(42);
+    expect(checked).toBe(43);
   });
 });
