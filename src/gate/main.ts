@@ -12,7 +12,9 @@ import { splitPublicKey } from '../shared/public-key.js';
 import { closeSync } from 'node:fs';
 import { randomHex } from '../shared/random-hex.js';
 import { decideRequest } from './decide.js';
-import type { Evaluation } from './evaluate.js';
+import { admitKey, type Evaluation } from './evaluate.js';
+import { writeHelloReply } from './hello.js';
+import { requestForm } from './request-form.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -97,6 +99,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
 async function serve(policy: Policy, audit: AuditLog, connection: Connection): Promise<number> {
   // The gate always knows its client: sshd sets SSH_CONNECTION. Without it, refuse.
   const client = connection.client ?? '(unknown)';
+  if (requestForm(connection.command).kind === 'hello') return serveHello(policy, audit, connection, client);
   // The same decision `zonegate check` makes, the filesystem step included (decide.ts).
   const evaluation = decideRequest(policy, { keyName: connection.keyName, client, command: connection.command }, 'refuse');
   const { rule } = evaluation.decision;
@@ -142,6 +145,16 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   return status;
 }
 
+/** `zonegate-hello` (hello.ts): the key admitted as for any request, logged, answered; nothing runs. */
+async function serveHello(policy: Policy, audit: AuditLog, connection: Connection, client: string): Promise<number> {
+  const key = admitKey(policy, { keyName: connection.keyName, client });
+  const keyFingerprint = await fingerprint(key.publicKey);
+  const fields = { ref: connection.ref, key: key.name, ...(keyFingerprint === undefined ? {} : { fingerprint: keyFingerprint }), client };
+  audit.write('info', { event: 'hello', verdict: 'allow', ...fields, command: connection.command, durationMs: elapsedMs(connection) });
+  writeHelloReply({ key, fingerprint: keyFingerprint, client, ref: connection.ref });
+  return EXIT.ok;
+}
+
 function describe(connection: Connection, evaluation: Evaluation, keyFingerprint: string | undefined): Record<string, unknown> {
   const { decision, request, key } = evaluation;
   return {
@@ -152,6 +165,7 @@ function describe(connection: Connection, evaluation: Evaluation, keyFingerprint
     command: connection.command,
     ...(connection.commandBase64 === undefined ? {} : { commandBase64: connection.commandBase64 }),
     direction: request.direction,
+    ...(evaluation.dryRun ? { dryRun: true } : {}),
     rule: { index: decision.ruleIndex, direction: decision.rule.direction, root: decision.rule.root },
     paths: decision.paths.map((path) => path.relative),
   };
