@@ -15,6 +15,7 @@ interface PushArgs {
   'lock-file': string | undefined;
   concurrency: number | undefined;
   progress: boolean | undefined;
+  'dry-run': boolean | undefined;
 }
 
 export const pushCommand: CommandFactory = (setExit) =>
@@ -30,7 +31,13 @@ export const pushCommand: CommandFactory = (setExit) =>
         .option('lock-file', { type: 'string', describe: 'the no-overlap lock (default <state-dir>/push.lock)' })
         .option('concurrency', { type: 'number', describe: 'targets pushed at once (default push.concurrency, 4)' })
         .option('progress', { type: 'boolean', describe: 'live per-target display (default: only when stdout is a terminal)' })
+        .option('dry-run', {
+          type: 'boolean',
+          describe:
+            "Each secondary receives and checks the push as usual and reports what it would promote (zones, serials), then discards it; nothing goes live (plain trees: rsync's -n). Not recorded in the status file; no alerts",
+        })
         .example('$0 push', 'push to every target; silent unless something failed')
+        .example('$0 push --dry-run ns2', 'what ns2 would promote, and whether it would refuse the push')
         .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
         .example('*/5 * * * * root zonegate push', 'the crontab line')
         .epilog(
@@ -47,6 +54,16 @@ export const pushCommand: CommandFactory = (setExit) =>
       const progress = args.progress ?? process.stdout.isTTY;
       // Loaded here, not at start-up: other commands never pay for pino and the runner.
       const { runPush } = await import('../push/runner.js');
-      setExit(await runPush({ policy, only: args.targets ?? [], overrides, progress, stdout: process.stdout, stderr: process.stderr }));
+      setExit(
+        await runPush({
+          policy,
+          only: args.targets ?? [],
+          overrides,
+          progress,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          dryRun: args['dry-run'] === true,
+        }),
+      );
     },
   });

@@ -21,6 +21,8 @@ export interface TargetOutcome {
   zonesChanged: number;
   /** Lines saying which zones the push added to or removed from the secondary (zone-list-change.ts). */
   zoneListChange?: string[];
+  /** `push --dry-run`: what the secondary would do, sanitized (dry-run.ts); never stored. */
+  dryRun?: string[];
 }
 
 export interface TargetCounters {

@@ -13,6 +13,7 @@ import { renderZoneListChange } from './zone-list-change.js';
 import type { TargetOutcome } from './status-file.js';
 import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.js';
 import { backoffMs, classifyExit } from './transient.js';
+import { dryRunOptions, dryRunReport } from './dry-run.js';
 
 export type TargetPhase =
   | { kind: 'waiting' }
@@ -31,6 +32,8 @@ export interface TargetPushOptions {
   ssh?: string;
   /** rsync options that leave editor and backup files out (skip.ts). */
   skip?: readonly string[];
+  /** `push --dry-run` (dry-run.ts): the gate checks and reports, nothing goes live. */
+  dryRun?: boolean;
 }
 
 /** Waits `ms`, or less when `stop` aborts: a backoff must never hold a killed run open. */
@@ -77,7 +80,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const started = Date.now();
   const timeoutSeconds = target.timeoutSeconds ?? 300;
   const retries = target.retries ?? 2;
-  const argv = rsyncArgv(
+  const pushArgv = rsyncArgv(
     target,
     {
       ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
@@ -85,6 +88,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     },
     options.skip,
   );
+  const argv = options.dryRun === true ? [pushArgv[0] ?? 'rsync', ...dryRunOptions(target), ...pushArgv.slice(1)] : pushArgv;
   const { log } = options;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
     const done: TargetOutcome = {
@@ -128,6 +132,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
         bytesSent: summary.bytesSent,
         zonesChanged: summary.filesChanged + summary.deleted,
         zoneListChange: renderZoneListChange(target.name, result.stderr),
+        ...(options.dryRun === true ? { dryRun: dryRunReport(target, result.stdout, result.stderr) } : {}),
       });
     }
     // An attempt the stop killed failed because of the stop, whatever rsync said on the way out.
