@@ -15,6 +15,7 @@ import { decideRequest } from './decide.js';
 import { admitKey, type Evaluation } from './evaluate.js';
 import { writeHelloReply } from './hello.js';
 import { requestForm } from './request-form.js';
+import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -90,7 +91,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     audit = openAuditLog(policy.gate.log);
     return await serve(policy, audit, connection);
   } catch (error) {
-    return refuse(error, connection, audit);
+    return await refuse(error, connection, audit);
   } finally {
     audit?.close();
   }
@@ -171,7 +172,7 @@ function describe(connection: Connection, evaluation: Evaluation, keyFingerprint
   };
 }
 
-function refuse(error: unknown, connection: Connection, audit: AuditLog | undefined): number {
+async function refuse(error: unknown, connection: Connection, audit: AuditLog | undefined): Promise<number> {
   const known = isGateError(error) ? error : undefined;
   const exitCode = known?.exitCode ?? EXIT.internal;
   const reason = known?.reason ?? 'internal-error';
@@ -195,8 +196,23 @@ function refuse(error: unknown, connection: Connection, audit: AuditLog | undefi
   } catch {
     logged = false;
   }
-  // Without an audit log (bad config, unwritable log) nothing is ever run; the line says so.
-  const note = logged ? '' : '; not logged: the audit log is unavailable';
+  // Without an audit log (bad config, unwritable log) nothing is ever run; the refusal goes to
+  // syslog instead (syslog.ts), and the line says where its ref can be looked up.
+  const syslogged =
+    !logged &&
+    (await syslogRefusal({
+      ref: connection.ref,
+      key: connection.keyName,
+      client: connection.client,
+      command: connection.command,
+      reason,
+      message: record.message,
+    }));
+  const note = logged
+    ? ''
+    : syslogged
+      ? `; not in the audit log: see the system log, journalctl -t ${SYSLOG_TAG}`
+      : '; not logged: the audit log and syslog are unavailable';
   process.stderr.write(`zonegate: denied: ${clientMessage(known, error)} (ref ${connection.ref}${note})\n`);
   return exitCode;
 }
