@@ -45,6 +45,10 @@ The SSH forced command of zonegate. sshd runs it instead of what the client aske
 request in SSH_ORIGINAL_COMMAND; it allows only the rsync that key NAME's rules allow, logs every
 decision to the audit log and runs rsync without a shell. Put it in authorized_keys with
 \`zonegate authorized-keys\`; try a request with \`zonegate check\`.
+Two more request forms: \`zonegate-hello\` (zonegate doctor --connect) is answered on stdout with
+the gate's version and the key's rules, running nothing; \`zonegate-dry-run rsync --server …\`
+(zonegate push --dry-run) is checked like the upload but nothing goes live. A refusal that cannot
+reach the audit log goes to syslog (tag zonegate-gate).
 
   --key NAME     the key's name under "keys" in the config
   --config FILE  the config (default ${DEFAULT_CONFIG_PATH})

@@ -55,7 +55,11 @@ function runGate(world: GateWorld, command: string, devLog: 'test-socket' | 'non
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => child.once('close', (status) => { resolve({ status, stdout, stderr }); }));
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      resolve({ status, stdout, stderr });
+    }),
+  );
 }
 
 const refOf = (stderr: string): string => /\(ref ([0-9a-f]{6});/.exec(stderr)?.[1] ?? 'no ref in the line';
@@ -115,7 +119,7 @@ describe('refusals the audit log cannot take go to syslog', () => {
     const line = await syslogLine(refOf(run.stderr));
     expect(line).toContain('command="rsync \\u001b[2J\\u202e\\r<35>Nov 26 00:00:00 zonegate-gate[1]: refused (ref 000000) forged"');
     expect(received).not.toContain('refused (ref 000000)\n');
-     
+
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\uffff]/);
   });
 
