@@ -12,7 +12,10 @@ import { splitPublicKey } from '../shared/public-key.js';
 import { closeSync } from 'node:fs';
 import { randomHex } from '../shared/random-hex.js';
 import { decideRequest } from './decide.js';
-import type { Evaluation } from './evaluate.js';
+import { admitKey, type Evaluation } from './evaluate.js';
+import { writeHelloReply } from './hello.js';
+import { requestForm } from './request-form.js';
+import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
@@ -42,6 +45,10 @@ The SSH forced command of zonegate. sshd runs it instead of what the client aske
 request in SSH_ORIGINAL_COMMAND; it allows only the rsync that key NAME's rules allow, logs every
 decision to the audit log and runs rsync without a shell. Put it in authorized_keys with
 \`zonegate authorized-keys\`; try a request with \`zonegate check\`.
+Two more request forms: \`zonegate-hello\` (zonegate doctor --connect) is answered on stdout with
+the gate's version and the key's rules, running nothing; \`zonegate-dry-run rsync --server …\`
+(zonegate push --dry-run) is checked like the upload but nothing goes live. A refusal that cannot
+reach the audit log goes to syslog (tag zonegate-gate).
 
   --key NAME     the key's name under "keys" in the config
   --config FILE  the config (default ${DEFAULT_CONFIG_PATH})
@@ -88,7 +95,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
     audit = openAuditLog(policy.gate.log);
     return await serve(policy, audit, connection);
   } catch (error) {
-    return refuse(error, connection, audit);
+    return await refuse(error, connection, audit);
   } finally {
     audit?.close();
   }
@@ -97,6 +104,7 @@ export async function runGate(argv: string[], env: GateEnv): Promise<number> {
 async function serve(policy: Policy, audit: AuditLog, connection: Connection): Promise<number> {
   // The gate always knows its client: sshd sets SSH_CONNECTION. Without it, refuse.
   const client = connection.client ?? '(unknown)';
+  if (requestForm(connection.command).kind === 'hello') return serveHello(policy, audit, connection, client);
   // The same decision `zonegate check` makes, the filesystem step included (decide.ts).
   const evaluation = decideRequest(policy, { keyName: connection.keyName, client, command: connection.command }, 'refuse');
   const { rule } = evaluation.decision;
@@ -142,6 +150,16 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   return status;
 }
 
+/** `zonegate-hello` (hello.ts): the key admitted as for any request, logged, answered; nothing runs. */
+async function serveHello(policy: Policy, audit: AuditLog, connection: Connection, client: string): Promise<number> {
+  const key = admitKey(policy, { keyName: connection.keyName, client });
+  const keyFingerprint = await fingerprint(key.publicKey);
+  const fields = { ref: connection.ref, key: key.name, ...(keyFingerprint === undefined ? {} : { fingerprint: keyFingerprint }), client };
+  audit.write('info', { event: 'hello', verdict: 'allow', ...fields, command: connection.command, durationMs: elapsedMs(connection) });
+  writeHelloReply({ key, fingerprint: keyFingerprint, client, ref: connection.ref });
+  return EXIT.ok;
+}
+
 function describe(connection: Connection, evaluation: Evaluation, keyFingerprint: string | undefined): Record<string, unknown> {
   const { decision, request, key } = evaluation;
   return {
@@ -152,12 +170,13 @@ function describe(connection: Connection, evaluation: Evaluation, keyFingerprint
     command: connection.command,
     ...(connection.commandBase64 === undefined ? {} : { commandBase64: connection.commandBase64 }),
     direction: request.direction,
+    ...(evaluation.dryRun ? { dryRun: true } : {}),
     rule: { index: decision.ruleIndex, direction: decision.rule.direction, root: decision.rule.root },
     paths: decision.paths.map((path) => path.relative),
   };
 }
 
-function refuse(error: unknown, connection: Connection, audit: AuditLog | undefined): number {
+async function refuse(error: unknown, connection: Connection, audit: AuditLog | undefined): Promise<number> {
   const known = isGateError(error) ? error : undefined;
   const exitCode = known?.exitCode ?? EXIT.internal;
   const reason = known?.reason ?? 'internal-error';
@@ -181,8 +200,23 @@ function refuse(error: unknown, connection: Connection, audit: AuditLog | undefi
   } catch {
     logged = false;
   }
-  // Without an audit log (bad config, unwritable log) nothing is ever run; the line says so.
-  const note = logged ? '' : '; not logged: the audit log is unavailable';
+  // Without an audit log (bad config, unwritable log) nothing is ever run; the refusal goes to
+  // syslog instead (syslog.ts), and the line says where its ref can be looked up.
+  const syslogged =
+    !logged &&
+    (await syslogRefusal({
+      ref: connection.ref,
+      key: connection.keyName,
+      client: connection.client,
+      command: connection.command,
+      reason,
+      message: record.message,
+    }));
+  const note = logged
+    ? ''
+    : syslogged
+      ? `; not in the audit log: see the system log, journalctl -t ${SYSLOG_TAG}`
+      : '; not logged: the audit log and syslog are unavailable';
   process.stderr.write(`zonegate: denied: ${clientMessage(known, error)} (ref ${connection.ref}${note})\n`);
   return exitCode;
 }

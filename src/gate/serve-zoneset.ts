@@ -13,6 +13,7 @@ import { prepareRun, runPrepared, type PreparedRun } from './run-rsync.js';
 import { shouldSandbox } from './sandbox.js';
 import { emptyTrash } from '../zoneset/layout.js';
 import { abandonZoneSetPush, completeZoneSetPush, prepareZoneSetPush } from '../zoneset/pipeline.js';
+import { completeZoneSetDryRun } from '../zoneset/dry-run.js';
 import { receiverRequest } from '../zoneset/receiver.js';
 import { recordLastPush, type LastPush, type LastPushOutcome } from '../zoneset/state.js';
 import { zoneSetServerOptions } from '../zoneset/push-limits.js';
@@ -112,8 +113,17 @@ export async function serveZoneSetUpload(
         `zonegate: zone set ${settings.name}: rsync failed (exit ${String(rsyncStatus)}); nothing was promoted, the live zones are unchanged`,
       ]);
       audit.write('warn', { ...finished, status: rsyncStatus, outcome: 'rsync-failed', durationMs: durationMs() });
-      last = { outcome: 'failed', status: rsyncStatus, reason: `rsync failed (exit ${String(rsyncStatus)}); nothing was promoted` };
+      if (!evaluation.dryRun)
+        last = { outcome: 'failed', status: rsyncStatus, reason: `rsync failed (exit ${String(rsyncStatus)}); nothing was promoted` };
       return rsyncStatus;
+    }
+    if (evaluation.dryRun) {
+      // A dry run leaves no trace in the zone set's state: `zonegate status` reports real pushes only.
+      say([`${GATE_PROGRESS_PREFIX}zone set ${settings.name}: transfer complete; checking (dry run: nothing will be promoted)`]);
+      const outcome = await completeZoneSetDryRun(push);
+      say(outcome.report);
+      audit.write('info', { ...finished, status: outcome.status, ...outcome.record, durationMs: durationMs() });
+      return outcome.status;
     }
     say([`${GATE_PROGRESS_PREFIX}zone set ${settings.name}: transfer complete; checking, promoting and reloading`]);
     const outcome = await completeZoneSetPush(push);
@@ -127,10 +137,11 @@ export async function serveZoneSetUpload(
     return outcome.status;
   } catch (error) {
     if (!(error instanceof ZoneSetError)) {
+      if (evaluation.dryRun) throw error;
       last = { outcome: 'failed', status: EXIT.internal, reason: 'internal error; see the audit log' };
       throw error;
     }
-    last = { outcome: lastOutcome(error.reason), status: error.exitCode, reason: error.message };
+    if (!evaluation.dryRun) last = { outcome: lastOutcome(error.reason), status: error.exitCode, reason: error.message };
     say([
       `zonegate: zone set ${settings.name}: push refused: ${error.message}`,
       error.details['liveChanged'] === true
@@ -141,6 +152,7 @@ export async function serveZoneSetUpload(
       ...finished,
       status: error.exitCode,
       outcome: 'refused',
+      ...(evaluation.dryRun ? { dryRun: true } : {}),
       reason: error.reason,
       message: error.message,
       ...error.details,

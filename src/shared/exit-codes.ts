@@ -89,6 +89,12 @@ export const GATE_PROGRESS_PREFIX = 'zonegate: progress: ';
  */
 export const GATE_TIMING_PREFIX = `${GATE_PROGRESS_PREFIX}timing `;
 
+/**
+ * A dry run's report (`zonegate push --dry-run`), on the progress channel: what the push would
+ * promote, one line each, then the usual exit line when it would be refused.
+ */
+export const GATE_DRY_RUN_PREFIX = `${GATE_PROGRESS_PREFIX}dry run: `;
+
 /** The gate's own codes and the zone-set codes, as a secondary returns them through ssh. */
 export const GATE_EXIT_TABLE: readonly ExitCodeEntry[] = [
   { code: EXIT.request, meaning: 'not a well-formed rsync request', retry: 'permanent' },

@@ -111,7 +111,7 @@ export function abandonZoneSetPush(push: ZoneSetPush): void {
   }
 }
 
-function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
+export function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
   return {
     added: changes.added.map((z) => z.zone),
     changed: changes.changed.map((z) => z.zone),
@@ -119,7 +119,7 @@ function describeChanges(changes: ZoneSetChanges): Record<string, string[]> {
   };
 }
 
-function readTransferLog(push: ZoneSetPush): TransferLog {
+export function readTransferLog(push: ZoneSetPush): TransferLog {
   const log = parseTransferLog(readFileSync(push.layout.transferLog, 'utf8'));
   // Without a complete log, what rsync wrote is unknown: the spare stays marked and is relinked.
   if (log === undefined) throw new ZoneSetError('staging-failed', "rsync's transfer log is missing or incomplete; nothing was promoted");
@@ -146,7 +146,7 @@ export async function completeZoneSetPush(push: ZoneSetPush): Promise<ZoneSetOut
   }
 }
 
-function markSpareDirtyQuietly(layout: ZoneSetLayout): void {
+export function markSpareDirtyQuietly(layout: ZoneSetLayout): void {
   try {
     markSpareDirty(layout, 'a push failed after rsync');
   } catch {
@@ -264,7 +264,7 @@ function servedReport(name: string, check: ServedCheck | undefined): string[] {
 }
 
 /** A refused push: the spare takes back the live versions of what rsync wrote (the log is complete). */
-function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
+export function restoreSpare(push: ZoneSetPush, log: TransferLog): void {
   if (log.refused.length > 0) return; // directories, links, escaped names: left for the next push's fresh copy
   try {
     mirrorFiles(treeDir(push.layout, push.live), push.spareDir, new Set([...log.written, ...log.deleted]));

@@ -13,6 +13,7 @@ interface Args {
   'authorized-keys': string | undefined;
   gate: string | undefined;
   node: string | undefined;
+  connect: boolean | undefined;
 }
 
 export const doctorCommand: CommandFactory = (setExit) =>
@@ -29,8 +30,13 @@ export const doctorCommand: CommandFactory = (setExit) =>
         })
         .option('gate', { type: 'string', describe: 'Gate path expected in command= (default: this package’s bin/gate.cjs)' })
         .option('node', { type: 'string', describe: 'node path expected in command= (default: the node running this command)' })
+        .option('connect', {
+          type: 'boolean',
+          describe: "On a primary: ask each target's gate over ssh for its version and this key's rules (zonegate-hello; runs no rsync)",
+        })
         .example('$0 doctor --user bind', 'check a secondary whose keys log in as bind')
-        .example('$0 doctor --config /etc/zonegate/zonegate.conf', 'check a primary'),
+        .example('$0 doctor --config /etc/zonegate/zonegate.conf', 'check a primary')
+        .example('$0 doctor --connect', 'check a primary and the whole chain to each target, before the first push'),
     handler: async (args) => {
       // Loaded here: the probes use execa, which costs every other command ~100 ms at start-up.
       const { runDoctor } = await import('../doctor/probe.js');
@@ -38,6 +44,7 @@ export const doctorCommand: CommandFactory = (setExit) =>
         config: safePathOption('config', args.config),
         user: args.user ?? userInfo().username,
         ...(args['authorized-keys'] === undefined ? {} : { authorizedKeys: args['authorized-keys'] }),
+        connect: args.connect === true,
         command: {
           gate: safePathOption('gate', args.gate ?? defaultGatePath()),
           node: safePathOption('node', args.node ?? process.execPath),

@@ -17,6 +17,7 @@ interface PushArgs {
   concurrency: number | undefined;
   progress: boolean | undefined;
   json: boolean | undefined;
+  'dry-run': boolean | undefined;
 }
 
 export const pushCommand: CommandFactory = (setExit) =>
@@ -37,7 +38,13 @@ export const pushCommand: CommandFactory = (setExit) =>
           describe:
             'print the run as one JSON object on stdout: each target with its outcome and where its time went (no progress display)',
         })
+        .option('dry-run', {
+          type: 'boolean',
+          describe:
+            "Each secondary receives and checks the push as usual and reports what it would promote (zones, serials), then discards it; nothing goes live (plain trees: rsync's -n). Not recorded in the status file; no alerts",
+        })
         .example('$0 push', 'push to every target; silent unless something failed')
+        .example('$0 push --dry-run ns2', 'what ns2 would promote, and whether it would refuse the push')
         .example('$0 push ns2 ns3 --config /etc/zonegate/zonegate.conf', 'push to two targets')
         .example('*/5 * * * * root zonegate push', 'the crontab line')
         .epilog(
@@ -58,7 +65,16 @@ export const pushCommand: CommandFactory = (setExit) =>
       // Loaded here, not at start-up: other commands never pay for pino and the runner.
       const { runPush } = await import('../push/runner.js');
       setExit(
-        await runPush({ policy, only: args.targets ?? [], overrides, progress, json, stdout: process.stdout, stderr: process.stderr }),
+        await runPush({
+          policy,
+          only: args.targets ?? [],
+          overrides,
+          progress,
+          json,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          dryRun: args['dry-run'] === true,
+        }),
       );
     },
   });

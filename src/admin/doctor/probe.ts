@@ -13,6 +13,7 @@ import { checkAuthorizedKeys } from '../keys/authorized-keys-install.js';
 import * as judge from './checks.js';
 import type { CheckItem } from './checks.js';
 import { hookItem, sendmailItem, targetItems } from './targets.js';
+import { connectItem } from './connect.js';
 import { gateStateItems } from './gate-state.js';
 import { PRLIMIT } from '../../zoneset/servers/check-each.js';
 import { zoneServerItems } from './zone-servers.js';
@@ -25,6 +26,8 @@ export interface DoctorOptions {
   user: string;
   authorizedKeys?: string;
   command: Omit<GateCommand, 'config'>;
+  /** Also ask each target's gate `zonegate-hello` over ssh (connect.ts). */
+  connect?: boolean;
 }
 
 interface Account {
@@ -245,6 +248,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
     items.push(...(await gateStateItems(policy, who)));
   }
   for (const target of policy?.targets.values() ?? []) items.push(...(await targetItems(target)));
+  if (options.connect === true) for (const target of policy?.targets.values() ?? []) items.push(await connectItem(target));
   if (policy !== undefined && primary) {
     const settings = pushSettings(policy, {});
     const checker = settings.checker[0];

@@ -9,6 +9,8 @@ export interface RunJson {
   outcomes: readonly TargetOutcome[];
   runLog: string | undefined;
   problem?: string;
+  /** `push --dry-run --json`: each target's report lines ride along as `dryRun`. */
+  dryRun?: boolean;
 }
 
 export function renderRunJson(run: RunJson): string {
@@ -18,6 +20,7 @@ export function renderRunJson(run: RunJson): string {
     ok,
     failed: run.outcomes.length - ok,
     runLog: run.runLog ?? null,
+    ...(run.dryRun === true ? { dryRun: true } : {}),
     ...(run.problem === undefined ? {} : { problem: run.problem }),
     targets: run.outcomes.map((o) => ({
       target: o.target,
@@ -29,6 +32,7 @@ export function renderRunJson(run: RunJson): string {
       bytesSent: o.bytesSent,
       zonesChanged: o.zonesChanged,
       timing: o.timing ?? null,
+      ...(run.dryRun === true ? { dryRun: o.dryRun ?? [] } : {}),
     })),
   })}\n`;
 }

@@ -20,6 +20,7 @@ import { pushTarget } from './target-push.js';
 import { makeSlots } from './slots.js';
 import { renderRunJson } from './run-json.js';
 import { validateSources } from './validate-all.js';
+import { renderDryRun } from './dry-run.js';
 
 export interface PushRunOptions {
   policy: Policy;
@@ -30,6 +31,8 @@ export interface PushRunOptions {
   json?: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WritableStream;
+  /** `--dry-run` (dry-run.ts): report what each target would do; no status, alerts or pings. */
+  dryRun?: boolean;
 }
 
 export function selectTargets(policy: Policy, only: readonly string[]): Target[] {
@@ -55,6 +58,10 @@ export async function runPush(options: PushRunOptions): Promise<number> {
   const targets = selectTargets(options.policy, options.only);
   const statusPath = statusFile(settings.stateDir);
   const lock = await tryLock(settings.lockFile);
+  if (lock.kind === 'busy' && options.dryRun === true) {
+    options.stderr.write(`zonegate push: dry run not started: a run holds ${settings.lockFile} (${lock.holder ?? 'holder unknown'})\n`);
+    return PUSH_EXIT.skipped;
+  }
   if (lock.kind === 'busy') {
     const status = recordSkip(readStatus(statusPath), new Date());
     writeStatus(statusPath, status);
@@ -151,7 +158,8 @@ async function pushAll(
       `run start: ${String(targets.length)} target(s)`,
     );
     const pingProblems: (string | undefined)[] = [];
-    const started = settings.pingUrl === undefined ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
+    const started =
+      settings.pingUrl === undefined || options.dryRun === true ? Promise.resolve(undefined) : ping(settings.pingUrl, 'start', '');
     const blocked = await validateSources(targets, settings, log);
     if (options.progress)
       display = startProgress(
@@ -174,6 +182,7 @@ async function pushAll(
             stop: stopper.signal,
             slots,
             onPhase: (name, phase) => display?.update(name, phase),
+            ...(options.dryRun === true ? { dryRun: true } : {}),
           }));
         if (invalid) display?.update(target.name, { kind: 'done', outcome: invalid });
         // Each target is reported the moment it ends: a dead or slow one never holds the others' records back.
@@ -195,6 +204,13 @@ async function pushAll(
     // The log's first failed write (disk full mid-run) fails the run: what was pushed is not on record.
     const problem = log.problem();
     const exitCode = problem !== undefined && byTargets === PUSH_EXIT.ok ? PUSH_EXIT.partial : byTargets;
+    if (options.dryRun === true) {
+      // Nothing went live: the status file, monitoring and alerts see only real runs.
+      const report = renderDryRun(outcomes);
+      for (const line of report.trimEnd().split('\n')) log.line(`dry run: ${line}`);
+      options.stdout.write(options.json === true ? renderRunJson({ exitCode, outcomes, runLog: log.file, dryRun: true }) : report);
+      return exitCode;
+    }
     writeStatus(statusPath, recordRun(readStatus(statusPath), outcomes, exitCode, new Date(), log.file, problem));
     const summary = `${renderSummary(outcomes, log.file)}${problem === undefined ? '' : `  run problem: ${problem}\n`}`;
     // The served zone list changed on a secondary: worth a mail even when every push succeeded.

@@ -24,6 +24,8 @@ export interface TargetOutcome {
   zoneListChange?: string[];
   /** Where the last attempt's time went (timing.ts); absent when no attempt ran. */
   timing?: TargetTiming;
+  /** `push --dry-run`: what the secondary would do, sanitized (dry-run.ts); never stored. */
+  dryRun?: string[];
 }
 
 export interface TargetCounters {

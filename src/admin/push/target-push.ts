@@ -15,6 +15,7 @@ import { GATE_EXIT_PREFIX, GATE_PROGRESS_PREFIX } from '../../shared/exit-codes.
 import { backoffMs, classifyExit } from './transient.js';
 import type { Slots } from './slots.js';
 import { renderTiming, targetTiming, type TargetTiming } from './timing.js';
+import { dryRunOptions, dryRunReport } from './dry-run.js';
 
 export type TargetPhase =
   | { kind: 'waiting' }
@@ -35,6 +36,8 @@ export interface TargetPushOptions {
   ssh?: string;
   /** rsync options that leave editor and backup files out (skip.ts). */
   skip?: readonly string[];
+  /** `push --dry-run` (dry-run.ts): the gate checks and reports, nothing goes live. */
+  dryRun?: boolean;
 }
 
 /** Waits `ms`, or less when `stop` aborts: a backoff must never hold a killed run open. */
@@ -81,7 +84,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
   const started = Date.now();
   const timeoutSeconds = target.timeoutSeconds ?? 300;
   const retries = target.retries ?? 2;
-  const argv = rsyncArgv(
+  const pushArgv = rsyncArgv(
     target,
     {
       ...(options.rsync === undefined ? {} : { rsync: options.rsync }),
@@ -89,6 +92,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
     },
     options.skip,
   );
+  const argv = options.dryRun === true ? [pushArgv[0] ?? 'rsync', ...dryRunOptions(target), ...pushArgv.slice(1)] : pushArgv;
   const { log } = options;
   let timing: TargetTiming | undefined;
   const finish = (outcome: Omit<TargetOutcome, 'target' | 'durationMs'>): TargetOutcome => {
@@ -142,6 +146,7 @@ export async function pushTarget(target: Target, options: TargetPushOptions): Pr
         bytesSent: summary.bytesSent,
         zonesChanged: summary.filesChanged + summary.deleted,
         zoneListChange: renderZoneListChange(target.name, result.stderr),
+        ...(options.dryRun === true ? { dryRun: dryRunReport(target, result.stdout, result.stderr) } : {}),
       });
     }
     // An attempt the stop killed failed because of the stop, whatever rsync said on the way out.
