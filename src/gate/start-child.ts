@@ -70,7 +70,11 @@ function startWithProcessWrap(
   events: ChildEvents,
 ): StartedChild {
   const handle = new Process();
+  // Signals go only to a child that started and has not been reaped: a handle without a pid
+  // would signal pid 0, the gate's whole process group (child_process guards this the same way).
+  let running = false;
   handle.onexit = (status, signal) => {
+    running = false;
     handle.close();
     // The binding names the signal ('SIGTERM'), or gives '' for a normal exit.
     if (signal === '') events.exit(status, null);
@@ -86,17 +90,18 @@ function startWithProcessWrap(
     windowsHide: false,
     windowsVerbatimArguments: false,
   });
-  if (error !== 0) {
+  if (error === 0 && typeof handle.pid === 'number' && handle.pid > 0) {
+    running = true;
+  } else {
     handle.close();
     // Reported after this call returns, as child_process does, so callers see one order of events.
     process.nextTick(() => {
-      events.error(getSystemErrorName(error));
+      events.error(error === 0 ? 'no pid' : getSystemErrorName(error));
     });
   }
   return {
     kill(signal) {
-      // A child that is already gone (ESRCH) needs nothing more.
-      handle.kill(signalNumber(signal));
+      if (running) handle.kill(signalNumber(signal));
     },
   };
 }
