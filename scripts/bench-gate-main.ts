@@ -1,19 +1,49 @@
-// `npm run bench [-- --json]`: runs scripts/bench-gate.ts once. With --json the human report goes
-// to stderr and stdout carries one JSON object (gateDeny, gateAllow, the raw times, every table).
-// Exit 0 when it ran (even when a target is missed), 1 when a step failed.
+// `npm run bench [-- --json] [--decisions-only [--gate FILE] [--runs N]]`: runs scripts/bench-gate.ts.
+// --json: the human report goes to stderr and stdout carries one JSON object last (gateDeny,
+// gateAllow, the raw times). --decisions-only: only the gate-vs-rrsync decision rows
+// (measureGateRatios); --gate FILE times another build's bin/gate.cjs there, for before/after runs.
+// Exit 0 when it ran (even when a target is missed), 1 when a step failed, 64 on bad arguments.
 
+import { parseArgs } from 'node:util';
 import { withScope } from '../test/lab/scope.js';
-import { BenchError, runGateBenchmark } from './bench-gate.js';
+import { BenchError, measureGateRatios, runGateBenchmark } from './bench-gate.js';
 
-const json = process.argv.includes('--json');
-const unknown = process.argv.slice(2).filter((arg) => arg !== '--json');
-if (unknown.length > 0) {
-  console.error(`bench-gate: unknown argument ${unknown.join(' ')} (usage: npm run bench [-- --json])`);
+function options(): { json: boolean; decisionsOnly: boolean; gate?: string; runs?: number } | string {
+  try {
+    const { values } = parseArgs({
+      options: {
+        json: { type: 'boolean', default: false },
+        'decisions-only': { type: 'boolean', default: false },
+        gate: { type: 'string' },
+        runs: { type: 'string' },
+      },
+      strict: true,
+    });
+    const runs = values.runs === undefined ? undefined : Number(values.runs);
+    if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) return '--runs must be a positive integer';
+    if (values.gate !== undefined && !values['decisions-only']) return '--gate needs --decisions-only';
+    return {
+      json: values.json,
+      decisionsOnly: values['decisions-only'],
+      ...(values.gate === undefined ? {} : { gate: values.gate }),
+      ...(runs === undefined ? {} : { runs }),
+    };
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const parsed = options();
+if (typeof parsed === 'string') {
+  console.error(`bench-gate: ${parsed} (usage: npm run bench -- [--json] [--decisions-only [--gate FILE] [--runs N]])`);
   process.exitCode = 64;
 } else {
   try {
-    const results = await withScope('bench-gate', (scope) => runGateBenchmark(scope, { json }));
-    if (json) console.log(JSON.stringify(results));
+    const results = await withScope('bench-gate', (scope) =>
+      parsed.decisionsOnly ? measureGateRatios({ scope, ...parsed }) : runGateBenchmark(scope, { json: parsed.json }),
+    );
+    if (parsed.json) console.log(JSON.stringify(results));
+    else if (parsed.decisionsOnly) console.log(JSON.stringify(results, null, 2));
   } catch (error) {
     console.error(
       `bench-gate: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -27,6 +27,8 @@ const REPO = PROJECT;
 const GATE = projectPath('bin/gate.cjs');
 const BUNDLE = projectPath('dist/gate.cjs');
 const RESULTS = projectPath('.bench/gate-results.json');
+/** The gate the decision rows run: this checkout's, or another build's (before/after comparisons). */
+let gateUnderTest = GATE;
 
 // sshd runs the authorized_keys command= with an absolute path, so the benchmark does too.
 const NODE = existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
@@ -297,7 +299,7 @@ function decisionRows(ws: Workspace, configs: Configs, sandbox: SandboxProbe): R
   const gate = (config: string, command: string, expect: number, label: string): Row => ({
     label,
     file: NODE,
-    args: [GATE, '--config', config, '--key', 'bench'],
+    args: [gateUnderTest, '--config', config, '--key', 'bench'],
     env: ssh(command),
     expect,
   });
@@ -747,10 +749,11 @@ function decisionConfigs(ws: Workspace, publicKey: string, pushKey: string, sand
  * interleaved. Nothing logs in, so the key is a syntactically valid stand-in. Runs in `scope`'s
  * temp dir and leaves nothing behind once the scope closes.
  */
-export async function measureGateRatios(options: { scope: Scope; runs?: number }): Promise<GateRatios> {
+export async function measureGateRatios(options: { scope: Scope; runs?: number; gate?: string }): Promise<GateRatios> {
   const runs = options.runs ?? DECISION_RUNS;
   checkTools();
-  ensureBuilt();
+  if (options.gate === undefined) ensureBuilt();
+  gateUnderTest = options.gate ?? GATE;
   const ws = makeWorkspace(options.scope);
   const key = fakeEd25519PublicKey(7, 'bench-gate');
   const configs = decisionConfigs(ws, key, key, key);
