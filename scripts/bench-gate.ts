@@ -154,7 +154,11 @@ interface Workspace {
   stubDest: string;
   source: string;
   log: string;
-  /** gate.stateDir: the gate caches what the installed rsync supports here, as a deployed gate does. */
+  /**
+   * Parent of each policy's gate.stateDir: the gate caches what its rsync supports there, as a
+   * deployed gate does. One per policy: the cache holds one rsync's answer, and policies that
+   * alternate the real and the stand-in rsync in one directory would make every run probe again.
+   */
   state: string;
 }
 
@@ -199,12 +203,14 @@ function writeConfig(
   { rsync, sandbox, publicKey, root }: { rsync: string; sandbox: string; publicKey: string; root: string },
 ): string {
   const file = join(ws.dir, `${name}.json`);
+  const stateDir = join(ws.state, name);
+  mkdirSync(stateDir, { mode: 0o700 });
   const rules = [
     { direction: 'upload', root, paths: ['external/**'], delete: true },
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync, log: ws.log, stateDir: ws.state, sandbox },
+    gate: { rsync, log: ws.log, stateDir, sandbox },
     keys: { bench: { publicKey, from: ['127.0.0.1'], rules } },
   };
   writeFileSync(file, `// zonegate bench policy (${name})\n${JSON.stringify(policy, null, 2)}\n`);
@@ -749,7 +755,13 @@ function decisionConfigs(ws: Workspace, publicKey: string, pushKey: string, sand
  * interleaved. Nothing logs in, so the key is a syntactically valid stand-in. Runs in `scope`'s
  * temp dir and leaves nothing behind once the scope closes.
  */
-export async function measureGateRatios(options: { scope: Scope; runs?: number; gate?: string }): Promise<GateRatios> {
+export async function measureGateRatios(options: {
+  scope: Scope;
+  runs?: number;
+  gate?: string;
+  /** Another build's bin/gate.cjs, timed in the same interleaved loop (before/after). */
+  baseline?: string;
+}): Promise<GateRatios & { baseline?: GateRatios }> {
   const runs = options.runs ?? DECISION_RUNS;
   checkTools();
   if (options.gate === undefined) ensureBuilt();
@@ -758,7 +770,22 @@ export async function measureGateRatios(options: { scope: Scope; runs?: number; 
   const key = fakeEd25519PublicKey(7, 'bench-gate');
   const configs = decisionConfigs(ws, key, key, key);
   const rows = decisionRows(ws, configs, { ok: false, reason: 'not measured by measureGateRatios' });
-  return gateRatios(await benchDecisions(ws, rows, runs), runs);
+  const baseline = options.baseline;
+  // The baseline's rows run the same requests under the same policies, only another gate file.
+  const baselineRows =
+    baseline === undefined
+      ? []
+      : rows
+          .filter((row) => row.label === DENY_ROWS.gate || row.label === ALLOW_ROWS.gate)
+          .map((row) => ({ ...row, label: `baseline ${row.label}`, args: [baseline, ...row.args.slice(1)] }));
+  const decisions = await benchDecisions(ws, [...rows, ...baselineRows], runs);
+  const ours = gateRatios(decisions, runs);
+  if (baseline === undefined) return ours;
+  const other = (label: string): DecisionResult => ({ ...byLabel(decisions, `baseline ${label}`), label });
+  return {
+    ...ours,
+    baseline: gateRatios([...decisions.filter((d) => !d.label.startsWith('gate ')), other(DENY_ROWS.gate), other(ALLOW_ROWS.gate)], runs),
+  };
 }
 
 /** The whole benchmark: decisions, peak RSS, ssh pushes; prints the report and writes RESULTS. */
