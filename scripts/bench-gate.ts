@@ -4,11 +4,12 @@
 //   3. an ssh push of 1,000 unchanged zone files through a real sshd with no forced command, a bare
 //      Node stub, rrsync, the gate, and the gate with its bubblewrap sandbox.
 // The gate starts on every SSH connection, so its start-up is the cost that matters: targets are a
-// decision below rrsync's, peak RSS <= 60 MB, and a push no slower than the same push through rrsync.
-// Prints tables and ratios, writes .bench/gate-results.json. Exit 0 when it ran (even when a target is
-// missed), 1 when a step failed: a benchmark of failing runs is worthless, so every run checks its exit
-// status and every push checks that the files arrived.
-// One file of ~770 lines on purpose: one experiment (rows, runs, report) read top to bottom.
+// decision in at most 0.9x rrsync's time, peak RSS <= 60 MB, and a push no slower than the same push through rrsync.
+// Prints tables and ratios, writes .bench/gate-results.json. A failed step throws: a benchmark of
+// failing runs is worthless, so every run checks its exit status and every push checks that the
+// files arrived. The entry point (argv, --json, exit status) is bench-gate-main.ts, so that another
+// benchmark can import measureGateRatios() from here without running anything.
+// One file on purpose: one experiment (rows, runs, report) read top to bottom.
 // The sshd, key pairs, zone text and the clean-up (every child by pid, the temp dir; also on
 // SIGINT/SIGTERM/SIGHUP) come from test/lab. Run it with `npm run bench`.
 
@@ -16,9 +17,9 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { makeKeyPair } from '../test/lab/keys.js';
+import { fakeEd25519PublicKey, makeKeyPair } from '../test/lab/keys.js';
 import { PROJECT, projectPath } from '../test/lab/paths.js';
-import { withScope, type Scope } from '../test/lab/scope.js';
+import type { Scope } from '../test/lab/scope.js';
 import { startSshd, type Sshd } from '../test/lab/sshd.js';
 import { zoneText } from '../test/lab/zones.js';
 
@@ -26,6 +27,8 @@ const REPO = PROJECT;
 const GATE = projectPath('bin/gate.cjs');
 const BUNDLE = projectPath('dist/gate.cjs');
 const RESULTS = projectPath('.bench/gate-results.json');
+/** The gate the decision rows run: this checkout's, or another build's (before/after comparisons). */
+let gateUnderTest = GATE;
 
 // sshd runs the authorized_keys command= with an absolute path, so the benchmark does too.
 const NODE = existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
@@ -44,6 +47,11 @@ const RSS_RUNS = 5;
 const PUSH_RUNS = 20;
 const ZONE_FILES = 1000;
 const RSS_LIMIT_MB = 60;
+/** The gate decides in at most this share of rrsync's time, refusing and allowing (medians). */
+const DECISION_TARGET = 0.9;
+/** The rows gateDeny and gateAllow compare: the same request, refused by both / run by both. */
+const DENY_ROWS = { gate: 'gate deny  . ../../etc/', rrsync: 'rrsync deny . ../../etc/' } as const;
+const ALLOW_ROWS = { gate: 'gate allow -> rsync (EOF)', rrsync: 'rrsync allow -> rsync (EOF)' } as const;
 
 // What the rsync 3.x client sends for `rsync -a --delete src/ host:external/`.
 const UPLOAD_COMMAND = 'rsync --server -logDtpre.iLsfxCIvu --delete . external/';
@@ -59,7 +67,12 @@ const PATH_ENV = '/usr/sbin:/usr/bin:/sbin:/bin';
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-class BenchError extends Error {}
+export class BenchError extends Error {}
+
+/** Where the human report goes: stdout, or stderr when stdout is kept for the JSON (--json). */
+let say: (text: string) => void = (text) => {
+  console.log(text);
+};
 
 function fail(message: string): never {
   throw new BenchError(message);
@@ -124,10 +137,10 @@ function checkTools(): void {
 /** The gate runs from the bundle; build it when a fresh checkout has none. */
 function ensureBuilt(): void {
   if (existsSync(BUNDLE)) return;
-  console.log('dist/gate.cjs is missing: npm run build');
+  say('dist/gate.cjs is missing: npm run build');
   const result = spawnSync('npm', ['run', '--silent', 'build'], {
     cwd: REPO,
-    stdio: 'inherit',
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (result.status !== 0 || !existsSync(BUNDLE)) fail('npm run build failed; cannot benchmark the gate');
 }
@@ -141,6 +154,12 @@ interface Workspace {
   stubDest: string;
   source: string;
   log: string;
+  /**
+   * Parent of each policy's gate.stateDir: the gate caches what its rsync supports there, as a
+   * deployed gate does. One per policy: the cache holds one rsync's answer, and policies that
+   * alternate the real and the stand-in rsync in one directory would make every run probe again.
+   */
+  state: string;
 }
 
 function makeWorkspace(scope: Scope): Workspace {
@@ -156,7 +175,9 @@ function makeWorkspace(scope: Scope): Workspace {
     stubDest: join(dir, 'dest-stub'),
     source: join(dir, 'src'),
     log: join(dir, 'gate.log'),
+    state: join(dir, 'state'),
   };
+  mkdirSync(ws.state, { mode: 0o700 });
   for (const root of [ws.zones, ws.zonesSandbox, ws.rrsyncRoot, ws.plainDest, ws.stubDest])
     mkdirSync(join(root, 'external'), { recursive: true });
   writeFileSync(join(dir, 'empty.cjs'), '');
@@ -182,12 +203,14 @@ function writeConfig(
   { rsync, sandbox, publicKey, root }: { rsync: string; sandbox: string; publicKey: string; root: string },
 ): string {
   const file = join(ws.dir, `${name}.json`);
+  const stateDir = join(ws.state, name);
+  mkdirSync(stateDir, { mode: 0o700 });
   const rules = [
     { direction: 'upload', root, paths: ['external/**'], delete: true },
     { direction: 'download', root, paths: ['external/**'] },
   ];
   const policy = {
-    gate: { rsync, log: ws.log, sandbox },
+    gate: { rsync, log: ws.log, stateDir, sandbox },
     keys: { bench: { publicKey, from: ['127.0.0.1'], rules } },
   };
   writeFileSync(file, `// zonegate bench policy (${name})\n${JSON.stringify(policy, null, 2)}\n`);
@@ -282,7 +305,7 @@ function decisionRows(ws: Workspace, configs: Configs, sandbox: SandboxProbe): R
   const gate = (config: string, command: string, expect: number, label: string): Row => ({
     label,
     file: NODE,
-    args: [GATE, '--config', config, '--key', 'bench'],
+    args: [gateUnderTest, '--config', config, '--key', 'bench'],
     env: ssh(command),
     expect,
   });
@@ -354,10 +377,11 @@ interface DecisionResult extends Summary {
 }
 
 /** Round-robin over the rows, so drift (thermal, other load) hits every row alike. */
-async function benchDecisions(ws: Workspace, rows: readonly Row[]): Promise<DecisionResult[]> {
-  for (const row of rows) timeOnce(ws, row); // warm the page cache; not counted
+async function benchDecisions(ws: Workspace, rows: readonly Row[], runs = DECISION_RUNS): Promise<DecisionResult[]> {
+  // Warm the page cache and let the gate fill its rsync capabilities cache; not counted.
+  for (const row of rows) timeOnce(ws, row);
   const samples = rows.map((): number[] => []);
-  for (let i = 0; i < DECISION_RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [r, row] of rows.entries()) {
       samples[r]?.push(timeOnce(ws, row));
       await yieldToSignals();
@@ -582,9 +606,8 @@ function computeRatios(
   const gateRss = Math.max(...rss.filter((r) => r.label.startsWith('gate')).map((r) => r.peakMB));
   const targets = {
     decisionBelowRrsync: {
-      met:
-        d('gate deny  . ../../etc/') < d('rrsync deny . ../../etc/') && d('gate allow -> rsync (EOF)') < d('rrsync allow -> rsync (EOF)'),
-      detail: `deny ${String(d('gate deny  . ../../etc/'))} vs ${String(d('rrsync deny . ../../etc/'))} ms, allow ${String(d('gate allow -> rsync (EOF)'))} vs ${String(d('rrsync allow -> rsync (EOF)'))} ms`,
+      met: d(DENY_ROWS.gate) <= DECISION_TARGET * d(DENY_ROWS.rrsync) && d(ALLOW_ROWS.gate) <= DECISION_TARGET * d(ALLOW_ROWS.rrsync),
+      detail: `deny ${String(d(DENY_ROWS.gate))} vs ${String(d(DENY_ROWS.rrsync))} ms, allow ${String(d(ALLOW_ROWS.gate))} vs ${String(d(ALLOW_ROWS.rrsync))} ms`,
     },
     rssWithinLimit: {
       met: gateRss <= RSS_LIMIT_MB,
@@ -610,44 +633,46 @@ interface Results {
 
 function printReport(results: Results): void {
   const { decisions, rss, pushes, ratios, targets, sandbox } = results;
-  console.log(`\nDecision time, ms (${String(DECISION_RUNS)} runs each, interleaved; clean env like sshd's; stdin /dev/null)`);
-  console.log(
+  say(`\nDecision time, ms (${String(DECISION_RUNS)} runs each, interleaved; clean env like sshd's; stdin /dev/null)`);
+  say(
     table(
       ['row', 'median', 'p90', 'min', 'exit'],
       decisions.map((r) => [r.label, r.median.toFixed(1), r.p90.toFixed(1), r.min.toFixed(1), r.exit]),
     ),
   );
-  console.log(`\nPeak RSS, MB (max of ${String(RSS_RUNS)} runs under ${TOOLS.time} -f %M; limit for the gate ${String(RSS_LIMIT_MB)} MB)`);
-  console.log(
+  say(`\nPeak RSS, MB (max of ${String(RSS_RUNS)} runs under ${TOOLS.time} -f %M; limit for the gate ${String(RSS_LIMIT_MB)} MB)`);
+  say(
     table(
       ['row', 'peak MB', 'flag'],
       rss.map((r) => [r.label, r.peakMB.toFixed(1), r.overLimit ? 'OVER LIMIT' : '']),
     ),
   );
-  console.log(
-    `\nssh push of ${String(ZONE_FILES)} unchanged zone files, ms (${String(PUSH_RUNS)} runs each, interleaved; rsync -a --delete)`,
-  );
-  console.log(
+  say(`\nssh push of ${String(ZONE_FILES)} unchanged zone files, ms (${String(PUSH_RUNS)} runs each, interleaved; rsync -a --delete)`);
+  say(
     table(
       ['variant', 'median', 'p90', 'min'],
       pushes.map((r) => [r.label, r.median.toFixed(1), r.p90.toFixed(1), r.min.toFixed(1)]),
     ),
   );
-  if (!sandbox.ok) console.log(`\n(sandbox rows skipped: ${sandbox.reason})`);
-  console.log('\nRatios of medians');
-  console.log(
+  if (!sandbox.ok) say(`\n(sandbox rows skipped: ${sandbox.reason})`);
+  say('\nRatios of medians');
+  say(
     table(
       ['ratio', 'x'],
       Object.entries(ratios).map(([k, v]) => [k, v.toFixed(2)]),
     ),
   );
-  console.log('\nTargets');
+  say('\nTargets');
   const verdict = ({ met }: Target): string => (met ? 'yes' : 'NO');
-  console.log(
+  say(
     table(
       ['target', 'met', 'medians'],
       [
-        ['gate decision below rrsync (deny and allow)', verdict(targets.decisionBelowRrsync), targets.decisionBelowRrsync.detail],
+        [
+          `gate decision <= ${String(DECISION_TARGET)} x rrsync (deny and allow)`,
+          verdict(targets.decisionBelowRrsync),
+          targets.decisionBelowRrsync.detail,
+        ],
         [`gate peak RSS <= ${String(RSS_LIMIT_MB)} MB`, verdict(targets.rssWithinLimit), targets.rssWithinLimit.detail],
         ['gate push no slower than rrsync push', verdict(targets.pushNoSlowerThanRrsync), targets.pushNoSlowerThanRrsync.detail],
       ],
@@ -677,68 +702,119 @@ function environment(bundle: Record<string, unknown>): Record<string, unknown> {
 function writeResults(results: Results): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${RESULTS}`);
+  say(`\nwrote ${RESULTS}`);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Main
+// Entry points (called by bench-gate-main.ts and by other benchmarks)
 
-async function main(scope: Scope): Promise<void> {
+/** The gate's median decision time over rrsync's for the same request (lower is better), with the raw medians and minima. */
+export interface GateRatios {
+  gateDeny: number;
+  gateAllow: number;
+  /** Milliseconds, per row: the gate's and rrsync's deny and allow. */
+  medianMs: { gateDeny: number; rrsyncDeny: number; gateAllow: number; rrsyncAllow: number };
+  minMs: { gateDeny: number; rrsyncDeny: number; gateAllow: number; rrsyncAllow: number };
+  runs: number;
+}
+
+function gateRatios(decisions: readonly DecisionResult[], runs: number): GateRatios {
+  const row = (label: string): DecisionResult => byLabel(decisions, label);
+  const pick = (field: 'median' | 'min'): GateRatios['medianMs'] => ({
+    gateDeny: row(DENY_ROWS.gate)[field],
+    rrsyncDeny: row(DENY_ROWS.rrsync)[field],
+    gateAllow: row(ALLOW_ROWS.gate)[field],
+    rrsyncAllow: row(ALLOW_ROWS.rrsync)[field],
+  });
+  const medianMs = pick('median');
+  return {
+    gateDeny: ratio(medianMs.gateDeny, medianMs.rrsyncDeny),
+    gateAllow: ratio(medianMs.gateAllow, medianMs.rrsyncAllow),
+    medianMs,
+    minMs: pick('min'),
+    runs,
+  };
+}
+
+/** The policies the decision rows run under: real and stand-in rsync, with and without the sandbox. */
+function decisionConfigs(ws: Workspace, publicKey: string, pushKey: string, sandboxKey: string): Configs {
+  const fakeRsync = writeFakeRsync(ws);
+  const base = { publicKey, root: ws.zones };
+  return {
+    real: writeConfig(ws, 'real', { ...base, rsync: TOOLS.rsync, sandbox: 'off' }),
+    fake: writeConfig(ws, 'fake', { ...base, rsync: fakeRsync, sandbox: 'off' }),
+    fakeSandbox: writeConfig(ws, 'fake-sandbox', { ...base, rsync: fakeRsync, sandbox: 'required' }),
+    realSandbox: writeConfig(ws, 'real-sandbox', { ...base, rsync: TOOLS.rsync, sandbox: 'required' }),
+    push: writeConfig(ws, 'push', { publicKey: pushKey, root: ws.zones, rsync: TOOLS.rsync, sandbox: 'off' }),
+    pushSandbox: writeConfig(ws, 'push-sandbox', { publicKey: sandboxKey, root: ws.zonesSandbox, rsync: TOOLS.rsync, sandbox: 'required' }),
+  };
+}
+
+/**
+ * Only the decision rows (no RSS, no pushes): the gate and rrsync deciding the same requests,
+ * interleaved. Nothing logs in, so the key is a syntactically valid stand-in. Runs in `scope`'s
+ * temp dir and leaves nothing behind once the scope closes.
+ */
+export async function measureGateRatios(options: {
+  scope: Scope;
+  runs?: number;
+  gate?: string;
+  /** Another build's bin/gate.cjs, timed in the same interleaved loop (before/after). */
+  baseline?: string;
+}): Promise<GateRatios & { baseline?: GateRatios }> {
+  const runs = options.runs ?? DECISION_RUNS;
+  checkTools();
+  if (options.gate === undefined) ensureBuilt();
+  gateUnderTest = options.gate ?? GATE;
+  const ws = makeWorkspace(options.scope);
+  const key = fakeEd25519PublicKey(7, 'bench-gate');
+  const configs = decisionConfigs(ws, key, key, key);
+  const rows = decisionRows(ws, configs, { ok: false, reason: 'not measured by measureGateRatios' });
+  const baseline = options.baseline;
+  // The baseline's rows run the same requests under the same policies, only another gate file.
+  const baselineRows =
+    baseline === undefined
+      ? []
+      : rows
+          .filter((row) => row.label === DENY_ROWS.gate || row.label === ALLOW_ROWS.gate)
+          .map((row) => ({ ...row, label: `baseline ${row.label}`, args: [baseline, ...row.args.slice(1)] }));
+  const decisions = await benchDecisions(ws, [...rows, ...baselineRows], runs);
+  const ours = gateRatios(decisions, runs);
+  if (baseline === undefined) return ours;
+  const other = (label: string): DecisionResult => ({ ...byLabel(decisions, `baseline ${label}`), label });
+  return {
+    ...ours,
+    baseline: gateRatios([...decisions.filter((d) => !d.label.startsWith('gate ')), other(DENY_ROWS.gate), other(ALLOW_ROWS.gate)], runs),
+  };
+}
+
+/** The whole benchmark: decisions, peak RSS, ssh pushes; prints the report and writes RESULTS. */
+export async function runGateBenchmark(scope: Scope, options: { json?: boolean } = {}): Promise<Results & GateRatios> {
+  if (options.json === true)
+    say = (text) => {
+      console.error(text);
+    };
   checkTools();
   ensureBuilt();
   const bundle = bundleVersion();
   const ws = makeWorkspace(scope);
-  const fakeRsync = writeFakeRsync(ws);
   const stub = writeStub(ws);
   const keys: Record<string, Key> = {};
   for (const name of ['plain', 'stub', 'rrsync', 'gate', 'sandbox']) keys[name] = await keygen(ws, name);
   const gateKey = keys['gate'] ?? fail('no gate key');
   const sandboxKey = keys['sandbox'] ?? fail('no sandbox key');
-  const base = { publicKey: gateKey.pub, root: ws.zones };
-  const configs: Configs = {
-    real: writeConfig(ws, 'real', {
-      ...base,
-      rsync: TOOLS.rsync,
-      sandbox: 'off',
-    }),
-    fake: writeConfig(ws, 'fake', {
-      ...base,
-      rsync: fakeRsync,
-      sandbox: 'off',
-    }),
-    fakeSandbox: writeConfig(ws, 'fake-sandbox', {
-      ...base,
-      rsync: fakeRsync,
-      sandbox: 'required',
-    }),
-    realSandbox: writeConfig(ws, 'real-sandbox', {
-      ...base,
-      rsync: TOOLS.rsync,
-      sandbox: 'required',
-    }),
-    push: writeConfig(ws, 'push', {
-      ...base,
-      rsync: TOOLS.rsync,
-      sandbox: 'off',
-    }),
-    pushSandbox: writeConfig(ws, 'push-sandbox', {
-      publicKey: sandboxKey.pub,
-      root: ws.zonesSandbox,
-      rsync: TOOLS.rsync,
-      sandbox: 'required',
-    }),
-  };
+  const configs = decisionConfigs(ws, gateKey.pub, gateKey.pub, sandboxKey.pub);
   const sandbox = probeSandbox(ws, configs.fakeSandbox);
 
-  console.log(`zonegate gate benchmark: ${GATE} (node ${process.version}, ${String(cpus().length)} cpus)`);
-  console.log('timing decisions...');
+  say(`zonegate gate benchmark: ${GATE} (node ${process.version}, ${String(cpus().length)} cpus)`);
+  say('timing decisions...');
   const rows = decisionRows(ws, configs, sandbox);
   const decisions = await benchDecisions(ws, rows);
-  console.log('measuring peak RSS...');
+  say('measuring peak RSS...');
   const rssRows = rows.filter((r) => !r.label.startsWith('rsync --server'));
   const rss = await measureRss(ws, rssRows);
 
-  console.log(`pushing ${String(ZONE_FILES)} zone files over ssh...`);
+  say(`pushing ${String(ZONE_FILES)} zone files over ssh...`);
   writeZones(ws.source, ZONE_FILES);
   const variants = pushVariants(ws, keys, configs, stub, sandbox);
   // The no-forced-command variant needs a plain root login; the others rely on command= per line.
@@ -761,15 +837,7 @@ async function main(scope: Scope): Promise<void> {
     ...computeRatios(decisions, rss, pushes),
   };
   printReport(results);
-  if (rebuilt) console.log('\nWARNING: dist/gate.cjs was rebuilt during the run; the rows may mix two bundles. Run again.');
+  if (rebuilt) say('\nWARNING: dist/gate.cjs was rebuilt during the run; the rows may mix two bundles. Run again.');
   writeResults(results);
-}
-
-try {
-  await withScope('bench-gate', main);
-} catch (error) {
-  console.error(
-    `bench-gate: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  process.exitCode = 1;
+  return { ...gateRatios(decisions, DECISION_RUNS), ...results };
 }

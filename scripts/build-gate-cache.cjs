@@ -2,7 +2,7 @@
 // deny path (so the functions a request runs are in it, not just the top level). Run by `npm run
 // build`; the cache is a build output like the bundle, never committed, and as trusted as the code.
 'use strict';
-const { mkdirSync, mkdtempSync, writeFileSync, rmSync } = require('node:fs');
+const { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { loadGate } = require('../bin/gate.cjs');
@@ -32,8 +32,9 @@ async function main() {
       }),
       { mode: 0o600 },
     );
-    const stderr = process.stderr.write.bind(process.stderr);
-    process.stderr.write = () => true;
+    // The gate writes its client lines to fd 2 itself (client-stderr.ts); the warm-up's go nowhere.
+    const devNull = openSync('/dev/null', 'w');
+    gate.clientStderr.fd = devNull;
     try {
       // A refusal, then an allowed request run by a stand-in rsync, so both paths are in the cache.
       for (const command of [
@@ -46,7 +47,8 @@ async function main() {
         });
       }
     } finally {
-      process.stderr.write = stderr;
+      gate.clientStderr.fd = 2;
+      closeSync(devNull);
     }
     writeFileSync(`${bundle}.cache`, script.createCachedData());
   } finally {

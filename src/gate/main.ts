@@ -9,6 +9,7 @@ import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
 import { loadPolicy } from '../shared/policy/load.js';
 import { splitPublicKey } from '../shared/public-key.js';
+import { sha256 } from '../shared/sha256.js';
 import { closeSync } from 'node:fs';
 import { randomHex } from '../shared/random-hex.js';
 import { decideRequest } from './decide.js';
@@ -19,6 +20,7 @@ import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { serveZoneSetUpload } from './serve-zoneset.js';
+import { writeClientStderr } from './client-stderr.js';
 
 /** The only environment variables the gate reads; sshd sets them, the client cannot. */
 export interface GateEnv {
@@ -108,7 +110,7 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   // The same decision `zonegate check` makes, the filesystem step included (decide.ts).
   const evaluation = decideRequest(policy, { keyName: connection.keyName, client, command: connection.command }, 'refuse');
   const { rule } = evaluation.decision;
-  const keyFingerprint = await fingerprint(evaluation.key.publicKey);
+  const keyFingerprint = fingerprint(evaluation.key.publicKey);
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
     // rsync writes into the spare, which the zone-set push pins (and confines in) itself.
     if (evaluation.pinned) closeSync(evaluation.pinned.fd);
@@ -217,7 +219,7 @@ async function refuse(error: unknown, connection: Connection, audit: AuditLog | 
     : syslogged
       ? `; not in the audit log: see the system log, journalctl -t ${SYSLOG_TAG}`
       : '; not logged: the audit log and syslog are unavailable';
-  process.stderr.write(`zonegate: denied: ${clientMessage(known, error)} (ref ${connection.ref}${note})\n`);
+  writeClientStderr(`zonegate: denied: ${clientMessage(known, error)} (ref ${connection.ref}${note})\n`);
   return exitCode;
 }
 
@@ -228,12 +230,11 @@ function clientMessage(known: GateError | undefined, error: unknown): string {
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** SHA256:… as ssh-keygen -l prints it, for allow and deny records alike (loading node:crypto costs ~0.01 ms). */
-async function fingerprint(publicKey: string): Promise<string | undefined> {
+/** SHA256:… as ssh-keygen -l prints it, for allow records (hashed here: loading node:crypto costs ~3 ms, see sha256.ts). */
+function fingerprint(publicKey: string): string | undefined {
   const parts = splitPublicKey(publicKey);
   if (!parts) return undefined;
-  const { createHash } = await import('node:crypto');
-  return `SHA256:${createHash('sha256').update(Buffer.from(parts.body, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${sha256(Buffer.from(parts.body, 'base64')).toString('base64').replace(/=+$/, '')}`;
 }
 
 export function elapsedMs(connection: { started: bigint }): number {

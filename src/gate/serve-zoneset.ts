@@ -17,6 +17,7 @@ import { completeZoneSetDryRun } from '../zoneset/dry-run.js';
 import { receiverRequest } from '../zoneset/receiver.js';
 import { recordLastPush, type LastPush, type LastPushOutcome } from '../zoneset/state.js';
 import { zoneSetServerOptions } from '../zoneset/push-limits.js';
+import { writeClientStderr } from './client-stderr.js';
 
 export interface ConnectionFields extends Record<string, unknown> {
   ref: string;
@@ -42,7 +43,7 @@ function lastOutcome(reason: string): LastPushOutcome {
 }
 
 function say(lines: readonly string[]): void {
-  process.stderr.write(lines.map((line) => `${line}\n`).join(''));
+  writeClientStderr(lines.map((line) => `${line}\n`).join(''));
 }
 
 /**

@@ -2,9 +2,9 @@
 // stream never passes through Node, a minimal fixed environment, and signals relayed. Resolves to
 // rsync's exit status, or 128+n when it was killed by signal n.
 
-import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { SpawnError } from '../shared/errors.js';
+import { childStarter, type StartMethod, type StartedChild } from './start-child.js';
 
 /** The only environment rsync gets: nothing the client could have influenced, no HOME. */
 export const RSYNC_ENV = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' });
@@ -25,15 +25,15 @@ const RELAYED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const CLIENT_CHECK_MS = 500;
 const KILL_GRACE_MS = 2000;
 
-export async function spawnRsync(plan: SpawnPlan): Promise<number> {
-  // Loaded here, not at start-up: node:child_process costs ~1.8 ms that a refusal never needs.
-  const { spawn } = await import('node:child_process');
+export async function spawnRsync(plan: SpawnPlan, method?: StartMethod): Promise<number> {
+  // Whatever starting rsync needs is loaded first (start-child.ts); from here on nothing awaits.
+  const start = await childStarter(method);
   return new Promise((resolve, reject) => {
     // The relay is in place before rsync exists: a signal that came between rsync's start and a
-    // relay set up after spawn() would kill the gate by default and leave rsync running unwatched
+    // relay set up after the start would kill the gate by default and leave rsync running unwatched
     // (seen on a loaded machine). Signal callbacks run only after this synchronous block, by which
     // time `started.child` is set.
-    const started: { child?: ChildProcess } = {};
+    const started: { child?: StartedChild } = {};
     const relay = (signal: NodeJS.Signals): void => {
       started.child?.kill(signal);
     };
@@ -62,29 +62,28 @@ export async function spawnRsync(plan: SpawnPlan): Promise<number> {
       clearTimeout(hardKill);
       plan.signal?.removeEventListener('abort', abort);
     };
-    let child: ChildProcess;
     try {
-      child = spawn(plan.file, plan.args, {
-        cwd: plan.cwd,
-        env: { ...RSYNC_ENV },
-        stdio: ['inherit', 'inherit', 'inherit', ...plan.extraFds],
-        shell: false,
-      });
+      started.child = start(
+        plan.file,
+        plan.args,
+        { cwd: plan.cwd, env: RSYNC_ENV, fds: [0, 1, 2, ...plan.extraFds] },
+        {
+          error: (code) => {
+            cleanup();
+            reject(new SpawnError('spawn-failed', `cannot start ${plan.file} (${code})`));
+          },
+          exit: (code, signal) => {
+            cleanup();
+            if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
+            else resolve(code ?? 70);
+          },
+        },
+      );
     } catch (error) {
       cleanup();
       throw error;
     }
-    started.child = child;
     plan.signal?.addEventListener('abort', abort, { once: true });
     if (plan.signal?.aborted === true) abort();
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      cleanup();
-      reject(new SpawnError('spawn-failed', `cannot start ${plan.file} (${error.code ?? error.message})`, { cause: error }));
-    });
-    child.once('exit', (code, signal) => {
-      cleanup();
-      if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
-      else resolve(code ?? 70);
-    });
   });
 }
