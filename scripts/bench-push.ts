@@ -5,6 +5,8 @@
 // per target that execs exactly the rsync argv zonegate builds (rsync-argv.ts). Target: zonegate
 // <= 1.1x the loop (`fanout100`). Also measured: the runner's peak RSS (GNU time's %M) and, from
 // `zonegate push --json`, where each target's time went (median per phase over every target and run).
+// The JSON also carries gateDeny and gateAllow, the gate's decision time over rrsync's, from
+// bench-gate.ts's measureGateRatios in the same run.
 // Prints a table; with --json, one JSON object last on stdout. The lab's scope stops every process
 // it started and removes the temp dir, also on failure and on Ctrl-C.
 //   npm run bench:push [-- --json] [--runs 3] [--targets 100] [--zones 1000] [--concurrency 16]
@@ -22,6 +24,7 @@ import { pushSettings } from '../src/admin/push/settings.js';
 import { startFleet } from '../test/lab/fleet.js';
 import { projectPath } from '../test/lab/paths.js';
 import { withScope, type Scope } from '../test/lab/scope.js';
+import { measureGateRatios } from './bench-gate.js';
 import { requireTool } from '../test/lab/tools.js';
 import { zoneText } from '../test/lab/zones.js';
 
@@ -44,14 +47,6 @@ const RUNS = Number(flags.runs);
 const TARGETS = Number(flags.targets);
 const ZONES = Number(flags.zones);
 const CONCURRENCY = Number(flags.concurrency);
-
-/**
- * gateDeny and gateAllow (the gate's decision over rrsync's) come from scripts/bench-gate.ts, which
- * another branch is making callable; until that merges, they are reported as not measured here.
- */
-function gateRatios(): { gateDeny: number | null; gateAllow: number | null } {
-  return { gateDeny: null, gateAllow: null };
-}
 
 const zone = (i: number, serial: number): string =>
   zoneText(`zone${String(i)}.example`, serial, {
@@ -221,6 +216,11 @@ async function bench(scope: Scope): Promise<void> {
   console.log(`per target, median over ${String(attemptSamples.length)} attempts: attempt ${median(attemptSamples).toFixed(0)} ms =`);
   console.log(`  ${PHASES.map((p) => `${p} ${String(phaseMedians[p])}`).join(', ')} ms`);
   console.log(`target fanout100 <= 1.10x the loop: ${ratio <= 1.1 ? 'met' : 'MISSED'}`);
+  // The gate's decision against rrsync's, measured by the gate benchmark in this same run.
+  const gate = await measureGateRatios({ scope });
+  console.log(
+    `gate decision over rrsync's (median of ${String(gate.runs)}): deny ${gate.gateDeny.toFixed(2)}x, allow ${gate.gateAllow.toFixed(2)}x (target <= 0.90x)`,
+  );
   if (flags.json)
     console.log(
       JSON.stringify({
@@ -235,7 +235,9 @@ async function bench(scope: Scope): Promise<void> {
         fanout100: Math.round(ratio * 1000) / 1000,
         fanout100PeakRssMb: Math.round(peakRssMb * 10) / 10,
         phaseMedianMs: phaseMedians,
-        ...gateRatios(),
+        gateDeny: gate.gateDeny,
+        gateAllow: gate.gateAllow,
+        gateMedianMs: gate.medianMs,
       }),
     );
 }
