@@ -4,7 +4,7 @@
 // tree changes in exactly one place (pointCurrentAt) and only after every check passed.
 // Over 250 lines on purpose: the order of these steps is the safety argument, read top to bottom.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
 import { refuseZonesOutsideList } from './allowed-zones.js';
@@ -267,7 +267,9 @@ export async function reloadOrUndo(
   let commands: string[];
   try {
     faultPoint('promoted');
-    commands = await reloadZones(settings, promotion.pending);
+    // The promotion counted the zones; a tree is read only when an older state did not.
+    const zonesInSet = (): number => promotion.state.zones ?? readdirSync(treeDir(layout, promotion.pending.tree)).length;
+    commands = await reloadZones(settings, promotion.pending, zonesInSet);
     faultPoint('reloaded');
     const stale = await verifySerials(settings, promotion.pending.serials);
     if (stale.length > 0)
@@ -275,7 +277,7 @@ export async function reloadOrUndo(
   } catch (error) {
     const pending = unpromote(layout, settings, promotion, changes, state);
     try {
-      await reloadZones(settings, pending);
+      await reloadZones(settings, pending, () => state.zones ?? readdirSync(treeDir(layout, pending.tree)).length);
     } catch {
       // Best effort: the files are back; the report already says the push failed.
     }
