@@ -5,7 +5,7 @@
 // message and exit code as the per-zone checker gives. Self-contained: one function, the contract
 // of mapping zone-checker.ts's serialOf over the jobs.
 //
-// Batch size: at most 250 zones and 32 MiB of zone text. named-checkconf loads and frees one zone
+// Batch size: 50 to 250 zones (spread over checkerConcurrency) and at most 32 MiB of zone text. named-checkconf loads and frees one zone
 // at a time, so the address-space limit still bounds the largest zone, as it does per zone; CPU
 // time adds up over a batch, and 32 MiB of text costs a few seconds against the 60 s default.
 // A zone that needs more than its batch leaves is re-checked alone with the whole limit.
@@ -28,6 +28,7 @@ export interface CheckJob {
 }
 
 export const BATCH_MAX_ZONES = 250;
+export const BATCH_MIN_ZONES = 50;
 export const BATCH_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Splits job indices into batches (one directory each) and singles (checked one by one). */
@@ -44,8 +45,9 @@ export function planBatches<J extends BatchEntry & { dir: string }>(
   }
   const batches: number[][] = [];
   for (const indices of byDir.values()) {
-    // Small sets still spread over the concurrency the admin allowed (two cores: two batches).
-    const size = Math.min(BATCH_MAX_ZONES, Math.max(1, Math.ceil(indices.length / concurrency)));
+    // Spread over the concurrency the admin allowed (two cores: two batches), but not below
+    // BATCH_MIN_ZONES a batch: a process in bwrap costs more than checking fifty small zones.
+    const size = Math.min(BATCH_MAX_ZONES, Math.max(BATCH_MIN_ZONES, Math.ceil(indices.length / concurrency)));
     let batch: number[] = [];
     let bytes = 0;
     for (const index of indices) {

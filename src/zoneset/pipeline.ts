@@ -150,6 +150,14 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const { settings, layout } = push;
   const name = settings.name;
   const liveDir = treeDir(layout, push.live);
+  // Where a push's time goes, per stage, in the audit record (issue 15's profiles).
+  const stagesMs: Record<string, number> = {};
+  let last = performance.now();
+  const mark = (stage: string): void => {
+    const at = performance.now();
+    stagesMs[stage] = Math.round((at - last) * 10) / 10;
+    last = at;
+  };
   const log = readTransferLog(push);
   faultPoint('received');
   // The client's mode for its top directory must not make the tree unreadable to named.
@@ -159,6 +167,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   try {
     refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
+    mark('diff');
     // Owner, group and mode from the zone set, before the checker reads what named will read.
     applyToWritten(push.spareDir, liveDir, log.written, push.attrs);
     if (!hasChanges(changes)) {
@@ -176,6 +185,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+    mark('check');
     faultPoint('validated');
   } catch (error) {
     restoreSpare(push, log);
@@ -185,10 +195,13 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const bytes = state.bytes === undefined ? undefined : bytesAfter(state.bytes, liveDir, push.spareDir, changes);
   const promotion = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...state, bytes });
   const swapped = performance.now();
+  mark('promote');
   const commands = await reloadOrUndo(push, promotion, changes, state);
   const unverifiedMs = Math.round(performance.now() - swapped);
+  mark('reloadVerify');
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
   const check = await checkServed(push, []);
+  mark('servedCheck');
   if (check !== undefined) writeState(layout.stateFile, { ...readState(layout.stateFile), servedCheck: check });
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
@@ -215,6 +228,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       ...describeChanges(changes),
       unverifiedMs,
       servedCheck: check,
+      stagesMs,
     },
   };
 }
