@@ -16,7 +16,10 @@
 // rsync client, pipes and server-side rsync; only the gate's own work differs.
 //
 // Usage: npm run bench:zoneset -- [--sizes 1000,10000] [--runs 3] [--changed 10] [--full] [--keep]
-//                                 [--gate FILE]
+//                                 [--gate FILE] [--json]
+//   --json runs the issue-15 scenarios instead (allChanged2k, halfChanged2k, tenChanged10k,
+//   tenChanged1k: zone set push against plain rsync [+ named-checkconf -z] + full reload, each
+//   ratio median/median of --runs pairs), prints their table, then one JSON object as the last line.
 //   --full adds 50,000 zones to the default sizes; --keep leaves the temp dir for inspection;
 //   --gate runs another gate program than bin/gate.cjs (fake-ssh starts it with node).
 // Prints tables, writes .bench/zoneset-results.json. Exit 0 when it ran (targets met or not), 1 when
@@ -52,6 +55,8 @@ import { PROJECT, projectPath } from '../test/lab/paths.js';
 import { withScope, type Scope } from '../test/lab/scope.js';
 import { bindTool } from '../test/lab/tools.js';
 import { zoneText as labZoneText } from '../test/lab/zones.js';
+import { ZONESET_DEFAULT_CHECKER } from '../src/shared/policy/defaults.js';
+import { mirrorCheckzone, renderBatchConf } from '../src/zoneset/batch-conf.js';
 
 const REPO = PROJECT;
 let GATE = projectPath('bin/gate.cjs');
@@ -74,11 +79,12 @@ interface Options {
   full: boolean;
   keep: boolean;
   gate: string | undefined;
+  json: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let sizes: number[] | undefined;
-  const options = { runs: 3, changed: 10, full: false, keep: false, gate: undefined as string | undefined };
+  const options = { runs: 3, changed: 10, full: false, keep: false, json: false, gate: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const value = (): string => {
@@ -96,6 +102,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg.startsWith('--gate')) options.gate = resolve(value());
     else if (arg === '--full') options.full = true;
     else if (arg === '--keep') options.keep = true;
+    else if (arg === '--json') options.json = true;
     else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown argument ${arg}`);
   }
@@ -109,7 +116,9 @@ function parseArgs(argv: readonly string[]): Options {
 
 function usage(problem?: string): never {
   if (problem) console.error(`bench-zoneset: ${problem}`);
-  console.error('usage: npm run bench:zoneset -- [--sizes 1000,10000,50000] [--runs N] [--changed N] [--full] [--keep] [--gate FILE]');
+  console.error(
+    'usage: npm run bench:zoneset -- [--sizes 1000,10000,50000] [--runs N] [--changed N] [--full] [--keep] [--gate FILE] [--json]',
+  );
   process.exit(problem ? 2 : 0);
 }
 
@@ -529,6 +538,8 @@ interface GateTimeline {
   beforeRsyncMs: number | undefined;
   rsyncAndAfterMs: number | undefined;
   reload: number | undefined;
+  /** The pipeline's own split after rsync (diff, check, promote, reloadVerify, servedCheck). */
+  stagesMs: unknown;
 }
 
 /** Splits the gate's last push of key `key` by its audit records: gate start -> decision -> finished. */
@@ -551,6 +562,7 @@ function gateTimeline(w: Paths, key: string): GateTimeline | undefined {
     beforeRsyncMs: decision ? round(time(decision) - start) : undefined,
     rsyncAndAfterMs: decision ? round(end - time(decision)) : undefined,
     reload: Array.isArray(reload) ? reload.length : undefined,
+    stagesMs: finished['stagesMs'],
   };
 }
 
@@ -1078,6 +1090,10 @@ async function main(scope: Scope): Promise<void> {
     gate: GATE,
     tmp: base,
   };
+  if (options.json) {
+    await runScenarios(scope, base, options, meta);
+    return;
+  }
   console.log(
     `zone-set benchmark: sizes ${options.sizes.join(', ')}, ${String(options.runs)} run(s) each, ${String(options.changed)} changed zones per push; ${String(meta.cpus)} CPUs, ${meta.named}, ${meta.rsync}`,
   );
@@ -1244,6 +1260,133 @@ function summarize(results: readonly SizeResult[], options: Options): Record<str
     })),
     usPerExtraZone: Object.fromEntries(keys.map((k) => [k, slope(k)])),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// --json: the issue-15 scenarios, each zone set push against its baseline side by side in one run
+// (alternating order per run), then ONE JSON object as the last line of stdout.
+
+interface Scenario {
+  key: string;
+  n: number;
+  /** Zones changed per push (all of them when equal to n). */
+  changed: number;
+  /** The baseline also runs named-checkconf -z over the changed zones (issue 15: "the same zones"). */
+  checked: boolean;
+  target: number;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { key: 'allChanged2k', n: 2000, changed: 2000, checked: true, target: 1.3 },
+  { key: 'halfChanged2k', n: 2000, changed: 1000, checked: true, target: 1.3 },
+  { key: 'tenChanged10k', n: 10_000, changed: 10, checked: false, target: 0.9 },
+  { key: 'tenChanged1k', n: 1000, changed: 10, checked: false, target: 1.2 },
+];
+
+/**
+ * Bumps serial and content of `count` distinct zones (all of them when count is n), in a new
+ * second: named skips a file whose mtime is not after its last load, and rsync may carry the
+ * mtime in whole seconds, so a zone bumped twice within a second would stay unloaded on the naive
+ * side (zonegate freshens mtimes itself).
+ */
+async function bumpForScenario(w: World, count: number, random: () => number): Promise<void> {
+  await sleep(1010 - (Date.now() % 1000));
+  const chosen = new Set<number>();
+  if (count >= w.n) for (let i = 0; i < w.n; i++) chosen.add(i);
+  while (chosen.size < count) chosen.add(Math.floor(random() * w.n));
+  w.changedNow = [...chosen];
+  w.expected = {};
+  for (const i of w.changedNow) {
+    const serial = (w.serials[i] ?? FIRST_SERIAL) + 1;
+    const revision = (w.revisions[i] ?? 0) + 1;
+    w.serials[i] = serial;
+    w.revisions[i] = revision;
+    writeFileSync(join(w.primary, zoneFile(i)), zoneText(i, serial, revision));
+    w.expected[zoneName(i)] = serial;
+  }
+}
+
+/**
+ * The checked baseline: plain rsync, one named-checkconf -z over a config listing the changed zones
+ * with the zone set's strict checks (the generated config zonegate's batches use), a full reload,
+ * dig until served. One checker process for all of them: the cheapest honest way to check.
+ */
+function checkedNaive(scope: Scope, w: World): Variant {
+  return async () => {
+    const checker = mirrorCheckzone(ZONESET_DEFAULT_CHECKER) ?? fail('the default checker cannot be batched');
+    const conf = join(w.dir, 'naive-check.conf');
+    const logBefore = w.namedNaive.output.size();
+    const t0 = now();
+    await pushDirect(scope, w, w.naive);
+    const pushed = now();
+    const entries = w.changedNow.map((i) => ({ zone: zoneName(i), file: zoneFile(i) }));
+    writeFileSync(conf, renderBatchConf(w.naive, entries, checker));
+    await mustRun(scope, [checker.checkconf, '-z', conf]);
+    const checked = now();
+    await mustRun(scope, w.namedNaive.rndcArgv(['reload']));
+    await waitServed(w.namedNaive, w.expected);
+    const ms = now() - t0;
+    await waitForLog(w.namedNaive, logBefore, /\ball zones loaded\b[\s\S]*\brunning\b/);
+    return { ms, rsyncMs: pushed - t0, checkMs: checked - pushed };
+  };
+}
+
+async function runScenarios(scope: Scope, base: string, options: Options, meta: Record<string, unknown>): Promise<void> {
+  const runs = Math.max(options.runs, 1);
+  const out: Record<string, unknown> = {};
+  const rows: Cell[][] = [];
+  for (const n of [...new Set(SCENARIOS.map((sc) => sc.n))]) {
+    process.stderr.write(`n=${String(n)}: generating zones, priming, starting named…\n`);
+    const w = await setUp(scope, n, base);
+    const v = variants(scope, w);
+    for (const scenario of SCENARIOS.filter((sc) => sc.n === n)) {
+      const random = prng(0x15 + n + scenario.changed);
+      const baseline = scenario.checked ? checkedNaive(scope, w) : (v['naive'] ?? fail('no naive variant'));
+      const zoneset = v['zoneset'] ?? fail('no zoneset variant');
+      const samples: Record<'zoneset' | 'baseline', number[]> = { zoneset: [], baseline: [] };
+      const parts: Record<string, unknown>[] = [];
+      for (let r = 0; r < runs; r++) {
+        await bumpForScenario(w, scenario.changed, random);
+        const order = r % 2 === 0 ? (['zoneset', 'baseline'] as const) : (['baseline', 'zoneset'] as const);
+        for (const name of order) {
+          const result = await (name === 'zoneset' ? zoneset : baseline)();
+          samples[name].push(result.ms);
+          if (name === 'zoneset') parts.push({ pushMs: round(Number(result['pushMs'])), gate: result['gate'] });
+          else
+            parts.push({ baseline: Object.fromEntries(Object.entries(result).map(([k, x]) => [k, typeof x === 'number' ? round(x) : x])) });
+        }
+        process.stderr.write(
+          `  ${scenario.key} run ${String(r + 1)}/${String(runs)}: zoneset ${String(Math.round(samples.zoneset.at(-1) ?? 0))} ms, baseline ${String(Math.round(samples.baseline.at(-1) ?? 0))} ms\n`,
+        );
+      }
+      const zs = stats(samples.zoneset);
+      const bl = stats(samples.baseline);
+      const ratio = ratioOf(zs.median, bl.median);
+      out[scenario.key] = ratio;
+      out[`${scenario.key}Ms`] = {
+        zoneset: zs.median,
+        baseline: bl.median,
+        zonesetSamples: zs.samples,
+        baselineSamples: bl.samples,
+        parts,
+      };
+      rows.push([
+        scenario.key,
+        n,
+        scenario.changed,
+        scenario.checked ? 'rsync+checkconf+reload' : 'rsync+reload',
+        zs.median,
+        bl.median,
+        ratio,
+        `<= ${String(scenario.target)}`,
+      ]);
+    }
+    await w.namedNaive.stop();
+    await w.namedZs.stop();
+    if (!options.keep) rmSync(w.dir, { recursive: true, force: true });
+  }
+  console.log(table(['scenario', 'zones', 'changed', 'baseline', 'zone set ms', 'baseline ms', 'ratio', 'target'], rows));
+  console.log(JSON.stringify({ ...out, runs, meta }));
 }
 
 try {

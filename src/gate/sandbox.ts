@@ -12,6 +12,8 @@ import type { SandboxMode } from '../shared/policy/types.js';
 export const SANDBOX_TREE = '/zonegate/tree';
 /** Where a zone-set push's transfer log appears inside the sandbox (a bind of that one file). */
 export const SANDBOX_TRANSFER_LOG = '/zonegate/transfer.log';
+/** Where a batch checker's generated named.conf appears inside the sandbox. */
+export const SANDBOX_BATCH_CONF = '/zonegate/batch.conf';
 /** The child fd the pinned root is passed on. */
 export const SANDBOX_ROOT_FD = 3;
 
@@ -118,9 +120,10 @@ export function sandboxArgv(rsyncPath: string, rsyncArgs: readonly string[], wri
 
 /**
  * The bwrap argv (without argv0) that runs a helper, such as the zone checker, on client-supplied
- * files: the directory read-only at SANDBOX_TREE, no capabilities, no network.
+ * files: the directory read-only at SANDBOX_TREE (and `files`, [host path, path inside], read-only),
+ * no capabilities, no network.
  */
-export function sandboxedHelperArgv(command: readonly string[], dir: string): string[] {
+export function sandboxedHelperArgv(command: readonly string[], dir: string, files: readonly (readonly [string, string])[] = []): string[] {
   const program = command[0] ?? '';
   return [
     ...isolation(['--cap-drop', 'ALL']),
@@ -128,6 +131,8 @@ export function sandboxedHelperArgv(command: readonly string[], dir: string): st
     '--ro-bind',
     dir,
     SANDBOX_TREE,
+    // Single files of our own the helper reads (a batch checker's generated config), read-only.
+    ...files.flatMap(([host, inside]) => ['--ro-bind', host, inside]),
     '--chdir',
     SANDBOX_TREE,
     '--',

@@ -59,6 +59,11 @@ export class PhaseClock {
     this.spent.set(phase, (this.spent.get(phase) ?? 0) + Math.max(0, ms));
   }
 
+  /** The phases measured so far, in GATE_PHASES order (the audit record's `stagesMs`). */
+  phases(): Partial<Record<GatePhase, number>> {
+    return Object.fromEntries(GATE_PHASES.flatMap((phase) => (this.spent.has(phase) ? [[phase, this.spent.get(phase)]] : [])));
+  }
+
   /** The progress line: `zonegate: progress: timing gate=37 transfer=120 … total=190`. */
   render(): string {
     const total = Math.round(this.now());

@@ -4,7 +4,7 @@
 // tree changes in exactly one place (pointCurrentAt) and only after every check passed.
 // Over 250 lines on purpose: the order of these steps is the safety argument, read top to bottom.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';
 import { PhaseClock } from '../shared/phase-timing.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
@@ -233,6 +233,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       ...describeChanges(changes),
       unverifiedMs,
       servedCheck: check,
+      stagesMs: push.clock.phases(),
     },
   };
 }
@@ -292,7 +293,9 @@ export async function reloadOrUndo(
   let commands: string[];
   try {
     faultPoint('promoted');
-    commands = await clock.time('reload', () => reloadZones(settings, promotion.pending));
+    // The promotion counted the zones; a tree is read only when an older state did not.
+    const zonesInSet = (): number => promotion.state.zones ?? readdirSync(treeDir(layout, promotion.pending.tree)).length;
+    commands = await clock.time('reload', () => reloadZones(settings, promotion.pending, zonesInSet));
     faultPoint('reloaded');
     const stale = await clock.time('verify', () => verifySerials(settings, promotion.pending.serials));
     if (stale.length > 0)
@@ -300,7 +303,9 @@ export async function reloadOrUndo(
   } catch (error) {
     const pending = unpromote(layout, settings, promotion, changes, state);
     try {
-      await clock.time('reload', () => reloadZones(settings, pending));
+      await clock.time('reload', () =>
+        reloadZones(settings, pending, () => state.zones ?? readdirSync(treeDir(layout, pending.tree)).length),
+      );
     } catch {
       // Best effort: the files are back; the report already says the push failed.
     }

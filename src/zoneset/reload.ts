@@ -11,9 +11,9 @@ import type { ReloadPlan } from './servers/types.js';
 export const DIG = '/usr/bin/dig';
 
 /** Runs the server's reload commands; returns the commands run, for the report. */
-export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan): Promise<string[]> {
+export async function reloadZones(settings: ZoneSetSettings, plan: ReloadPlan, setZones?: () => number): Promise<string[]> {
   if (settings.control.length === 0) return [];
-  return serverAdapter(settings.server).reload(settings, plan);
+  return serverAdapter(settings.server).reload(settings, plan, setZones);
 }
 
 /**

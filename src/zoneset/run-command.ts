@@ -10,7 +10,12 @@ export interface CommandResult {
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 
-export async function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+/** Output is kept up to `maxOutput` chars (a batch checker reports on hundreds of zones). */
+export interface CommandOptions {
+  maxOutput?: number;
+}
+
+export async function runCommand(argv: readonly string[], timeoutMs = 30_000, options: CommandOptions = {}): Promise<CommandResult> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const [file, ...args] = argv;
@@ -18,10 +23,11 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000): P
       resolve({ status: null, output: '', error: 'empty command' });
       return;
     }
+    const { maxOutput = 64 * 1024 } = options;
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, timeout: timeoutMs });
     let output = '';
     const collect = (chunk: Buffer): void => {
-      if (output.length < 64 * 1024) output += chunk.toString('utf8');
+      if (output.length < maxOutput) output += chunk.toString('utf8');
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);

@@ -36,7 +36,7 @@ export interface ZoneSetLab {
   stop(): Promise<void>;
 }
 
-export async function startZoneSetLab(sets: LabSet[]): Promise<ZoneSetLab> {
+export async function startZoneSetLab(sets: LabSet[], options: { sandbox?: 'auto' | 'required' } = {}): Promise<ZoneSetLab> {
   const base = mkdtempSync(join(tmpdir(), 'zonegate-lab-'));
   const roots = new Map(sets.map((set) => [set.name, join(base, set.name)]));
   const mounted: string[] = [];
@@ -51,6 +51,9 @@ export async function startZoneSetLab(sets: LabSet[]): Promise<ZoneSetLab> {
     mkdirSync(join(root, '.zonegate'), { recursive: true });
   }
   const named = await startNamed({
+    // push() blocks the event loop (spawnSync) for the whole push: a piped log would fill up and
+    // stall named mid-reload once a push touches a hundred zones or more.
+    logToFile: true,
     zones: [],
     includeFiles: sets.map((set) => ({ path: join(roots.get(set.name) ?? '', '.zonegate/named-zones.conf') })),
   });
@@ -73,7 +76,7 @@ export async function startZoneSetLab(sets: LabSet[]): Promise<ZoneSetLab> {
       rules: [{ direction: 'upload', root: roots.get(set.name), paths: ['**'], delete: true, zoneSet }],
     };
   }
-  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'auto' }, keys }, null, 2), { mode: 0o600 });
+  writeFileSync(config, JSON.stringify({ gate: { log, sandbox: options.sandbox ?? 'auto' }, keys }, null, 2), { mode: 0o600 });
   const rootOf = (name: string): string => {
     const root = roots.get(name);
     if (root === undefined) throw new Error(`no zone set ${name} in the lab`);

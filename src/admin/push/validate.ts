@@ -1,5 +1,6 @@
 // Validation before anything leaves the primary: every zone file that changed since the last
-// validated run is checked with the zone checker (named-checkzone) and must carry a bumped serial
+// validated run is checked with the zone checker (named-checkzone; many zones per named-checkconf
+// process where the flags allow, validate-batch.ts) and must carry a bumped serial
 // (RFC 1982). A failure stops every target that pushes this source tree, with the reason per zone.
 // The manifest of what was last accepted (size, mtime, sha256, serial) lives in the state dir.
 
@@ -12,6 +13,7 @@ import { mapLimited, runCommand } from '../../zoneset/run-command.js';
 import { readSoaSerial, serialIncreased } from '../../zoneset/serial.js';
 import { SIGNATURE_HORIZON_DEFAULT_SECONDS } from '../../shared/policy/signature-horizon.js';
 import { checkSignedSource, type SignedSource } from './dnssec-presend.js';
+import { clearedByBatch } from './validate-batch.js';
 
 export interface ManifestEntry {
   size: number;
@@ -108,6 +110,9 @@ export async function validateSource(
     const before = manifest[file];
     if (before !== undefined) next[file] = { ...before, ...stat };
   }
+  // One checker process per batch of changed zones; only the zones a batch did not clear run alone.
+  const zones = changed.map(({ file }) => ({ zone: zoneOfFile(file, zoneFile) ?? file, file }));
+  const cleared = checker.length > 0 ? await clearedByBatch(checker, source, zones, concurrency) : new Set<string>();
   await mapLimited(changed, concurrency, async ({ file, sha256 }) => {
     const zone = zoneOfFile(file, zoneFile) ?? file;
     const text = (contents.get(file) ?? readFileSync(join(source, file))).toString('utf8');
@@ -121,7 +126,7 @@ export async function validateSource(
         message: `serial not increased: ${String(previous)} -> ${String(serial)} (the secondaries would keep serving the old zone)`,
       });
     }
-    if (checker.length > 0) {
+    if (checker.length > 0 && !cleared.has(file)) {
       const result = await runCommand([...checker, zone, join(source, file)]);
       if (result.status !== 0) {
         const output = result.output.trim().split('\n').slice(0, 5).join(' / ');

@@ -24,11 +24,26 @@ export function checkerArgv(
   zone: string,
   sandbox: CheckerSandbox | undefined,
 ): string[] {
+  return limitedArgv(settings, dir, [...settings.checker, zone, join(sandbox ? SANDBOX_TREE : dir, file)], sandbox);
+}
+
+/** Any checker command (per zone, or a batch) on the files of `dir`, under the zone set's rlimits. */
+export function limitedArgv(
+  settings: ZoneSetSettings,
+  dir: string,
+  command: readonly string[],
+  sandbox: CheckerSandbox | undefined,
+  files: readonly (readonly [string, string])[] = [],
+): string[] {
   const { checkerMemoryMB, checkerCpuSeconds } = settings.limits;
   const limits = [PRLIMIT, `--as=${String(checkerMemoryMB * 1024 * 1024)}`, `--cpu=${String(checkerCpuSeconds)}`, '--core=0', '--'];
   // A bug in the checker's parser must not be reachable outside the sandbox: it reads client data.
-  const command = [...settings.checker, zone, join(sandbox ? SANDBOX_TREE : dir, file)];
-  return [...limits, ...(sandbox ? [sandbox.bwrap, ...sandboxedHelperArgv(command, dir)] : command)];
+  return [...limits, ...(sandbox ? [sandbox.bwrap, ...sandboxedHelperArgv(command, dir, files)] : command)];
+}
+
+/** Wall clock too: a checker blocked on I/O uses no CPU time. */
+export function checkerTimeoutMs(settings: ZoneSetSettings): number {
+  return (settings.limits.checkerCpuSeconds * 2 + 10) * 1000;
 }
 
 /** Reads the serial the checker says it loaded; undefined: zonegate's own reader reads the file. */
@@ -39,7 +54,7 @@ export type LoadedSerial = (output: string) => number | undefined;
  * "loaded serial" where it prints one, or zonegate's own reader): a parse differential between the
  * two must not turn "the serial went up" into a skipped check. Throws when the checker refuses it.
  */
-async function serialOf(
+export async function serialOf(
   settings: ZoneSetSettings,
   job: CheckJob,
   sandbox: CheckerSandbox | undefined,
@@ -49,11 +64,7 @@ async function serialOf(
   const zone = { zone: job.zone, file: job.file };
   if (settings.checker.length === 0) return readSoaSerial(readFileSync(join(dir, zone.file), 'utf8'));
   const shownDir = sandbox ? SANDBOX_TREE : dir;
-  // Wall clock too: a checker blocked on I/O uses no CPU time.
-  const result = await runCommand(
-    checkerArgv(settings, dir, zone.file, zone.zone, sandbox),
-    (settings.limits.checkerCpuSeconds * 2 + 10) * 1000,
-  );
+  const result = await runCommand(checkerArgv(settings, dir, zone.file, zone.zone, sandbox), checkerTimeoutMs(settings));
   if (result.status !== 0) {
     // The checker's own words, minus the spare's path (meaningless to the client).
     // Killed (by signal, or 128+n through bwrap): most likely by its CPU-time or memory limit, and

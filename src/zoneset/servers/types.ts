@@ -48,8 +48,12 @@ export interface ServerAdapter {
   checkZones(settings: ZoneSetSettings, jobs: readonly CheckJob[], sandbox: CheckerSandbox | undefined): Promise<(number | undefined)[]>;
   /** The zone list's text; zone names and paths it cannot write safely are refused, never escaped. */
   renderZoneList(root: string, zones: readonly ListedZone[]): string;
-  /** Runs the reload (and reconfigure) commands of `plan`; returns them, for the report. Throws ZoneSetError 'reload-failed'. */
-  reload(settings: ZoneSetSettings, plan: ReloadPlan): Promise<string[]>;
+  /**
+   * Runs the reload (and reconfigure) commands of `plan`; returns them, for the report. Throws
+   * ZoneSetError 'reload-failed'. `setZones` counts the set's zones, for an adapter that reloads
+   * everything at once when most of it changed.
+   */
+  reload(settings: ZoneSetSettings, plan: ReloadPlan, setZones?: () => number): Promise<string[]>;
   /** Arguments after `control` that ask whether the server answers on its control channel (doctor). */
   readonly statusArgs: readonly string[];
   /** Debian packages of the default checker and control program (doctor's install hint). */
