@@ -153,9 +153,9 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
 }
 
 /** `zonegate-hello` (hello.ts): the key admitted as for any request, logged, answered; nothing runs. */
-async function serveHello(policy: Policy, audit: AuditLog, connection: Connection, client: string): Promise<number> {
+function serveHello(policy: Policy, audit: AuditLog, connection: Connection, client: string): number {
   const key = admitKey(policy, { keyName: connection.keyName, client });
-  const keyFingerprint = await fingerprint(key.publicKey);
+  const keyFingerprint = fingerprint(key.publicKey);
   const fields = { ref: connection.ref, key: key.name, ...(keyFingerprint === undefined ? {} : { fingerprint: keyFingerprint }), client };
   audit.write('info', { event: 'hello', verdict: 'allow', ...fields, command: connection.command, durationMs: elapsedMs(connection) });
   writeHelloReply({ key, fingerprint: keyFingerprint, client, ref: connection.ref });
