@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     // `zonegate check` keeps its own exit table (CHECK_EXIT), where 2 is a usage error, wherever its options stand.
     // A Nagios plugin must print one status line and exit 0-3 whatever goes wrong: a usage error
     // or an unusable config is UNKNOWN, with the reason, never a bare 64 or 78 ("out of bounds").
-    if (commandWord(argv) === 'status' && argv.includes('--nagios')) return reportNagiosUnknown(error);
+    if (commandWord(argv) === 'status' && argv.includes('--nagios')) return reportNagiosUnknown(error, argv.includes('--fleet'));
     const code = reportFailure(error);
     return code === EXIT.usage && commandWord(argv) === 'check' ? CHECK_EXIT.usage : code;
   }
@@ -49,10 +49,11 @@ function commandWord(argv: readonly string[]): string | undefined {
   return argv.find((word) => !word.startsWith('-'));
 }
 
-function reportNagiosUnknown(error: unknown): number {
+function reportNagiosUnknown(error: unknown, fleet: boolean): number {
   const reason = error instanceof Error ? error.message : String(error);
-  // One line, and no '|': Nagios would read what follows it as performance data.
-  process.stdout.write(`ZONEGATE UNKNOWN - ${reason.replace(/[\r\n|]+/g, ' ').trim()}\n`);
+  // One line, and no '|': Nagios would read what follows it as performance data. The fleet check's
+  // failure line starts as its normal line does, so one pattern in Nagios matches both.
+  process.stdout.write(`ZONEGATE ${fleet ? 'FLEET ' : ''}UNKNOWN - ${reason.replace(/[\r\n|]+/g, ' ').trim()}\n`);
   return NAGIOS_EXIT.unknown;
 }
 

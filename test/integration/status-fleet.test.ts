@@ -2,14 +2,16 @@
 // serves of every zone the primary holds. One in sync, one lagging (the lag's start survives between
 // runs in fleet.json, and ends when the secondary catches up), one down, zones the primary removed
 // and the secondaries still serve (forgotten once they stop), and views reached by a source address
-// and by a TSIG key. The secondaries are rows of data (SERVERS): a server kind and how to start it,
-// so NSD and Knot rows run the same cases.
+// and by a TSIG key. The secondaries are rows of data (SERVERS, test/lab/fleet-secondary.ts): a
+// server kind and how to start it. Views and TSIG are BIND's, so only the BIND row runs here; NSD
+// and Knot rows run beside named in status-fleet-mixed.test.ts.
 
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flockFile } from '../../src/shared/flock.js';
 import { zonegate } from '../helpers/admin-cli.js';
+import { fleetProblems as problems, fleetTargets, runFleetCli, type FleetTargetJson as TargetJson } from '../helpers/fleet-cli.js';
 import { bindFleetServer, type FleetSecondary, type FleetServerKind } from '../lab/fleet-secondary.js';
 import { Scope } from '../lab/scope.js';
 import { tsigKey, writeTsigKeyFile } from '../lab/tsig.js';
@@ -18,23 +20,6 @@ import { writeZoneFile, zoneText } from '../lab/zones.js';
 const SERVERS: FleetServerKind[] = [bindFleetServer];
 
 const PRIMARY = { 'a.example': 10, 'b.example': 20, 'c.example': 30, 'd.example': 40 };
-
-interface ZoneJson {
-  zone: string;
-  kind: string;
-  serials?: number;
-  since?: string;
-  served?: number;
-  rcode?: string;
-  why?: string;
-}
-interface TargetJson {
-  target: string;
-  state: string;
-  why?: string;
-  server: string;
-  zones: ZoneJson[];
-}
 
 describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server) => {
   const scope = new Scope();
@@ -47,15 +32,8 @@ describe.each(SERVERS)('zonegate status --fleet with $kind secondaries', (server
   let views: FleetSecondary;
   let downPort: number;
 
-  const fleet = async (args: string[] = [], file = config): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> =>
-    zonegate(['status', '--fleet', '--config', file, ...args], { timeout: 60_000 });
-  const targets = async (): Promise<Record<string, TargetJson>> => {
-    const result = await fleet(['--json']);
-    expect(result.stderr).toBe('');
-    const parsed = JSON.parse(result.stdout) as { fleet: { targets: TargetJson[] } };
-    return Object.fromEntries(parsed.fleet.targets.map((t) => [t.target, t]));
-  };
-  const problems = (t: TargetJson | undefined): ZoneJson[] => (t?.zones ?? []).filter((z) => z.kind !== 'in-sync');
+  const fleet = (args: string[] = [], file = config): ReturnType<typeof runFleetCli> => runFleetCli(file, args);
+  const targets = (): ReturnType<typeof fleetTargets> => fleetTargets(config);
 
   const target = (port: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     host: '127.0.0.1',

@@ -52,6 +52,39 @@ describe('zonegate status --nagios when it cannot tell', () => {
     expect(result.exitCode).toBe(3);
   });
 
+  // The fleet check's normal line starts `ZONEGATE FLEET`: its failure line must too, so a Nagios
+  // pattern (or a person) reading one service's lines sees the same prefix whatever happened.
+  it.each([
+    [
+      'a missing config',
+      (): string[] => ['--config', join(base, 'missing.conf')],
+      /^ZONEGATE FLEET UNKNOWN - .*missing\.conf: cannot read config \(ENOENT\)$/,
+    ],
+    ['an unknown setting', (): string[] => ['--config', config('{ "bogus": 1 }')], /^ZONEGATE FLEET UNKNOWN - .*bogus/],
+    [
+      'a lag without a known unit',
+      (): string[] => ['--config', config('{}'), '--crit-lag', '2x'],
+      /^ZONEGATE FLEET UNKNOWN - --crit-lag "2x": an age is/,
+    ],
+    [
+      'warn above crit',
+      (): string[] => ['--config', config('{}'), '--warn-lag', '3d', '--crit-lag', '1d'],
+      /^ZONEGATE FLEET UNKNOWN - --warn-lag \(3d\) is above --crit-lag \(1d\)/,
+    ],
+    [
+      'a concurrency of 0',
+      (): string[] => ['--config', config('{}'), '--concurrency', '0'],
+      /^ZONEGATE FLEET UNKNOWN - --concurrency: a whole number/,
+    ],
+    ['an unknown option', (): string[] => ['--config', config('{}'), '--warn-lagg', '2h'], /^ZONEGATE FLEET UNKNOWN - Unknown argument/],
+  ])('--fleet, %s: one FLEET UNKNOWN line on stdout, exit 3', async (_what, args, line) => {
+    const result = await zonegate(['status', '--fleet', '--nagios', ...args()]);
+    expect(result.stdout).toMatch(line);
+    expect(result.stdout.split('\n')).toHaveLength(1);
+    expect(result.stdout).not.toContain('|');
+    expect(result.exitCode).toBe(3);
+  });
+
   it('takes 30m and 2h as ages, and without --nagios a bad age is a usage error (64)', async () => {
     const ok = await zonegate(['status', '--nagios', '--config', config('{}'), '--warn-age', '30m', '--crit-age', '2h']);
     expect(ok.stdout).toMatch(/^ZONEGATE (OK|UNKNOWN|WARNING|CRITICAL) - /);

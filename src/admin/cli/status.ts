@@ -95,7 +95,7 @@ export const statusCommand: CommandFactory = (setExit) =>
         .example('$0 status --fleet', 'on the primary: which serial every target serves, one line per problem')
         .example('$0 status --fleet --nagios --warn-lag 1h --crit-lag 1d', 'a Nagios check of the whole fleet')
         .epilog(
-          'Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config. With --nagios every failure (usage, a missing or broken config) is one UNKNOWN line on stdout and exit 3. --fleet remembers in <push.stateDir>/fleet.json since when each zone has lagged, and which zones the primary held.',
+          'Exit: 0, or with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 64 usage, 78 config. With --nagios every failure (usage, a missing or broken config) is one UNKNOWN line on stdout (ZONEGATE FLEET UNKNOWN with --fleet, as its other lines start) and exit 3. --fleet remembers in <push.stateDir>/fleet.json since when each zone has lagged, and which zones the primary held.',
         ),
     handler: async (args: StatusArgs) => {
       if ([args.json, args.nagios, args.prometheus].filter(Boolean).length > 1)
