@@ -25,17 +25,22 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000, op
     }
     const { maxOutput = 64 * 1024 } = options;
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, timeout: timeoutMs });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      if (output.length < maxOutput) output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    // stderr first, then stdout, whatever order they arrived in: a checker that reports on both
+    // (nsd-checkzone: the error on stderr, its count on stdout) then always reads the same way.
+    const streams = { err: '', out: '' };
+    const collect =
+      (which: 'err' | 'out') =>
+      (chunk: Buffer): void => {
+        if (streams.err.length + streams.out.length < maxOutput) streams[which] += chunk.toString('utf8');
+      };
+    child.stdout.on('data', collect('out'));
+    child.stderr.on('data', collect('err'));
+    const output = (): string => streams.err + streams.out;
     child.once('error', (error: NodeJS.ErrnoException) => {
-      resolve({ status: null, output, error: error.code ?? error.message });
+      resolve({ status: null, output: output(), error: error.code ?? error.message });
     });
     child.once('close', (status, signal) => {
-      resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` });
+      resolve({ status, output: output(), error: signal === null ? undefined : `killed by ${signal}` });
     });
   });
 }
