@@ -64,7 +64,7 @@ describe('a large batch through the gate', () => {
     expect(await servedSerials('bz', [0, 60, 119])).toEqual([6, 6, 6]);
     // The audit record says where the push's time went after rsync.
     const finished = lab.records().filter((record) => record['event'] === 'finished' && record['zoneSet'] === 'bz');
-    expect(Object.keys(finished.at(-1)?.['stagesMs'] ?? {})).toEqual(['check', 'promote', 'reload', 'verify']);
+    expect(Object.keys(finished.at(-1)?.['stagesMs'] ?? {})).toEqual(['gate', 'transfer', 'check', 'promote', 'reload', 'verify']);
   });
 
   it('refuses a broken zone in the middle of the batch and names it; live and named unchanged', async () => {
