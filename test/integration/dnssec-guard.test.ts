@@ -120,6 +120,25 @@ describe('the secondary (gate, before promotion)', () => {
     expect(await secondary.named?.serial(ZONE)).toBe(1);
   });
 
+  it('refuses expiring signatures whose types are spelled TYPE046/TYPE047/TYPE048: live and served unchanged', async () => {
+    // attack: named-checkzone (like NSD and Knot) loads `TYPE046` as RRSIG; spelled that way an
+    // expiring zone must still be refused, not read as unsigned and sent live unchecked.
+    const before = liveZones(secondary.root);
+    const zone = (await signed(3, 3600)).replace(/\t(RRSIG|NSEC|DNSKEY)\t/g, (_, type: string) => {
+      const number = { RRSIG: 46, NSEC: 47, DNSKEY: 48 }[type as 'RRSIG' | 'NSEC' | 'DNSKEY'];
+      return `\tTYPE0${String(number)}\t`;
+    });
+    expect(zone).not.toMatch(/\tRRSIG\t/);
+    writeZoneFile(source, FILE, zone);
+    const result = await pushDirect();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toMatch(
+      new RegExp(`zone ${ZONE} \\(${FILE}\\): the RRSIG of \\S+ [A-Z0-9]+ expires at .*within zoneSet.signatureHorizon 3d`),
+    );
+    expect(liveZones(secondary.root)).toEqual(before);
+    expect(await secondary.named?.serial(ZONE)).toBe(1);
+  });
+
   it('takes the zone once it is signed again', async () => {
     writeZoneFile(source, FILE, await signed(4, 30 * DAY));
     const result = await pushDirect();

@@ -108,6 +108,26 @@ describe('scanSignatureText', () => {
     });
   });
 
+  it.each([
+    ['TYPE046', 'TYPE048'],
+    ['TYPE0000046', 'TYPE00048'],
+    ['"RRSIG"', '"DNSKEY"'],
+    ['"TYPE46"', 'type048'],
+    ['TYPE0000000000046', 'DNSKEY'],
+    ['TYPE4294967342', 'DNSKEY'],
+  ])('an expiring RRSIG spelled %s (DNSKEY spelled %s) is read as one, not taken as unsigned', (rrsig, dnskey) => {
+    // attack: named, NSD and Knot all load TYPE046 as RRSIG (NSD also a quoted "RRSIG"); a reader
+    // that only knows the canonical spellings calls the zone unsigned, so neither the horizon nor
+    // the verifier ever looks at its expiring signatures.
+    const text = `${SOA}@ IN ${dnskey} 256 3 13 AAAA
+www IN A 192.0.2.1
+www IN ${rrsig} A 13 3 300 19700102000000 19700101000000 4711 example.test. AAAA
+`;
+    const result = scan(text);
+    expect(result.kind).not.toBe('unsigned');
+    if (result.kind === 'signed') expect(result.earliest).toMatchObject({ owner: 'www.example.test.', covered: 'A', expires: 86_400 });
+  });
+
   it('caps a hostile owner name and replaces control characters in it', () => {
     const owner = `${'x'.repeat(5000)}\u0007`;
     const result = scan(`${SOA}${owner} IN ${sig('A', 'bad')}\n`);
