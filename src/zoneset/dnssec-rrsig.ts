@@ -163,12 +163,39 @@ export class SignatureScanner {
   }
 }
 
+const BARE_CR = 'a carriage return that does not end a line';
+
+/**
+ * Notes a \r not followed by \n, across chunks. NSD ends a record at a bare \r (named and Knot
+ * refuse the file); the reader splits at \n only, so a zone whose records NSD sees apart would
+ * read here as one unsigned record. Refused instead: no zone needs a bare \r.
+ */
+class CarriageReturns {
+  private pending = false;
+  bare = false;
+
+  see(text: string): void {
+    if (this.bare || text === '') return;
+    if (this.pending && !text.startsWith('\n')) this.bare = true;
+    this.pending = text.endsWith('\r');
+    if (/\r(?!\n)/.test(this.pending ? text.slice(0, -1) : text)) this.bare = true;
+  }
+
+  /** True when the text had a bare \r, its last character included. */
+  end(): boolean {
+    return this.bare || this.pending;
+  }
+}
+
 /** Scans zone text already in memory. */
 export function scanSignatureText(text: string, zone: string): SignatureScan {
   const scanner = new SignatureScanner(zone);
   const reader = new ZoneTextReader((record) => {
     scanner.record(record);
   });
+  const returns = new CarriageReturns();
+  returns.see(text);
+  if (returns.end()) return { kind: 'unreadable', owner: shown(zone), why: BARE_CR };
   try {
     reader.write(text);
     reader.end();
@@ -191,19 +218,25 @@ export function scanSignatureFile(path: string, zone: string, maxBytes: number):
     });
     const decoder = new StringDecoder('utf8');
     const buffer = Buffer.alloc(CHUNK);
+    const returns = new CarriageReturns();
+    const feed = (text: string): void => {
+      returns.see(text);
+      reader.write(text);
+    };
     try {
       for (
         let read = 0, total = 0;
         total < size && (read = readSync(fd, buffer, 0, Math.min(CHUNK, size - total), null)) > 0;
         total += read
       )
-        reader.write(decoder.write(buffer.subarray(0, read)));
-      reader.write(decoder.end());
+        feed(decoder.write(buffer.subarray(0, read)));
+      feed(decoder.end());
       reader.end();
     } catch (error) {
       if (error instanceof RangeError) return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
       throw error;
     }
+    if (returns.end()) return { kind: 'unreadable', owner: shown(zone), why: BARE_CR };
     return scanner.result();
   } finally {
     closeSync(fd);

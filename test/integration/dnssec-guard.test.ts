@@ -194,3 +194,44 @@ describe('the primary (zonegate push, before sending)', () => {
     expect(await secondary.named?.serial(ZONE)).toBe(4);
   });
 });
+
+describe('an NSD secondary', () => {
+  let nsd: Secondary;
+  let nsdSource: string;
+
+  const push = (): Promise<{ exitCode: number | undefined; stderr: string }> =>
+    nsd.sshd.rsync(key.privateKey, ['-rt', '--delete', `${nsdSource}/`, `${nsd.sshd.user}@127.0.0.1:${nsd.root}/`]);
+
+  beforeAll(async () => {
+    nsdSource = join(dir, 'nsd-source');
+    mkdirSync(nsdSource);
+    nsd = await startSecondary({ name: 'dnssec-nsd', dir: join(dir, 'nsd'), clientKey: key.line, server: 'nsd', sandbox: 'required' });
+    writeZoneFile(nsdSource, FILE, await signed(1, 30 * DAY));
+    const first = await push();
+    expect(first.exitCode, first.stderr).toBe(0);
+    await nsd.dns?.waitForSerial(ZONE, 1);
+  });
+
+  afterAll(async () => {
+    await nsd.stop();
+  });
+
+  it('refuses a signed zone whose lines end in a bare carriage return: live and served unchanged', async () => {
+    // attack: NSD (not named or Knot) loads records separated by \r alone, DNSKEYs and RRSIGs
+    // expiring in an hour included; read line by line at \n the file is one SOA record, which
+    // passed as an unsigned zone, skipping the horizon and the verifier.
+    const before = liveZones(nsd.root);
+    const flat = (await signed(2, 3600))
+      .replace(/;[^\n]*/g, '')
+      .replace(/\(([^)]*)\)/g, (_, inside: string) => inside.replace(/\n/g, ' '))
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .join('\r');
+    writeZoneFile(nsdSource, FILE, `${flat}\r`);
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toContain(`zone ${ZONE} (${FILE}): cannot be checked: a carriage return that does not end a line`);
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
+  });
+});

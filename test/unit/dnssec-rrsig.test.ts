@@ -128,6 +128,15 @@ www IN ${rrsig} A 13 3 300 19700102000000 19700101000000 4711 example.test. AAAA
     if (result.kind === 'signed') expect(result.earliest).toMatchObject({ owner: 'www.example.test.', covered: 'A', expires: 86_400 });
   });
 
+  it('a zone whose lines end in a bare carriage return is refused, not read as one unsigned record', () => {
+    // attack: NSD loads a file whose records are separated by \r alone, DNSKEYs and expiring
+    // RRSIGs included; read by \n it is one SOA record, so the zone would pass as unsigned.
+    const lines = [SOA.trim(), '@ IN DNSKEY 256 3 13 AAAA', `@ IN ${sig('SOA', '19700102000000')}`];
+    expect(scan(`${lines.join('\r')}\r`)).toMatchObject({ kind: 'unreadable', why: 'a carriage return that does not end a line' });
+    // \r\n is a line end, also when a chunk ends between the two.
+    expect(scan(`${SOA.trim()}\r\nwww IN A 192.0.2.1\r\n`)).toEqual({ kind: 'unsigned' });
+  });
+
   it('caps a hostile owner name and replaces control characters in it', () => {
     const owner = `${'x'.repeat(5000)}\u0007`;
     const result = scan(`${SOA}${owner} IN ${sig('A', 'bad')}\n`);
@@ -157,6 +166,16 @@ describe('scanSignatureFile', () => {
       earliest: { owner: 'h4999.example.test.', expires: 1_900_000_000 - 4999 },
     });
     expect(scanSignatureFile(join(dir, 'db.example.test'), 'example.test', 1000).kind).toBe('unreadable');
+  });
+
+  it('a \\r\\n split between two chunks is a line end, not a bare carriage return', () => {
+    const head = `${SOA.trim()}\r\n`;
+    // The 64 KiB chunk ends right after the \r of the padding line.
+    const pad = `www IN TXT "${'x'.repeat(64 * 1024 - head.length - 'www IN TXT ""'.length - 1)}"\r\n`;
+    const text = `${head}${pad}@ IN ${sig('SOA', '20261205225239')}\r\n`;
+    expect(text.indexOf('\r\n', head.length)).toBe(64 * 1024 - 1);
+    writeFileSync(join(dir, 'db.crlf.test'), text);
+    expect(scanSignatureFile(join(dir, 'db.crlf.test'), 'example.test', 1 << 30)).toMatchObject({ kind: 'signed', signatures: 1 });
   });
 });
 
