@@ -118,7 +118,10 @@ export class ZoneTextReader {
 }
 
 const CLASS = /^(?:IN|CH|CS|HS|ANY|NONE|CLASS\d+)$/i;
-const TTL = /^(?:\d+|(?:\d+[smhdw])+)$/i;
+// Any word starting with a digit: no type or class does, and servers read more TTL forms than
+// RFC 1035's digits (BIND's and NSD's `1h30`, a trailing number being seconds). A narrower pattern
+// took such a TTL for the type word, and an RRSIG (or the SOA) behind it went unseen.
+const TTL = /^\d/;
 
 /** The type and rdata words of a record (owner, TTL and class skipped); undefined for a directive. */
 export function typeAndData(record: ZoneRecordText): { type: string; data: string[] } | undefined {

@@ -234,4 +234,24 @@ describe('an NSD secondary', () => {
     expect(liveZones(nsd.root)).toEqual(before);
     expect(await nsd.dns?.serial(ZONE)).toBe(1);
   });
+
+  it('refuses expiring signatures behind a TTL written 1h30: live and served unchanged', async () => {
+    // attack: NSD reads the TTL `1h30` (a trailing number is seconds); zonegate's reader took it
+    // for the type word of every record so written, saw no DNSSEC record and passed the zone as
+    // unsigned.
+    const before = liveZones(nsd.root);
+    // The SOA keeps its plain TTL: zonegate's serial reader must find it, or the push ends at 80.
+    const zone = (await signed(3, 3600))
+      .split('\n')
+      .map((line) => (/\tIN SOA\t/.test(line) ? line : line.replace(/\t300\t/, '\t1h30\t')))
+      .join('\n');
+    writeZoneFile(nsdSource, FILE, zone);
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toMatch(
+      new RegExp(`zone ${ZONE} \\(${FILE}\\): the RRSIG of \\S+ [A-Z0-9]+ expires at .*within zoneSet.signatureHorizon 3d`),
+    );
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
+  });
 });

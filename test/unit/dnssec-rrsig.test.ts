@@ -137,6 +137,13 @@ www IN ${rrsig} A 13 3 300 19700102000000 19700101000000 4711 example.test. AAAA
     expect(scan(`${SOA.trim()}\r\nwww IN A 192.0.2.1\r\n`)).toEqual({ kind: 'unsigned' });
   });
 
+  it.each(['1h30', '5m1', '1W2d3', '300S'])('an RRSIG behind the TTL %s (NSD reads a trailing bare number as seconds) is read', (ttl) => {
+    // attack: NSD loads `www 1h30 IN RRSIG …`; a reader that took "1h30" for the type word saw no
+    // DNSSEC record at all, so the zone passed as unsigned.
+    const text = `${SOA}@ ${ttl} IN DNSKEY 256 3 13 AAAA\nwww IN ${ttl} ${sig('A', '19700102000000')}\n`;
+    expect(scan(text)).toMatchObject({ kind: 'signed', earliest: { owner: 'www.example.test.', expires: 86_400 } });
+  });
+
   it('caps a hostile owner name and replaces control characters in it', () => {
     const owner = `${'x'.repeat(5000)}\u0007`;
     const result = scan(`${SOA}${owner} IN ${sig('A', 'bad')}\n`);
