@@ -6,10 +6,19 @@ export interface CommandResult {
   status: number | null;
   output: string;
   error: string | undefined;
+  /** The time limit ended it (its process group was killed). */
+  timedOut?: boolean;
 }
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+/** From SIGTERM to SIGKILL at the time limit. */
+const KILL_GRACE_MS = 2000;
 
+/**
+ * At `timeoutMs` the helper's whole process group gets SIGTERM, then SIGKILL after a grace, and its
+ * pipes are closed: the gate holds the zone set's lock meanwhile, so neither a helper that ignores
+ * SIGTERM nor a child it left behind holding its output may keep it waiting.
+ */
 export async function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
@@ -18,18 +27,53 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000): P
       resolve({ status: null, output: '', error: 'empty command' });
       return;
     }
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, timeout: timeoutMs });
+    // Its own process group, so the limit reaches whatever it started.
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, detached: true });
     let output = '';
+    let timedOut = false;
+    let hardKill: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      hardKill = setTimeout(() => {
+        killGroup('SIGKILL');
+        // A process that left the group (setsid) may still hold the pipes: stop reading them.
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, KILL_GRACE_MS);
+    }, timeoutMs);
     const collect = (chunk: Buffer): void => {
       if (output.length < 64 * 1024) output += chunk.toString('utf8');
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
+    const done = (result: CommandResult): void => {
+      clearTimeout(timer);
+      clearTimeout(hardKill);
+      resolve(result);
+    };
     child.once('error', (error: NodeJS.ErrnoException) => {
-      resolve({ status: null, output, error: error.code ?? error.message });
+      done({ status: null, output, error: error.code ?? error.message, timedOut });
     });
     child.once('close', (status, signal) => {
-      resolve({ status, output, error: signal === null ? undefined : `killed by ${signal}` });
+      // Whatever the group still holds goes with it.
+      if (timedOut) killGroup('SIGKILL');
+      const limit = `timed out after ${String(timeoutMs / 1000)} s`;
+      const error = timedOut
+        ? signal === null
+          ? limit
+          : `${limit} (killed by ${signal})`
+        : signal === null
+          ? undefined
+          : `killed by ${signal}`;
+      done({ status: timedOut ? null : status, output, error, timedOut });
     });
   });
 }
