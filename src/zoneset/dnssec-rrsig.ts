@@ -165,6 +165,13 @@ export class SignatureScanner {
 
 const BARE_CR = 'a carriage return that does not end a line';
 
+/** Where the reader cannot be sure its records are the server's: refused rather than half-read. */
+function readerDoubt(reader: ZoneTextReader): string | undefined {
+  if (reader.quoteCrossedLine) return 'a quoted string that runs past the end of its line';
+  if (reader.unclosedAtEnd) return 'a parenthesis that is never closed';
+  return undefined;
+}
+
 /**
  * Notes a \r not followed by \n, across chunks. NSD ends a record at a bare \r (named and Knot
  * refuse the file); the reader splits at \n only, so a zone whose records NSD sees apart would
@@ -202,6 +209,8 @@ export function scanSignatureText(text: string, zone: string): SignatureScan {
   } catch {
     return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
   }
+  const doubt = readerDoubt(reader);
+  if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
   return scanner.result();
 }
 
@@ -237,6 +246,8 @@ export function scanSignatureFile(path: string, zone: string, maxBytes: number):
       throw error;
     }
     if (returns.end()) return { kind: 'unreadable', owner: shown(zone), why: BARE_CR };
+    const doubt = readerDoubt(reader);
+    if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
     return scanner.result();
   } finally {
     closeSync(fd);

@@ -26,6 +26,13 @@ export class ZoneTextReader {
   private atLineStart = true;
   private ownerOmitted = false;
   private chars = 0;
+  /**
+   * A quoted string ran into a newline: BIND and Knot refuse that, NSD reads the string on across
+   * lines. Where the readers disagree on what is quoted they disagree on every record after it.
+   */
+  quoteCrossedLine = false;
+  /** The text ended inside parentheses: every record after the "(" was read as one. */
+  unclosedAtEnd = false;
 
   constructor(private readonly onRecord: (record: ZoneRecordText) => void) {}
 
@@ -50,6 +57,7 @@ export class ZoneTextReader {
 
   /** Ends the text: a record still open (no newline, or an unclosed parenthesis) is emitted as is. */
   end(): void {
+    if (this.depth > 0) this.unclosedAtEnd = true;
     this.endWord();
     this.emit();
   }
@@ -64,6 +72,7 @@ export class ZoneTextReader {
       this.comment = false;
       this.atLineStart = true;
       // A newline inside quotes is an error for BIND; ending the word keeps the scan going.
+      if (this.quoted) this.quoteCrossedLine = true;
       this.quoted = false;
       this.escaped = false;
       this.endWord();

@@ -195,6 +195,15 @@ describe('the primary (zonegate push, before sending)', () => {
   });
 });
 
+/** dnssec-signzone's output one record a line, comments dropped, the lines joined by a bare \\r. */
+const flatten = (zone: string): string =>
+  zone
+    .replace(/;[^\n]*/g, '')
+    .replace(/\(([^)]*)\)/g, (_, inside: string) => inside.replace(/\n/g, ' '))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .join('\r');
+
 describe('an NSD secondary', () => {
   let nsd: Secondary;
   let nsdSource: string;
@@ -221,16 +230,24 @@ describe('an NSD secondary', () => {
     // expiring in an hour included; read line by line at \n the file is one SOA record, which
     // passed as an unsigned zone, skipping the horizon and the verifier.
     const before = liveZones(nsd.root);
-    const flat = (await signed(2, 3600))
-      .replace(/;[^\n]*/g, '')
-      .replace(/\(([^)]*)\)/g, (_, inside: string) => inside.replace(/\n/g, ' '))
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .join('\r');
-    writeZoneFile(nsdSource, FILE, `${flat}\r`);
+    writeZoneFile(nsdSource, FILE, `${flatten(await signed(2, 3600))}\r`);
     const result = await push();
     expect(result.exitCode, result.stderr).toBe(94);
     expect(result.stderr).toContain(`zone ${ZONE} (${FILE}): cannot be checked: a carriage return that does not end a line`);
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
+  });
+
+  it('refuses a signed zone behind a TXT string that runs across lines: live and served unchanged', async () => {
+    // attack: NSD reads a quoted string across lines; zonegate's reader ended it at the line and
+    // took the "(" inside it for a parenthesis that swallowed every record after it, DNSKEYs and
+    // expiring RRSIGs included: the zone passed as unsigned.
+    const before = liveZones(nsd.root);
+    const [soa = '', ...rest] = flatten(await signed(4, 3600)).split('\r');
+    writeZoneFile(nsdSource, FILE, [soa, 'www 300 IN TXT "abc', '(', '"', 'www2 300 IN A 192.0.2.9', ...rest].join('\n') + '\n');
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toContain(`zone ${ZONE} (${FILE}): cannot be checked: a quoted string that runs past the end of its line`);
     expect(liveZones(nsd.root)).toEqual(before);
     expect(await nsd.dns?.serial(ZONE)).toBe(1);
   });

@@ -144,6 +144,18 @@ www IN ${rrsig} A 13 3 300 19700102000000 19700101000000 4711 example.test. AAAA
     expect(scan(text)).toMatchObject({ kind: 'signed', earliest: { owner: 'www.example.test.', expires: 86_400 } });
   });
 
+  it('a quoted string that runs past its line is refused, not read as an open parenthesis', () => {
+    // attack: NSD reads a TXT string across lines; a "(" inside it, read here as a parenthesis,
+    // swallowed every record after it (DNSKEY and RRSIGs), so the zone passed as unsigned.
+    const text = `${SOA}www IN TXT "abc\n(\n"\n@ IN DNSKEY 256 3 13 AAAA\n@ IN ${sig('SOA', '19700102000000')}\n`;
+    expect(scan(text)).toMatchObject({ kind: 'unreadable', why: 'a quoted string that runs past the end of its line' });
+    // A "(" never closed made every record after it one record, its type the first word's.
+    expect(scan(`${SOA}www IN TXT ( "a"\nx IN DNSKEY 256 3 13 AAAA\n`)).toMatchObject({
+      kind: 'unreadable',
+      why: 'a parenthesis that is never closed',
+    });
+  });
+
   it('caps a hostile owner name and replaces control characters in it', () => {
     const owner = `${'x'.repeat(5000)}\u0007`;
     const result = scan(`${SOA}${owner} IN ${sig('A', 'bad')}\n`);
