@@ -15,9 +15,10 @@ const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 const KILL_GRACE_MS = 2000;
 
 /**
- * At `timeoutMs` the helper's whole process group gets SIGTERM, then SIGKILL after a grace, and its
- * pipes are closed: the gate holds the zone set's lock meanwhile, so neither a helper that ignores
- * SIGTERM nor a child it left behind holding its output may keep it waiting.
+ * At `timeoutMs` the helper gets SIGTERM, SIGKILL after a grace, and its pipes are closed: the gate
+ * holds the zone set's lock meanwhile, so neither a helper that ignores SIGTERM nor a child it left
+ * behind holding its output may keep it waiting. The helper stays in the gate's process group, so
+ * whatever ends the gate's group (sshd, an admin, a test) ends its helpers too.
  */
 export async function runCommand(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
   const { spawn } = await import('node:child_process');
@@ -27,24 +28,16 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000): P
       resolve({ status: null, output: '', error: 'empty command' });
       return;
     }
-    // Its own process group, so the limit reaches whatever it started.
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, detached: true });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
     let output = '';
     let timedOut = false;
     let hardKill: NodeJS.Timeout | undefined;
-    const killGroup = (signal: NodeJS.Signals): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // The group is gone already.
-      }
-    };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup('SIGTERM');
+      child.kill('SIGTERM');
       hardKill = setTimeout(() => {
-        killGroup('SIGKILL');
-        // A process that left the group (setsid) may still hold the pipes: stop reading them.
+        child.kill('SIGKILL');
+        // A child it left behind may still hold the pipes: stop reading them, so 'close' comes.
         child.stdout.destroy();
         child.stderr.destroy();
       }, KILL_GRACE_MS);
@@ -63,8 +56,6 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000): P
       done({ status: null, output, error: error.code ?? error.message, timedOut });
     });
     child.once('close', (status, signal) => {
-      // Whatever the group still holds goes with it.
-      if (timedOut) killGroup('SIGKILL');
       const limit = `timed out after ${String(timeoutMs / 1000)} s`;
       const error = timedOut
         ? signal === null
