@@ -163,35 +163,12 @@ export class SignatureScanner {
   }
 }
 
-const BARE_CR = 'a carriage return that does not end a line';
-
 /** Where the reader cannot be sure its records are the server's: refused rather than half-read. */
 function readerDoubt(reader: ZoneTextReader): string | undefined {
+  if (reader.bareCarriageReturn) return 'a carriage return that does not end a line';
   if (reader.quoteCrossedLine) return 'a quoted string that runs past the end of its line';
   if (reader.unclosedAtEnd) return 'a parenthesis that is never closed';
   return undefined;
-}
-
-/**
- * Notes a \r not followed by \n, across chunks. NSD ends a record at a bare \r (named and Knot
- * refuse the file); the reader splits at \n only, so a zone whose records NSD sees apart would
- * read here as one unsigned record. Refused instead: no zone needs a bare \r.
- */
-class CarriageReturns {
-  private pending = false;
-  bare = false;
-
-  see(text: string): void {
-    if (this.bare || text === '') return;
-    if (this.pending && !text.startsWith('\n')) this.bare = true;
-    this.pending = text.endsWith('\r');
-    if (/\r(?!\n)/.test(this.pending ? text.slice(0, -1) : text)) this.bare = true;
-  }
-
-  /** True when the text had a bare \r, its last character included. */
-  end(): boolean {
-    return this.bare || this.pending;
-  }
 }
 
 /** Scans zone text already in memory. */
@@ -200,9 +177,6 @@ export function scanSignatureText(text: string, zone: string): SignatureScan {
   const reader = new ZoneTextReader((record) => {
     scanner.record(record);
   });
-  const returns = new CarriageReturns();
-  returns.see(text);
-  if (returns.end()) return { kind: 'unreadable', owner: shown(zone), why: BARE_CR };
   try {
     reader.write(text);
     reader.end();
@@ -227,25 +201,19 @@ export function scanSignatureFile(path: string, zone: string, maxBytes: number):
     });
     const decoder = new StringDecoder('utf8');
     const buffer = Buffer.alloc(CHUNK);
-    const returns = new CarriageReturns();
-    const feed = (text: string): void => {
-      returns.see(text);
-      reader.write(text);
-    };
     try {
       for (
         let read = 0, total = 0;
         total < size && (read = readSync(fd, buffer, 0, Math.min(CHUNK, size - total), null)) > 0;
         total += read
       )
-        feed(decoder.write(buffer.subarray(0, read)));
-      feed(decoder.end());
+        reader.write(decoder.write(buffer.subarray(0, read)));
+      reader.write(decoder.end());
       reader.end();
     } catch (error) {
       if (error instanceof RangeError) return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
       throw error;
     }
-    if (returns.end()) return { kind: 'unreadable', owner: shown(zone), why: BARE_CR };
     const doubt = readerDoubt(reader);
     if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
     return scanner.result();

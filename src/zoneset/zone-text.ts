@@ -33,11 +33,15 @@ export class ZoneTextReader {
   quoteCrossedLine = false;
   /** The text ended inside parentheses: every record after the "(" was read as one. */
   unclosedAtEnd = false;
+  /** A \r not followed by \n: NSD ends a record there (BIND and Knot refuse it); this reader does not. */
+  bareCarriageReturn = false;
+  private pendingReturn = false;
 
   constructor(private readonly onRecord: (record: ZoneRecordText) => void) {}
 
   /** Feeds text; throws RangeError when one record grows past MAX_RECORD_CHARS. */
   write(text: string): void {
+    this.noteReturns(text);
     let at = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', at)) {
       const line = text.slice(at, end);
@@ -57,9 +61,18 @@ export class ZoneTextReader {
 
   /** Ends the text: a record still open (no newline, or an unclosed parenthesis) is emitted as is. */
   end(): void {
+    if (this.pendingReturn) this.bareCarriageReturn = true;
     if (this.depth > 0) this.unclosedAtEnd = true;
     this.endWord();
     this.emit();
+  }
+
+  /** Looks for a bare \r, a \r\n split between two chunks included. */
+  private noteReturns(text: string): void {
+    if (this.bareCarriageReturn || text === '') return;
+    if (this.pendingReturn && !text.startsWith('\n')) this.bareCarriageReturn = true;
+    this.pendingReturn = text.endsWith('\r');
+    if (/\r(?!\n)/.test(this.pendingReturn ? text.slice(0, -1) : text)) this.bareCarriageReturn = true;
   }
 
   private char(ch: string): void {
