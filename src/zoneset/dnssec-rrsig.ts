@@ -25,7 +25,9 @@ export type SignatureScan =
   /** A DNSSEC zone zonegate cannot read completely: refused, never half-checked. */
   | { kind: 'unreadable'; owner: string; why: string };
 
-const DNSSEC_TYPES = new Set(['DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM', 'TYPE46', 'TYPE47', 'TYPE48', 'TYPE50', 'TYPE51']);
+const DNSSEC_TYPES = new Set(['DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM']);
+/** RFC 3597 numbers of the DNSSEC types, for a type written TYPEn. */
+const DNSSEC_TYPE_NUMBERS: Readonly<Record<number, string>> = { 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 51: 'NSEC3PARAM' };
 /** RFC 3597 numbers of the types a generic RRSIG most often covers; others are shown as TYPEn. */
 const TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'A',
@@ -60,6 +62,22 @@ export function parseSignatureTime(text: string): number | undefined {
     return undefined;
   const seconds = ms / 1000;
   return seconds >= 0 && seconds <= 0xffff_ffff && second < 60 ? seconds : undefined;
+}
+
+/**
+ * A record's type word as the servers read it (upper case already): named, NSD and Knot all load
+ * TYPE046 (leading zeros) as RRSIG, so TYPEn is read as a number and a DNSSEC number becomes its
+ * mnemonic. undefined for a TYPEn past 16 bits, and for a quoted or escaped type word: NSD loads "RRSIG" in quotes as an RRSIG,
+ * and no zone needs one, so it is refused rather than guessed at.
+ */
+function canonicalType(word: string): string | undefined {
+  if (/["\\]/.test(word)) return undefined;
+  const generic = /^TYPE0*(\d{1,6})$/.exec(word);
+  if (generic === null) return /^TYPE\d/.test(word) ? undefined : word;
+  const number = Number(generic[1]);
+  // Past 16 bits no server means a type; whatever one makes of it is refused.
+  if (number > 0xffff) return undefined;
+  return DNSSEC_TYPE_NUMBERS[number] ?? `TYPE${String(number)}`;
 }
 
 /** A name from the zone text, shown in a refusal: control characters replaced, length capped. */
@@ -118,9 +136,15 @@ export class SignatureScanner {
     }
     if (!record.ownerOmitted) this.owner = absolute(first, this.origin);
     const parsed = typeAndData(record);
-    if (parsed === undefined || !DNSSEC_TYPES.has(parsed.type)) return;
+    if (parsed === undefined) return;
+    const type = canonicalType(parsed.type);
+    if (type === undefined) {
+      this.problem = { owner: shown(this.owner), why: `a record type zonegate cannot read (${shown(parsed.type).slice(0, 20)})` };
+      return;
+    }
+    if (!DNSSEC_TYPES.has(type)) return;
     this.dnssec = true;
-    if (parsed.type !== 'RRSIG' && parsed.type !== 'TYPE46') return;
+    if (type !== 'RRSIG') return;
     this.signatures++;
     const rrsig = readRrsig(parsed.data);
     if (typeof rrsig === 'string') {
@@ -139,6 +163,14 @@ export class SignatureScanner {
   }
 }
 
+/** Where the reader cannot be sure its records are the server's: refused rather than half-read. */
+function readerDoubt(reader: ZoneTextReader): string | undefined {
+  if (reader.bareCarriageReturn) return 'a carriage return that does not end a line';
+  if (reader.quoteCrossedLine) return 'a quoted string that runs past the end of its line';
+  if (reader.unclosedAtEnd) return 'a parenthesis that is never closed';
+  return undefined;
+}
+
 /** Scans zone text already in memory. */
 export function scanSignatureText(text: string, zone: string): SignatureScan {
   const scanner = new SignatureScanner(zone);
@@ -151,6 +183,8 @@ export function scanSignatureText(text: string, zone: string): SignatureScan {
   } catch {
     return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
   }
+  const doubt = readerDoubt(reader);
+  if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
   return scanner.result();
 }
 
@@ -180,6 +214,8 @@ export function scanSignatureFile(path: string, zone: string, maxBytes: number):
       if (error instanceof RangeError) return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
       throw error;
     }
+    const doubt = readerDoubt(reader);
+    if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
     return scanner.result();
   } finally {
     closeSync(fd);

@@ -6,15 +6,25 @@ export interface CommandResult {
   status: number | null;
   output: string;
   error: string | undefined;
+  /** The time limit ended it (its process group was killed). */
+  timedOut?: boolean;
 }
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+/** From SIGTERM to SIGKILL at the time limit. */
+const KILL_GRACE_MS = 2000;
 
 /** Output is kept up to `maxOutput` chars (a batch checker reports on hundreds of zones). */
 export interface CommandOptions {
   maxOutput?: number;
 }
 
+/**
+ * At `timeoutMs` the helper gets SIGTERM, SIGKILL after a grace, and its pipes are closed: the gate
+ * holds the zone set's lock meanwhile, so neither a helper that ignores SIGTERM nor a child it left
+ * behind holding its output may keep it waiting. The helper stays in the gate's process group, so
+ * whatever ends the gate's group (sshd, an admin, a test) ends its helpers too.
+ */
 export async function runCommand(argv: readonly string[], timeoutMs = 30_000, options: CommandOptions = {}): Promise<CommandResult> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
@@ -24,7 +34,19 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000, op
       return;
     }
     const { maxOutput = 64 * 1024 } = options;
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, timeout: timeoutMs });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    let timedOut = false;
+    let hardKill: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      hardKill = setTimeout(() => {
+        child.kill('SIGKILL');
+        // A child it left behind may still hold the pipes: stop reading them, so 'close' comes.
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, KILL_GRACE_MS);
+    }, timeoutMs);
     // stderr first, then stdout, whatever order they arrived in: a checker that reports on both
     // (nsd-checkzone: the error on stderr, its count on stdout) then always reads the same way.
     const streams = { err: '', out: '' };
@@ -36,11 +58,24 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000, op
     child.stdout.on('data', collect('out'));
     child.stderr.on('data', collect('err'));
     const output = (): string => streams.err + streams.out;
+    const done = (result: CommandResult): void => {
+      clearTimeout(timer);
+      clearTimeout(hardKill);
+      resolve(result);
+    };
     child.once('error', (error: NodeJS.ErrnoException) => {
-      resolve({ status: null, output: output(), error: error.code ?? error.message });
+      done({ status: null, output: output(), error: error.code ?? error.message, timedOut });
     });
     child.once('close', (status, signal) => {
-      resolve({ status, output: output(), error: signal === null ? undefined : `killed by ${signal}` });
+      const limit = `timed out after ${String(timeoutMs / 1000)} s`;
+      const error = timedOut
+        ? signal === null
+          ? limit
+          : `${limit} (killed by ${signal})`
+        : signal === null
+          ? undefined
+          : `killed by ${signal}`;
+      done({ status: timedOut ? null : status, output: output(), error, timedOut });
     });
   });
 }

@@ -26,11 +26,22 @@ export class ZoneTextReader {
   private atLineStart = true;
   private ownerOmitted = false;
   private chars = 0;
+  /**
+   * A quoted string ran into a newline: BIND and Knot refuse that, NSD reads the string on across
+   * lines. Where the readers disagree on what is quoted they disagree on every record after it.
+   */
+  quoteCrossedLine = false;
+  /** The text ended inside parentheses: every record after the "(" was read as one. */
+  unclosedAtEnd = false;
+  /** A \r not followed by \n: NSD ends a record there (BIND and Knot refuse it); this reader does not. */
+  bareCarriageReturn = false;
+  private pendingReturn = false;
 
   constructor(private readonly onRecord: (record: ZoneRecordText) => void) {}
 
   /** Feeds text; throws RangeError when one record grows past MAX_RECORD_CHARS. */
   write(text: string): void {
+    this.noteReturns(text);
     let at = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', at)) {
       const line = text.slice(at, end);
@@ -50,8 +61,18 @@ export class ZoneTextReader {
 
   /** Ends the text: a record still open (no newline, or an unclosed parenthesis) is emitted as is. */
   end(): void {
+    if (this.pendingReturn) this.bareCarriageReturn = true;
+    if (this.depth > 0) this.unclosedAtEnd = true;
     this.endWord();
     this.emit();
+  }
+
+  /** Looks for a bare \r, a \r\n split between two chunks included. */
+  private noteReturns(text: string): void {
+    if (this.bareCarriageReturn || text === '') return;
+    if (this.pendingReturn && !text.startsWith('\n')) this.bareCarriageReturn = true;
+    this.pendingReturn = text.endsWith('\r');
+    if (/\r(?!\n)/.test(this.pendingReturn ? text.slice(0, -1) : text)) this.bareCarriageReturn = true;
   }
 
   private char(ch: string): void {
@@ -64,6 +85,7 @@ export class ZoneTextReader {
       this.comment = false;
       this.atLineStart = true;
       // A newline inside quotes is an error for BIND; ending the word keeps the scan going.
+      if (this.quoted) this.quoteCrossedLine = true;
       this.quoted = false;
       this.escaped = false;
       this.endWord();
@@ -118,7 +140,10 @@ export class ZoneTextReader {
 }
 
 const CLASS = /^(?:IN|CH|CS|HS|ANY|NONE|CLASS\d+)$/i;
-const TTL = /^(?:\d+|(?:\d+[smhdw])+)$/i;
+// Any word starting with a digit: no type or class does, and servers read more TTL forms than
+// RFC 1035's digits (BIND's and NSD's `1h30`, a trailing number being seconds). A narrower pattern
+// took such a TTL for the type word, and an RRSIG (or the SOA) behind it went unseen.
+const TTL = /^\d/;
 
 /** The type and rdata words of a record (owner, TTL and class skipped); undefined for a directive. */
 export function typeAndData(record: ZoneRecordText): { type: string; data: string[] } | undefined {

@@ -120,6 +120,25 @@ describe('the secondary (gate, before promotion)', () => {
     expect(await secondary.named?.serial(ZONE)).toBe(1);
   });
 
+  it('refuses expiring signatures whose types are spelled TYPE046/TYPE047/TYPE048: live and served unchanged', async () => {
+    // attack: named-checkzone (like NSD and Knot) loads `TYPE046` as RRSIG; spelled that way an
+    // expiring zone must still be refused, not read as unsigned and sent live unchecked.
+    const before = liveZones(secondary.root);
+    const zone = (await signed(3, 3600)).replace(/\t(RRSIG|NSEC|DNSKEY)\t/g, (_, type: string) => {
+      const number = { RRSIG: 46, NSEC: 47, DNSKEY: 48 }[type as 'RRSIG' | 'NSEC' | 'DNSKEY'];
+      return `\tTYPE0${String(number)}\t`;
+    });
+    expect(zone).not.toMatch(/\tRRSIG\t/);
+    writeZoneFile(source, FILE, zone);
+    const result = await pushDirect();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toMatch(
+      new RegExp(`zone ${ZONE} \\(${FILE}\\): the RRSIG of \\S+ [A-Z0-9]+ expires at .*within zoneSet.signatureHorizon 3d`),
+    );
+    expect(liveZones(secondary.root)).toEqual(before);
+    expect(await secondary.named?.serial(ZONE)).toBe(1);
+  });
+
   it('takes the zone once it is signed again', async () => {
     writeZoneFile(source, FILE, await signed(4, 30 * DAY));
     const result = await pushDirect();
@@ -173,5 +192,83 @@ describe('the primary (zonegate push, before sending)', () => {
     expect(readFileSync(secondary.gateLog, 'utf8').trim().split('\n').pop()).toMatch(/"reason":"dnssec-refused"/);
     expect(liveZones(secondary.root)).toEqual(before);
     expect(await secondary.named?.serial(ZONE)).toBe(4);
+  });
+});
+
+/** dnssec-signzone's output one record a line, comments dropped, the lines joined by a bare \\r. */
+const flatten = (zone: string): string =>
+  zone
+    .replace(/;[^\n]*/g, '')
+    .replace(/\(([^)]*)\)/g, (_, inside: string) => inside.replace(/\n/g, ' '))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .join('\r');
+
+describe('an NSD secondary', () => {
+  let nsd: Secondary;
+  let nsdSource: string;
+
+  const push = (): Promise<{ exitCode: number | undefined; stderr: string }> =>
+    nsd.sshd.rsync(key.privateKey, ['-rt', '--delete', `${nsdSource}/`, `${nsd.sshd.user}@127.0.0.1:${nsd.root}/`]);
+
+  beforeAll(async () => {
+    nsdSource = join(dir, 'nsd-source');
+    mkdirSync(nsdSource);
+    nsd = await startSecondary({ name: 'dnssec-nsd', dir: join(dir, 'nsd'), clientKey: key.line, server: 'nsd', sandbox: 'required' });
+    writeZoneFile(nsdSource, FILE, await signed(1, 30 * DAY));
+    const first = await push();
+    expect(first.exitCode, first.stderr).toBe(0);
+    await nsd.dns?.waitForSerial(ZONE, 1);
+  });
+
+  afterAll(async () => {
+    await nsd.stop();
+  });
+
+  it('refuses a signed zone whose lines end in a bare carriage return: live and served unchanged', async () => {
+    // attack: NSD (not named or Knot) loads records separated by \r alone, DNSKEYs and RRSIGs
+    // expiring in an hour included; read line by line at \n the file is one SOA record, which
+    // passed as an unsigned zone, skipping the horizon and the verifier.
+    const before = liveZones(nsd.root);
+    writeZoneFile(nsdSource, FILE, `${flatten(await signed(2, 3600))}\r`);
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toContain(`zone ${ZONE} (${FILE}): cannot be checked: a carriage return that does not end a line`);
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
+  });
+
+  it('refuses a signed zone behind a TXT string that runs across lines: live and served unchanged', async () => {
+    // attack: NSD reads a quoted string across lines; zonegate's reader ended it at the line and
+    // took the "(" inside it for a parenthesis that swallowed every record after it, DNSKEYs and
+    // expiring RRSIGs included: the zone passed as unsigned.
+    const before = liveZones(nsd.root);
+    const [soa = '', ...rest] = flatten(await signed(4, 3600)).split('\r');
+    writeZoneFile(nsdSource, FILE, [soa, 'www 300 IN TXT "abc', '(', '"', 'www2 300 IN A 192.0.2.9', ...rest].join('\n') + '\n');
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toContain(`zone ${ZONE} (${FILE}): cannot be checked: a quoted string that runs past the end of its line`);
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
+  });
+
+  it('refuses expiring signatures behind a TTL written 1h30: live and served unchanged', async () => {
+    // attack: NSD reads the TTL `1h30` (a trailing number is seconds); zonegate's reader took it
+    // for the type word of every record so written, saw no DNSSEC record and passed the zone as
+    // unsigned.
+    const before = liveZones(nsd.root);
+    // The SOA keeps its plain TTL: zonegate's serial reader must find it, or the push ends at 80.
+    const zone = (await signed(3, 3600))
+      .split('\n')
+      .map((line) => (/\tIN SOA\t/.test(line) ? line : line.replace(/\t300\t/, '\t1h30\t')))
+      .join('\n');
+    writeZoneFile(nsdSource, FILE, zone);
+    const result = await push();
+    expect(result.exitCode, result.stderr).toBe(94);
+    expect(result.stderr).toMatch(
+      new RegExp(`zone ${ZONE} \\(${FILE}\\): the RRSIG of \\S+ [A-Z0-9]+ expires at .*within zoneSet.signatureHorizon 3d`),
+    );
+    expect(liveZones(nsd.root)).toEqual(before);
+    expect(await nsd.dns?.serial(ZONE)).toBe(1);
   });
 });

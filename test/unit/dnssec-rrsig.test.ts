@@ -108,6 +108,54 @@ describe('scanSignatureText', () => {
     });
   });
 
+  it.each([
+    ['TYPE046', 'TYPE048'],
+    ['TYPE0000046', 'TYPE00048'],
+    ['"RRSIG"', '"DNSKEY"'],
+    ['"TYPE46"', 'type048'],
+    ['TYPE0000000000046', 'DNSKEY'],
+    ['TYPE4294967342', 'DNSKEY'],
+  ])('an expiring RRSIG spelled %s (DNSKEY spelled %s) is read as one, not taken as unsigned', (rrsig, dnskey) => {
+    // attack: named, NSD and Knot all load TYPE046 as RRSIG (NSD also a quoted "RRSIG"); a reader
+    // that only knows the canonical spellings calls the zone unsigned, so neither the horizon nor
+    // the verifier ever looks at its expiring signatures.
+    const text = `${SOA}@ IN ${dnskey} 256 3 13 AAAA
+www IN A 192.0.2.1
+www IN ${rrsig} A 13 3 300 19700102000000 19700101000000 4711 example.test. AAAA
+`;
+    const result = scan(text);
+    expect(result.kind).not.toBe('unsigned');
+    if (result.kind === 'signed') expect(result.earliest).toMatchObject({ owner: 'www.example.test.', covered: 'A', expires: 86_400 });
+  });
+
+  it('a zone whose lines end in a bare carriage return is refused, not read as one unsigned record', () => {
+    // attack: NSD loads a file whose records are separated by \r alone, DNSKEYs and expiring
+    // RRSIGs included; read by \n it is one SOA record, so the zone would pass as unsigned.
+    const lines = [SOA.trim(), '@ IN DNSKEY 256 3 13 AAAA', `@ IN ${sig('SOA', '19700102000000')}`];
+    expect(scan(`${lines.join('\r')}\r`)).toMatchObject({ kind: 'unreadable', why: 'a carriage return that does not end a line' });
+    // \r\n is a line end, also when a chunk ends between the two.
+    expect(scan(`${SOA.trim()}\r\nwww IN A 192.0.2.1\r\n`)).toEqual({ kind: 'unsigned' });
+  });
+
+  it.each(['1h30', '5m1', '1W2d3', '300S'])('an RRSIG behind the TTL %s (NSD reads a trailing bare number as seconds) is read', (ttl) => {
+    // attack: NSD loads `www 1h30 IN RRSIG …`; a reader that took "1h30" for the type word saw no
+    // DNSSEC record at all, so the zone passed as unsigned.
+    const text = `${SOA}@ ${ttl} IN DNSKEY 256 3 13 AAAA\nwww IN ${ttl} ${sig('A', '19700102000000')}\n`;
+    expect(scan(text)).toMatchObject({ kind: 'signed', earliest: { owner: 'www.example.test.', expires: 86_400 } });
+  });
+
+  it('a quoted string that runs past its line is refused, not read as an open parenthesis', () => {
+    // attack: NSD reads a TXT string across lines; a "(" inside it, read here as a parenthesis,
+    // swallowed every record after it (DNSKEY and RRSIGs), so the zone passed as unsigned.
+    const text = `${SOA}www IN TXT "abc\n(\n"\n@ IN DNSKEY 256 3 13 AAAA\n@ IN ${sig('SOA', '19700102000000')}\n`;
+    expect(scan(text)).toMatchObject({ kind: 'unreadable', why: 'a quoted string that runs past the end of its line' });
+    // A "(" never closed made every record after it one record, its type the first word's.
+    expect(scan(`${SOA}www IN TXT ( "a"\nx IN DNSKEY 256 3 13 AAAA\n`)).toMatchObject({
+      kind: 'unreadable',
+      why: 'a parenthesis that is never closed',
+    });
+  });
+
   it('caps a hostile owner name and replaces control characters in it', () => {
     const owner = `${'x'.repeat(5000)}\u0007`;
     const result = scan(`${SOA}${owner} IN ${sig('A', 'bad')}\n`);
@@ -137,6 +185,16 @@ describe('scanSignatureFile', () => {
       earliest: { owner: 'h4999.example.test.', expires: 1_900_000_000 - 4999 },
     });
     expect(scanSignatureFile(join(dir, 'db.example.test'), 'example.test', 1000).kind).toBe('unreadable');
+  });
+
+  it('a \\r\\n split between two chunks is a line end, not a bare carriage return', () => {
+    const head = `${SOA.trim()}\r\n`;
+    // The 64 KiB chunk ends right after the \r of the padding line.
+    const pad = `www IN TXT "${'x'.repeat(64 * 1024 - head.length - 'www IN TXT ""'.length - 1)}"\r\n`;
+    const text = `${head}${pad}@ IN ${sig('SOA', '20261205225239')}\r\n`;
+    expect(text.indexOf('\r\n', head.length)).toBe(64 * 1024 - 1);
+    writeFileSync(join(dir, 'db.crlf.test'), text);
+    expect(scanSignatureFile(join(dir, 'db.crlf.test'), 'example.test', 1 << 30)).toMatchObject({ kind: 'signed', signatures: 1 });
   });
 });
 

@@ -11,9 +11,12 @@ import { runCommand } from '../run-command.js';
 export async function runControl(settings: ZoneSetSettings, args: readonly string[], program: string, timeoutMs = 20_000): Promise<void> {
   const result = await runCommand([...settings.control, ...args], timeoutMs);
   if (result.status !== 0) {
+    const said = result.output.trim().split('\n').join('; ');
+    // A time limit is named even after what the program said before it hung.
+    const limit = result.timedOut === true && said !== '' ? ` (${result.error ?? 'timed out'})` : '';
     throw new ZoneSetError(
       'reload-failed',
-      `${program} ${args.join(' ')} failed: ${result.output.trim().split('\n').join('; ') || (result.error ?? `exit ${String(result.status)}`)}`,
+      `${program} ${args.join(' ')} failed: ${said || (result.error ?? `exit ${String(result.status)}`)}${limit}`,
     );
   }
 }
