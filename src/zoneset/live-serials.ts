@@ -4,10 +4,14 @@
 // (the zone set's lock held). An entry is used only while the live file still has that identity;
 // anything else (no entry, another identity, a damaged, oversized or odd record) means the live copy
 // is checked as before. A rollback drops the entries of the zones it touches before it swaps.
+// The record names its reader (server and checker argv): a serial read by another checker, or by
+// zonegate's own reader under `checker: false`, is not "read the same way", so a changed setting
+// discards the whole record.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/atomic-write.js';
+import type { ZoneSetSettings } from '../shared/policy/types.js';
 import type { ZoneSetChanges } from './diff.js';
 import { fileIdentity, readRecordObject, sameIdentity, type FileIdentity } from './file-identity.js';
 import type { ZoneSetLayout } from './layout.js';
@@ -39,12 +43,17 @@ const isEntry = (value: unknown): value is LiveSerialEntry => {
   );
 };
 
-/** The record; empty when missing or damaged anywhere: one bad entry and none is trusted. */
-export function readLiveSerials(layout: Pick<ZoneSetLayout, 'meta'>): LiveSerialRecord {
+/** Who read the serials: the same server and checker argv, or the record is not used. */
+export const serialReader = (settings: Pick<ZoneSetSettings, 'server' | 'checker'>): string =>
+  JSON.stringify([settings.server, settings.checker]);
+
+/** The record of `reader`; empty when missing, of another reader, or damaged anywhere: one bad entry and none is trusted. */
+export function readLiveSerials(layout: Pick<ZoneSetLayout, 'meta'>, reader: string): LiveSerialRecord {
   const raw = readRecordObject(liveSerialsFile(layout), LIVE_SERIALS_MAX_BYTES);
-  if (raw === undefined) return {};
+  const zones = raw?.['zones'];
+  if (raw?.['reader'] !== reader || zones === null || typeof zones !== 'object' || Array.isArray(zones)) return {};
   const out = Object.create(null) as LiveSerialRecord;
-  for (const [zone, entry] of Object.entries(raw)) {
+  for (const [zone, entry] of Object.entries(zones)) {
     if (!isEntry(entry)) return {};
     out[zone] = entry;
   }
@@ -68,8 +77,13 @@ export function trustedLiveSerials(record: LiveSerialRecord, liveDir: string, ch
  * files now live, removed zones dropped. A failed write removes the record (every live copy is then
  * checked again) rather than leave it behind the live tree.
  */
-export function recordLiveSerials(layout: ZoneSetLayout, changes: ZoneSetChanges, serials: Record<string, number>): void {
-  update(layout, changes, (next) => {
+export function recordLiveSerials(
+  layout: ZoneSetLayout,
+  settings: ZoneSetSettings,
+  changes: ZoneSetChanges,
+  serials: Record<string, number>,
+): void {
+  update(layout, serialReader(settings), changes, (next) => {
     for (const { zone, file } of [...changes.changed, ...changes.added]) {
       const serial = serials[zone];
       const identity = fileIdentity(join(layout.current, file));
@@ -79,16 +93,16 @@ export function recordLiveSerials(layout: ZoneSetLayout, changes: ZoneSetChanges
 }
 
 /** Before a rollback swaps: the zones it touches lose their entries (their serials were not checked). */
-export function forgetLiveSerials(layout: ZoneSetLayout, changes: ZoneSetChanges): void {
-  update(layout, changes, () => undefined);
+export function forgetLiveSerials(layout: ZoneSetLayout, settings: ZoneSetSettings, changes: ZoneSetChanges): void {
+  update(layout, serialReader(settings), changes, () => undefined);
 }
 
-function update(layout: ZoneSetLayout, changes: ZoneSetChanges, add: (next: LiveSerialRecord) => void): void {
+function update(layout: ZoneSetLayout, reader: string, changes: ZoneSetChanges, add: (next: LiveSerialRecord) => void): void {
   try {
-    const next = readLiveSerials(layout);
+    const next = readLiveSerials(layout, reader);
     for (const { zone } of [...changes.changed, ...changes.added, ...changes.removed]) Reflect.deleteProperty(next, zone);
     add(next);
-    writeFileAtomic(liveSerialsFile(layout), `${JSON.stringify(next)}\n`, { mode: 0o600 });
+    writeFileAtomic(liveSerialsFile(layout), `${JSON.stringify({ reader, zones: next })}\n`, { mode: 0o600 });
   } catch {
     try {
       rmSync(liveSerialsFile(layout), { force: true });

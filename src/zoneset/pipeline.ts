@@ -29,7 +29,7 @@ import type { CheckerSandbox } from './servers/types.js';
 import { checkDeleteShare, validateZones } from './validate.js';
 import { guardSignatures, type SignedZones } from './dnssec-guard.js';
 import { recordSignatures } from './dnssec-record.js';
-import { readLiveSerials, recordLiveSerials, trustedLiveSerials } from './live-serials.js';
+import { readLiveSerials, recordLiveSerials, serialReader, trustedLiveSerials } from './live-serials.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
@@ -193,7 +193,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     }
     refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
-    const recorded = trustedLiveSerials(readLiveSerials(layout), liveDir, changes);
+    const recorded = trustedLiveSerials(readLiveSerials(layout, serialReader(settings)), liveDir, changes);
     liveChecked = changes.changed.length - recorded.size;
     serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox, recorded);
     signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap);
@@ -212,7 +212,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
   recordSignatures(layout, changes, signed);
-  recordLiveSerials(layout, changes, serials);
+  recordLiveSerials(layout, settings, changes, serials);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
   const check = await push.clock.time('verify', () => checkServed(push, []));

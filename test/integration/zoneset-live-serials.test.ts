@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZONESET_DEFAULT_CHECKER } from '../../src/shared/policy/defaults.js';
 import { identityOf } from '../../src/zoneset/file-identity.js';
-import { LIVE_SERIALS_MAX_BYTES, liveSerialsFile, readLiveSerials, trustedLiveSerials } from '../../src/zoneset/live-serials.js';
+import {
+  LIVE_SERIALS_MAX_BYTES,
+  liveSerialsFile,
+  readLiveSerials,
+  serialReader,
+  trustedLiveSerials,
+} from '../../src/zoneset/live-serials.js';
 import { layoutOf } from '../../src/zoneset/layout.js';
 import { validateZones } from '../../src/zoneset/validate.js';
 import { zonegate } from '../helpers/admin-cli.js';
@@ -18,6 +24,8 @@ import { startZoneSetLab, type ZoneSetLab } from '../helpers/zoneset-lab.js';
 import { soaZone, zoneSource } from '../lab/zones.js';
 
 const COUNT = 20;
+/** The lab's zone sets all use bind and the default checker. */
+const READER = serialReader(zoneSetSettings());
 let lab: ZoneSetLab;
 
 const zoneName = (i: number, set: string): string => `z${String(i).padStart(2, '0')}.${set}`;
@@ -52,7 +60,7 @@ describe('live copies checked when they were pushed', () => {
     expect(result.status).toBe(0);
     expect(finished('ls')?.['liveChecked']).toBe(0);
     expect(await lab.named.serial(zoneName(7, 'ls'))).toBe(11);
-    const record = readLiveSerials(layoutOf(lab.root('ls')));
+    const record = readLiveSerials(layoutOf(lab.root('ls')), READER);
     expect(record[zoneName(7, 'ls')]?.serial).toBe(11);
   });
 
@@ -93,7 +101,7 @@ describe('a hostile or damaged record is ignored; the push is still judged', () 
     [
       'wrong serials for files that are not live',
       () => {
-        writeFileSync(recordPath(), JSON.stringify(entries(5, () => ({ dev: 1, ino: 2, size: 3, mtimeMs: 4 }))));
+        writeFileSync(recordPath(), JSON.stringify({ reader: READER, zones: entries(5, () => ({ dev: 1, ino: 2, size: 3, mtimeMs: 4 })) }));
       },
     ],
     [
@@ -105,13 +113,25 @@ describe('a hostile or damaged record is ignored; the push is still judged', () 
     [
       'one malformed entry among entries that match',
       () => {
-        writeFileSync(recordPath(), JSON.stringify({ ...entries(5, liveIdentity), 'z19.lh': { file: 'db.z19.lh', serial: -1 } }));
+        writeFileSync(
+          recordPath(),
+          JSON.stringify({ reader: READER, zones: { ...entries(5, liveIdentity), 'z19.lh': { file: 'db.z19.lh', serial: -1 } } }),
+        );
       },
     ],
     [
       'a serial beyond 32 bits',
       () => {
-        writeFileSync(recordPath(), JSON.stringify(entries(2 ** 40, liveIdentity)));
+        writeFileSync(recordPath(), JSON.stringify({ reader: READER, zones: entries(2 ** 40, liveIdentity) }));
+      },
+    ],
+    [
+      'matching entries read by another checker (checker: false)',
+      () => {
+        writeFileSync(
+          recordPath(),
+          JSON.stringify({ reader: serialReader({ server: 'bind', checker: [] }), zones: entries(5, liveIdentity) }),
+        );
       },
     ],
     [
@@ -130,7 +150,7 @@ describe('a hostile or damaged record is ignored; the push is still judged', () 
       'a symlink to a file of matching entries',
       () => {
         const elsewhere = join(mkdtempSync(join(tmpdir(), 'zonegate-ls-')), 'record.json');
-        writeFileSync(elsewhere, JSON.stringify(entries(5, liveIdentity)));
+        writeFileSync(elsewhere, JSON.stringify({ reader: READER, zones: entries(5, liveIdentity) }));
         rmSync(recordPath(), { force: true });
         symlinkSync(elsewhere, recordPath());
       },
@@ -140,7 +160,7 @@ describe('a hostile or damaged record is ignored; the push is still judged', () 
     // attack: a record that claims low live serials, so that a push of 9 over the live 10 passes.
     plant();
     expect(
-      trustedLiveSerials(readLiveSerials(layoutOf(lab.root('lh'))), join(lab.root('lh'), 'current'), {
+      trustedLiveSerials(readLiveSerials(layoutOf(lab.root('lh')), READER), join(lab.root('lh'), 'current'), {
         added: [],
         removed: [],
         touched: [],
@@ -164,7 +184,7 @@ describe('rollback', () => {
     expect(rolled.exitCode).toBe(0);
     expect(await lab.named.serial(zoneName(0, 'lr'))).toBe(10);
     // The rollback dropped its zones' entries; even kept, none would match the files it put back.
-    expect(readLiveSerials(layoutOf(lab.root('lr')))[zoneName(0, 'lr')]).toBeUndefined();
+    expect(readLiveSerials(layoutOf(lab.root('lr')), READER)[zoneName(0, 'lr')]).toBeUndefined();
     // attack: a record left saying 20 would refuse 15, one saying an older file's serial would take 9.
     const live = lab.live('lr');
     const back = lab.push('lr', zoneSource(zones('lr', 10, { 0: 9 })));

@@ -85,7 +85,7 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
       if (serial !== undefined) serials[zone.zone] = serial;
     }
     // Their serials were read by zonegate's reader, not the checker: the next push checks them live.
-    forgetLiveSerials(layout, changes);
+    forgetLiveSerials(layout, settings, changes);
     const promotion = promote(
       layout,
       settings,
