@@ -4,10 +4,11 @@
 // mtime). An entry whose file no longer matches (a rollback brought back another version) is read
 // again from the file by status; a zone without an entry is unsigned, or not pushed since the guard.
 
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/atomic-write.js';
 import type { EarliestSignature } from './dnssec-rrsig.js';
+import { readRecordObject } from './file-identity.js';
 import type { SignedZones } from './dnssec-guard.js';
 import type { ZoneSetChanges } from './diff.js';
 import type { ZoneSetLayout } from './layout.js';
@@ -20,6 +21,9 @@ export interface SignatureEntry extends EarliestSignature {
 }
 
 export type SignatureRecord = Record<string, SignatureEntry>;
+
+/** Far more than the signed zones of any zone set need; a larger file is not read (status reads the zones). */
+const SIGNATURES_MAX_BYTES = 64 * 1024 * 1024;
 
 export const signaturesFile = (layout: Pick<ZoneSetLayout, 'meta'>): string => join(layout.meta, 'signatures.json');
 
@@ -36,16 +40,10 @@ const isEntry = (value: unknown): value is SignatureEntry => {
 
 /** The record; empty when missing or damaged (status then reads the files it needs). */
 export function readSignatureRecord(layout: Pick<ZoneSetLayout, 'meta'>): SignatureRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(signaturesFile(layout), 'utf8'));
-  } catch {
-    return {};
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
-  // Zone names are keys: no prototype for a zone called __proto__ to reach.
+  const raw = readRecordObject(signaturesFile(layout), SIGNATURES_MAX_BYTES);
+  if (raw === undefined) return {};
   const out = Object.create(null) as SignatureRecord;
-  for (const [zone, entry] of Object.entries(raw as Record<string, unknown>)) if (isEntry(entry)) out[zone] = entry;
+  for (const [zone, entry] of Object.entries(raw)) if (isEntry(entry)) out[zone] = entry;
   return out;
 }
 

@@ -23,6 +23,7 @@ import {
 import { refuseOversizedOrTooMany } from './push-limits.js';
 import { readSoaSerial } from './serial.js';
 import { checkDeleteShare, validateZones } from './validate.js';
+import { readLiveSerials, serialReader, trustedLiveSerials } from './live-serials.js';
 
 /** Zones listed one per line; a push of thousands of zones says how many more. */
 const MAX_LISTED = 200;
@@ -64,7 +65,8 @@ export async function completeZoneSetDryRun(push: ZoneSetPush): Promise<ZoneSetO
     if (hasChanges(changes)) {
       refuseZonesOutsideList(changes, settings.zones, settings.name);
       checkDeleteShare(changes, settings);
-      serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+      const recorded = trustedLiveSerials(readLiveSerials(push.layout, serialReader(settings)), liveDir, changes);
+      serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox, recorded);
     }
     return {
       status: 0,

@@ -29,6 +29,7 @@ import type { CheckerSandbox } from './servers/types.js';
 import { checkDeleteShare, validateZones } from './validate.js';
 import { guardSignatures, type SignedZones } from './dnssec-guard.js';
 import { recordSignatures } from './dnssec-record.js';
+import { readLiveSerials, recordLiveSerials, serialReader, trustedLiveSerials } from './live-serials.js';
 
 export interface ZoneSetPush {
   settings: ZoneSetSettings;
@@ -171,6 +172,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   let changes: ZoneSetChanges;
   let serials: Record<string, number>;
   let signed: SignedZones;
+  let liveChecked = 0;
   try {
     refuseOversizedOrTooMany(log, settings);
     changes = changesFromLog(liveDir, push.spareDir, log, settings.zoneFile);
@@ -191,7 +193,9 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     }
     refuseZonesOutsideList(changes, settings.zones, name);
     checkDeleteShare(changes, settings);
-    serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox);
+    const recorded = trustedLiveSerials(readLiveSerials(layout, serialReader(settings)), liveDir, changes);
+    liveChecked = changes.changed.length - recorded.size;
+    serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox, recorded);
     signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap);
     faultPoint('validated');
   } catch (error) {
@@ -208,6 +212,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
   recordSignatures(layout, changes, signed);
+  recordLiveSerials(layout, settings, changes, serials);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
   const check = await push.clock.time('verify', () => checkServed(push, []));
@@ -231,6 +236,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       serials,
       reload: commands,
       ...describeChanges(changes),
+      liveChecked,
       unverifiedMs,
       servedCheck: check,
       stagesMs: push.clock.phases(),

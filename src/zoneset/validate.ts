@@ -1,7 +1,8 @@
 // Validation before anything goes live: no mass deletion, every added or changed zone passes the
 // server's checker (servers/: named-checkzone with strict flags by default, nsd-checkzone,
 // kzonecheck) under rlimits, after a cheap pre-scan of its text, and every changed zone's serial
-// went up, read the same way for the live and the new file.
+// went up, read the same way for the live and the new file: by the checker now, or by the checker
+// when that very live file was pushed (live-serials.ts; only while its identity is unchanged).
 
 import { join } from 'node:path';
 import { ZoneSetError } from '../shared/errors.js';
@@ -24,13 +25,17 @@ export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSetti
   }
 }
 
-/** Checks added and changed zones; returns their new serials. */
+/**
+ * Checks added and changed zones; returns their new serials. `recorded`: live serials the checker
+ * read when those live files were pushed (trustedLiveSerials); the other live copies are checked.
+ */
 export async function validateZones(
   settings: ZoneSetSettings,
   spareDir: string,
   liveDir: string,
   changes: ZoneSetChanges,
   sandbox?: CheckerSandbox,
+  recorded: ReadonlyMap<string, number> = new Map(),
 ): Promise<Record<string, number>> {
   const touched = [...changes.changed, ...changes.added];
   const { limits } = settings;
@@ -38,11 +43,13 @@ export async function validateZones(
   for (const zone of touched) prescanZone(join(spareDir, zone.file), zone, limits);
   const jobs = [
     ...touched.map(({ zone, file }) => ({ zone, file, dir: spareDir, which: 'pushed' as const })),
-    ...changes.changed.map(({ zone, file }) => ({ zone, file, dir: liveDir, which: 'live' as const })),
+    ...changes.changed
+      .filter(({ zone }) => !recorded.has(zone))
+      .map(({ zone, file }) => ({ zone, file, dir: liveDir, which: 'live' as const })),
   ];
   const serials = await serverAdapter(settings.server).checkZones(settings, jobs, sandbox);
   const result: Record<string, number> = {};
-  const live: Record<string, number | undefined> = {};
+  const live: Record<string, number | undefined> = Object.fromEntries(recorded);
   for (const [index, job] of jobs.entries()) {
     const serial = serials[index];
     if (job.which === 'live') {

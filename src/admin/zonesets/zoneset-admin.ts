@@ -14,6 +14,7 @@ import { inspectReleases, undoPlan } from '../../zoneset/releases.js';
 import { readSoaSerial } from '../../zoneset/serial.js';
 import { markSpareDirty, placeCopy } from '../../zoneset/spare.js';
 import { readState } from '../../zoneset/state.js';
+import { forgetLiveSerials } from '../../zoneset/live-serials.js';
 
 export interface ZoneSetRef {
   settings: ZoneSetSettings;
@@ -83,6 +84,8 @@ export async function rollbackZoneSet(ref: ZoneSetRef, to: string | undefined): 
       const serial = readSoaSerial(readFileSync(join(treeDir(layout, otherTree(live)), zone.file), 'utf8'));
       if (serial !== undefined) serials[zone.zone] = serial;
     }
+    // Their serials were read by zonegate's reader, not the checker: the next push checks them live.
+    forgetLiveSerials(layout, settings, changes);
     const promotion = promote(
       layout,
       settings,
