@@ -1,10 +1,8 @@
 // `zonegate status --fleet`: the options it adds to `zonegate status`, and its handler.
 
 import type { Argv } from 'yargs';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { UsageError } from '../../shared/errors.js';
+import { writePrometheusText } from './prometheus-output.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { pushSettings } from '../push/settings.js';
 import { FLEET_DEFAULTS, runFleet } from '../status/fleet.js';
@@ -70,12 +68,7 @@ export async function fleetStatus(args: FleetArgs, setExit: (code: number) => vo
     return;
   }
   if (args.prometheus) {
-    const text = renderFleetPrometheus(report, now);
-    if (args.output === undefined) process.stdout.write(text);
-    else {
-      mkdirSync(dirname(args.output), { recursive: true });
-      writeFileAtomic(args.output, text);
-    }
+    writePrometheusText(renderFleetPrometheus(report, now), args.output);
     return;
   }
   process.stdout.write(args.json ? renderFleetJson(report, now) : renderFleetText(report, now));

@@ -1,10 +1,8 @@
 // `zonegate status`: the push counters (primary) and each zone set's last good push (secondary),
 // for people, as JSON, as a Nagios plugin (exit 0/1/2/3 with perfdata) or for node_exporter.
 
-import { writeFileAtomic } from '../../shared/atomic-write.js';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
+import { writePrometheusText } from './prometheus-output.js';
 import { configOption } from './config-option.js';
 import { loadPolicy } from '../../shared/policy/load.js';
 import { pushSettings } from '../push/settings.js';
@@ -131,12 +129,7 @@ export const statusCommand: CommandFactory = (setExit) =>
         return;
       }
       if (args.prometheus) {
-        const text = renderPrometheus(status, zoneSets);
-        if (args.output === undefined) process.stdout.write(text);
-        else {
-          mkdirSync(dirname(args.output), { recursive: true });
-          writeFileAtomic(args.output, text);
-        }
+        writePrometheusText(renderPrometheus(status, zoneSets), args.output);
         return;
       }
       if (args.output !== undefined) throw new UsageError('usage', '--output goes with --prometheus');

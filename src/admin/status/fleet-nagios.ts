@@ -11,6 +11,7 @@
 // - a target that could not be asked (no zoneFile, an unreadable TSIG key) is UNKNOWN.
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
+import { worseNagiosLevel } from './nagios-level.js';
 import { UsageError } from '../../shared/errors.js';
 import type { ZoneStatus } from './fleet-compare.js';
 import { countFleet, lagSeconds, lagText } from './fleet-render.js';
@@ -70,15 +71,7 @@ export function evaluateFleetNagios(report: FleetReport, t: FleetThresholds, now
   let code: number = NAGIOS_EXIT.ok;
   const problems: string[] = [];
   const raise = (level: number, message: string): void => {
-    // UNKNOWN only wins over OK; CRITICAL beats everything.
-    code =
-      level === NAGIOS_EXIT.unknown
-        ? code === NAGIOS_EXIT.ok
-          ? level
-          : code
-        : code === NAGIOS_EXIT.unknown
-          ? level
-          : Math.max(code, level);
+    code = worseNagiosLevel(code, level);
     problems.push(message);
   };
   const c = countFleet(report);

@@ -5,6 +5,7 @@ import type { PushStatus } from '../push/status-file.js';
 import type { ZoneSetStatus } from './secondary.js';
 
 import { NAGIOS_EXIT } from '../../shared/exit-codes.js';
+import { worseNagiosLevel } from './nagios-level.js';
 import { evaluateZoneSetHealth } from './nagios-zoneset.js';
 import { sanitizeReason } from '../push/remote-text.js';
 const LABEL = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -40,15 +41,7 @@ export function evaluateNagios(input: NagiosInput, t: Thresholds, nowMs: number)
   const details: string[] = [];
   const perf: string[] = [];
   const raise = (level: number, message: string): void => {
-    // UNKNOWN only wins over OK; CRITICAL beats everything.
-    code =
-      level === NAGIOS_EXIT.unknown
-        ? code === NAGIOS_EXIT.ok
-          ? level
-          : code
-        : code === NAGIOS_EXIT.unknown
-          ? level
-          : Math.max(code, level);
+    code = worseNagiosLevel(code, level);
     problems.push({ level, message });
   };
   const age = (iso: string | undefined): number | undefined =>
