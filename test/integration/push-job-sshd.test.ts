@@ -44,6 +44,8 @@ const pushStatus = async (): Promise<{
   skips: number;
   consecutiveSkips: number;
   lastRunExit: number;
+  lastRun?: string;
+  lastSkip?: string;
   targets: Record<string, Record<string, unknown>>;
 }> => {
   const result = await zonegate(['status', '--config', primaryConfig, '--json']);
@@ -261,7 +263,19 @@ describe('rendered cron push script against a real sshd and the real gate', () =
       expect(await pushStatus()).toMatchObject({ skips: before.skips + 1 });
       answerStart?.();
       expect(await first).toEqual({ exitCode: 0, stdout: '', stderr: '' });
-      expect(await pushStatus()).toMatchObject({ runs: before.runs + 1, skips: before.skips + 1, consecutiveSkips: 0 });
+      const after = await pushStatus();
+      expect(after).toMatchObject({ runs: before.runs + 1, skips: before.skips + 1 });
+      // The streak counts skips since the run last recorded: 1 when the skip was written after the
+      // first run's record (its push had finished while its start ping was held), else 0.
+      const lastSkip = after.lastSkip ?? '';
+      const lastRun = after.lastRun ?? '';
+      expect([lastSkip, lastRun].map((at) => Number.isNaN(Date.parse(at)))).toEqual([false, false]);
+      if (after.consecutiveSkips === 1) expect(lastSkip >= lastRun).toBe(true);
+      else
+        expect({ consecutiveSkips: after.consecutiveSkips, runRecordedLast: lastRun >= lastSkip }).toEqual({
+          consecutiveSkips: 0,
+          runRecordedLast: true,
+        });
     } finally {
       answerStart?.();
       await first;
