@@ -2,7 +2,8 @@
 // spare is in step; then, only if rsync succeeded, read its transfer log, validate what changed,
 // promote, reload and verify, rolling back when the server does not take the new zones. The live
 // tree changes in exactly one place (pointCurrentAt) and only after every check passed.
-// Over 250 lines on purpose: the order of these steps is the safety argument, read top to bottom.
+// Over 300 lines on purpose: the order of these steps is the safety argument, read top to bottom;
+// the per-step work lives in the modules it calls (validate, promote, reload, dnssec-*, live-serials).
 
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ZoneSetError, isGateError } from '../shared/errors.js';

@@ -44,6 +44,9 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** The program's path when it is there, for judge.judgeProgram. */
+const installed = async (program: string): Promise<string | undefined> => ((await exists(program)) ? program : undefined);
+
 async function which(name: string): Promise<string | undefined> {
   for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
     if (
@@ -197,18 +200,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
   // Without it every signed zone is refused (exit 94); unsigned zones never run it.
   if (zoneSetRules.length > 0)
     items.push(
-      judge.judgeProgram(
-        LDNS_VERIFY_ZONE,
-        (await exists(LDNS_VERIFY_ZONE)) ? LDNS_VERIFY_ZONE : undefined,
-        true,
-        'ldnsutils',
-        'signed zones are verified with it',
-      ),
+      judge.judgeProgram(LDNS_VERIFY_ZONE, await installed(LDNS_VERIFY_ZONE), true, 'ldnsutils', 'signed zones are verified with it'),
     );
   if (zoneSetRules.length > 0)
-    items.push(
-      judge.judgeProgram(PRLIMIT, (await exists(PRLIMIT)) ? PRLIMIT : undefined, true, 'util-linux', 'zone checkers run under its rlimits'),
-    );
+    items.push(judge.judgeProgram(PRLIMIT, await installed(PRLIMIT), true, 'util-linux', 'zone checkers run under its rlimits'));
   if (zoneSetRules.length > 0)
     items.push(judge.judgeProgram('flock', await which('flock'), true, 'util-linux', 'pushes to a zone set take its lock with flock(1)'));
   items.push(judge.judgeProgram('ssh', await which('ssh'), primary, 'openssh-client', 'this host pushes to targets'));
@@ -257,7 +252,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       items.push(
         judge.judgeProgram(
           checker,
-          (await exists(checker)) ? checker : undefined,
+          await installed(checker),
           true,
           'bind9-utils',
           `targets ${validating.join(', ')} validate zones with it before sending`,
@@ -267,7 +262,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckItem[]> {
       items.push(
         judge.judgeProgram(
           LDNS_VERIFY_ZONE,
-          (await exists(LDNS_VERIFY_ZONE)) ? LDNS_VERIFY_ZONE : undefined,
+          await installed(LDNS_VERIFY_ZONE),
           true,
           'ldnsutils',
           `targets ${validating.join(', ')} verify signed zones with it before sending`,
