@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compareTarget } from '../../src/admin/status/fleet-compare.js';
 import { evaluateFleetNagios, parseFleetThresholds } from '../../src/admin/status/fleet-nagios.js';
 import { renderFleetPrometheus } from '../../src/admin/status/fleet-prometheus.js';
-import type { ZoneAnswer } from '../../src/admin/status/fleet-query.js';
+import type { ZoneAnswer } from '../../src/shared/dns/exchange.js';
 import { readFleetState } from '../../src/admin/status/fleet-state.js';
 import type { FleetReport } from '../../src/admin/status/fleet.js';
 

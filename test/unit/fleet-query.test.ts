@@ -4,45 +4,14 @@
 // read from a malformed answer, never a hang. (The happy paths against real named, TSIG included,
 // are in test/integration/status-fleet.test.ts.)
 
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryTarget, type ZoneAnswer } from '../../src/admin/status/fleet-query.js';
-import { parseTsigKeyFile } from '../../src/admin/status/fleet-tsig.js';
-import { encodeName, readName } from '../../src/admin/status/fleet-wire.js';
+import { queryTarget } from '../../src/admin/status/fleet-query.js';
+import type { ZoneAnswer } from '../../src/shared/dns/exchange.js';
+import { parseTsigKeyFile } from '../../src/shared/dns/tsig.js';
+import { encodeName } from '../../src/shared/dns/wire.js';
+import { header, soaAnswer as ok, soaRecord, startFakeDns, u16, u32, zoneOf, type FakeDns } from '../lab/fake-dns.js';
 
 type Reply = (query: Buffer, question: Buffer, id: number) => Buffer[];
-
-const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
-const u32 = (n: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
-
-/** A response header: id, QR|AA (and TC, rcode), counts. */
-function header(id: number, counts: [number, number, number, number], options: { tc?: boolean; rcode?: number } = {}): Buffer {
-  const flags = 0x8400 | (options.tc === true ? 0x0200 : 0) | (options.rcode ?? 0);
-  return Buffer.concat([u16(id), u16(flags), ...counts.map(u16)]);
-}
-
-function soaRecord(owner: Buffer, serial: number, extra = Buffer.alloc(0)): Buffer {
-  const rdata = Buffer.concat([
-    encodeName('ns1.example'),
-    encodeName('hostmaster.example'),
-    u32(serial),
-    u32(3600),
-    u32(600),
-    u32(86400),
-    u32(300),
-    extra,
-  ]);
-  return Buffer.concat([owner, u16(6), u16(1), u32(300), u16(rdata.length), rdata]);
-}
-
-const zoneOf = (question: Buffer): string => readName(question, 0).name;
-const ok = (id: number, question: Buffer, serial = 7): Buffer =>
-  Buffer.concat([header(id, [1, 1, 0, 0]), question, soaRecord(encodeName(zoneOf(question)), serial)]);
 
 // What each zone gets back; the fake server looks the question's name up here.
 const replies: Record<string, Reply> = {
@@ -127,44 +96,28 @@ const replies: Record<string, Reply> = {
   },
 };
 
-let udp: Socket;
-let tcp: Server;
+let dns: FakeDns;
 let port = 0;
 
-function questionOf(query: Buffer): Buffer {
-  const end = readName(query, 12).next + 4;
-  return query.subarray(12, end);
-}
-
 beforeAll(async () => {
-  tcp = createServer((socket) => {
-    socket.once('data', (data: Buffer) => {
-      const query = data.subarray(2);
-      const question = questionOf(query);
-      const id = query.readUInt16BE(0);
-      if (zoneOf(question) === 'tcp-liar.example') {
+  dns = await startFakeDns({
+    udp: (query, send) => {
+      for (const msg of replies[query.zone]?.(query.msg, query.question, query.id) ?? []) send(msg);
+    },
+    tcp: (query, send) => {
+      if (query.zone === 'tcp-liar.example') {
         // attack: the length field says 40 octets, then 4,000 follow.
-        socket.end(Buffer.concat([u16(40), Buffer.alloc(4000, 1)]));
+        send(Buffer.concat([u16(40), Buffer.alloc(4000, 1)]));
         return;
       }
-      const answer = ok(id, question, 4242);
-      socket.end(Buffer.concat([u16(answer.length), answer]));
-    });
+      const answer = ok(query.id, query.question, 4242);
+      send(Buffer.concat([u16(answer.length), answer]));
+    },
   });
-  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-  const address = tcp.address();
-  port = typeof address === 'object' && address !== null ? address.port : 0;
-  udp = createSocket('udp4');
-  udp.on('message', (query, peer) => {
-    const question = questionOf(query);
-    const reply = replies[zoneOf(question)];
-    for (const msg of reply?.(query, question, query.readUInt16BE(0)) ?? []) udp.send(msg, peer.port, peer.address);
-  });
-  await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', resolve));
+  port = dns.port;
 });
 afterAll(() => {
-  udp.close();
-  tcp.close();
+  dns.close();
 });
 
 const verify = () => ({ server: '127.0.0.1', port, source: undefined, tsigKeyFile: undefined, timeoutSeconds: 1 });

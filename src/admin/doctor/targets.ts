@@ -6,7 +6,7 @@ import { constants as fsConstants, promises as fs, readFileSync, statSync } from
 import { execa } from 'execa';
 import type { Target } from '../../shared/policy/types.js';
 import type { CheckItem } from './checks.js';
-import { parseTsigKeyFile } from '../status/fleet-tsig.js';
+import { parseTsigKeyFile } from '../../shared/dns/tsig.js';
 
 export async function targetItems(target: Target): Promise<CheckItem[]> {
   const title = `target ${target.name} (${target.user}@${target.host}:${String(target.port)})`;

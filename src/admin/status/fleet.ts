@@ -10,7 +10,7 @@ import { compareTarget, zonesToAsk, type TargetReport } from './fleet-compare.js
 import { primaryZonesCache } from './fleet-primary.js';
 import { queryTarget } from './fleet-query.js';
 import { fleetStateFile, readFleetState, writeFleetState, type FleetState } from './fleet-state.js';
-import { readTsigKeyFile, type TsigKey } from './fleet-tsig.js';
+import { readTsigKeyFile, type TsigKey } from '../../shared/dns/tsig.js';
 
 export interface FleetOptions {
   /** Targets asked at once. */

@@ -1,11 +1,12 @@
-// TSIG (RFC 8945) for the fleet view's queries: sign a query with a shared key, and verify that the
-// answer is signed with the same key over our request MAC. A view matched on a key (match-clients
-// { key "…"; }) answers only signed queries; an answer that is unsigned, signed with another key,
-// tampered with or out of the time window is refused, never read.
+// TSIG (RFC 8945) for SOA queries (the fleet view signs when a target's view is matched on a key):
+// sign a query with a shared key, and verify that the answer is signed with the same key over our
+// request MAC. A view matched on a key (match-clients { key "…"; }) answers only signed queries;
+// an answer that is unsigned, signed with another key, tampered with or out of the time window is
+// refused, never read.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CLASS_ANY, encodeName, readName, TYPE_TSIG, WireError, type ResourceRecord } from './fleet-wire.js';
+import { CLASS_ANY, encodeName, readName, TYPE_TSIG, WireError, type ResourceRecord } from './wire.js';
 
 const ALGORITHMS: Readonly<Record<string, string>> = { 'hmac-sha256': 'sha256', 'hmac-sha384': 'sha384', 'hmac-sha512': 'sha512' };
 const FUDGE = 300;

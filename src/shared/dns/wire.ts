@@ -1,5 +1,5 @@
-// DNS messages for the fleet view (pure): an SOA query, and the reading of an answer that a
-// secondary sent. The answer is hostile input: every length is checked against the message, a
+// DNS messages (pure): an SOA query, and the reading of an answer that a server sent (a secondary
+// to the fleet view, the zone set's own server to its verify step). The answer is hostile input: every length is checked against the message, a
 // compressed name may not loop or run past 255 octets, counts are capped, and only an SOA for
 // exactly the zone asked, in class IN, with a well-formed RDATA, yields a serial.
 
