@@ -53,8 +53,6 @@ export async function zoneServerItems(
       programs.set(zoneSet.checker[0], { pkg: adapter.packages.checker, why: `zone set ${zoneSet.name} validates zones with it` });
     if (zoneSet.control[0] !== undefined)
       programs.set(zoneSet.control[0], { pkg: adapter.packages.control, why: `zone set ${zoneSet.name} reloads zones with it` });
-    if (zoneSet.verify !== undefined && zoneSet.control.length > 0)
-      programs.set('/usr/bin/dig', { pkg: 'bind9-dnsutils', why: `zone set ${zoneSet.name} checks the served serials with it` });
   }
   const found = new Set<string>();
   for (const [program, need] of programs) {

@@ -30,7 +30,7 @@ export type ServerCheck =
   | { kind: 'answers'; server: string; zone: string; serial: number }
   | { kind: 'silent'; server: string; zone: string };
 
-/** One SOA query (dig, one try of 1 s) for the first live zone, to the zone set's `verify` server. */
+/** One SOA query (one try of 1 s, as verify asks) for the first live zone, to the zone set's `verify` server. */
 export async function checkServer(settings: ZoneSetSettings, liveDir: string): Promise<ServerCheck> {
   const verify = settings.verify;
   if (!verify) return { kind: 'not-checked', why: 'verify is off for this zone set' };

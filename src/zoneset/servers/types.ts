@@ -1,7 +1,7 @@
 // What a zone set needs from the DNS server that serves it, one adapter per server (bind.ts,
 // nsd.ts, knot.ts): check zone files before they go live, write the zone list the server's config
 // includes, and reload what a promotion changed. Asking what the server serves is the same for all
-// three (dig, in ../reload.ts), so it is not part of an adapter.
+// three (over DNS, in ../reload.ts), so it is not part of an adapter.
 
 import type { ZoneServer, ZoneSetSettings } from '../../shared/policy/types.js';
 
