@@ -183,7 +183,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
       // Byte for byte the live zones (times or modes aside): nothing to promote, the spare stays.
       markSpareClean(layout);
       endCheck();
-      const check = await push.clock.time('verify', () => checkServed(push, []));
+      const check = await push.clock.time('verify', () => checkServed(push, undefined));
       // Still a good push: the primary is alive and in step, which is what monitoring asks.
       writeState(layout.stateFile, { ...readState(layout.stateFile), lastGoodPush: new Date().toISOString(), servedCheck: check });
       return {
@@ -216,7 +216,7 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   recordLiveSerials(layout, settings, changes, serials);
   const unverifiedMs = Math.round(performance.now() - swapped);
   // The changed and added zones were verified just now; the check covers the earlier releases' zones.
-  const check = await push.clock.time('verify', () => checkServed(push, []));
+  const check = await push.clock.time('verify', () => checkServed(push, promotion.release));
   if (check !== undefined) writeState(layout.stateFile, { ...readState(layout.stateFile), servedCheck: check });
   const serialText = Object.entries(serials).map(([zone, serial]) => `${zone} ${String(serial)}`);
   const report = [
@@ -251,9 +251,9 @@ function reloadReport(settings: ZoneSetSettings, commands: readonly string[]): s
   return commands.length > 6 ? `${String(commands.length)} ${program} commands` : `${program} ${commands.join(`; ${program} `)}`;
 }
 
-/** The served serials of `touched` and of the last releases' zones (all when the journal was not trusted). */
-async function checkServed(push: ZoneSetPush, touched: readonly string[]): Promise<ServedCheck | undefined> {
-  const check = await reconcileServed(push.settings, push.layout, pickZoneFiles(push.layout, touched, push.checkAllServed));
+/** The served serials of the last releases' zones but `verified`'s (all when the journal was not trusted). */
+async function checkServed(push: ZoneSetPush, verified: string | undefined): Promise<ServedCheck | undefined> {
+  const check = await reconcileServed(push.settings, push.layout, pickZoneFiles(push.layout, verified, push.checkAllServed));
   faultPoint('served-checked');
   return check;
 }

@@ -1,8 +1,13 @@
 // What the server serves against what the live tree holds. The journal (state.json) says which
 // reloads are owed, but a journal can be lost (a damaged state file, a gate killed at the wrong
-// moment): so every push also asks the server for the serials of the zones it touched and of the
-// zones the last few releases touched (all of them after a repair), compares them with the live
-// files, and reloads what differs. A lost journal can no longer leave a stale zone served with every status green.
+// moment): so every push also asks the server for the serials of the zones the last few releases
+// touched (all of them after a repair), compares them with the live files, and reloads what
+// differs. A lost journal can no longer leave a stale zone served with every status green.
+// A promoted push does not ask again for its own zones: reload.ts's verifySerials has just seen
+// each of them served at the serial it promoted, which is its live file's serial, and nothing has
+// changed the live tree since (the zone set's lock is held throughout), so they owe no reload and
+// a second answer would prove nothing the first did not. The owed reloads a lost journal can
+// hide are earlier releases' (and, after a repair, any zone's), and those are still asked.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,23 +34,33 @@ export const RECENT_RELEASES = 3;
 export const RECENT_ZONES = 32;
 
 /**
- * Live files to compare: all of them (after a repair: O(zones), only then), or `touched` plus up to
- * RECENT_ZONES of the zones the last few releases changed or added, newest release first, picked at
- * random within a release. Those are the zones a lost journal could have left unreloaded, and
- * reading their manifests costs O(changed), where listing the live tree of 10,000 zones costs
- * ~25 ms a push on the 2-core dev machine.
+ * Live files to compare: all of them (after a repair: O(zones), only then), or up to RECENT_ZONES
+ * of the zones the last few releases changed or added, newest release first, picked at random
+ * within a release. Those are the zones a lost journal could have left unreloaded, and reading
+ * their manifests costs O(changed), where listing the live tree of 10,000 zones costs ~25 ms a
+ * push on the 2-core dev machine. `verified` is the release this push promoted and verified: its
+ * zones are left out (see the header) and the sample comes from the releases before it.
  */
-export function pickZoneFiles(layout: ZoneSetLayout, touched: readonly string[], all: boolean): string[] {
+export function pickZoneFiles(layout: ZoneSetLayout, verified: string | undefined, all: boolean): string[] {
   const liveDir = treeDir(layout, liveTree(layout));
   if (all) return readdirSync(liveDir).filter((name) => !name.startsWith('.'));
-  const recent = new Set<string>();
-  for (const id of readdirSync(layout.releases).sort().slice(-RECENT_RELEASES).reverse()) {
+  const manifestFiles = (id: string): string[] => {
     const manifest = readManifest(layout, id);
-    const files = [...(manifest?.changed ?? []), ...(manifest?.added ?? [])];
+    return [...(manifest?.changed ?? []), ...(manifest?.added ?? [])];
+  };
+  const proven = new Set(verified === undefined ? [] : manifestFiles(verified));
+  const recent = new Set<string>();
+  const earlier = readdirSync(layout.releases)
+    .filter((id) => id !== verified)
+    .sort()
+    .slice(-RECENT_RELEASES)
+    .reverse();
+  for (const id of earlier) {
+    const files = manifestFiles(id).filter((file) => !proven.has(file));
     while (files.length > 0 && recent.size < RECENT_ZONES) recent.add(files.splice(Math.floor(Math.random() * files.length), 1)[0] ?? '');
   }
   recent.delete('');
-  return [...new Set([...touched, ...recent])].filter((file) => existsSync(join(liveDir, file)));
+  return [...recent].filter((file) => existsSync(join(liveDir, file)));
 }
 
 /** Compares and reloads; undefined when the zone set has no reload or no verification configured. */

@@ -83,6 +83,23 @@ describe('a journal lost without a trace', () => {
     expect(next.stderr).toContain('the server served an old serial of a.dmg; reloaded, now in step');
     expect(await lab.named.serial('a.dmg')).toBe(base + 1);
   });
+
+  it('a push that changes another zone still finds it, and does not ask again for the zone it just verified', async () => {
+    const [a, b] = [(await lab.named.serial('a.dmg')) ?? 0, (await lab.named.serial('b.dmg')) ?? 0];
+    expect(lab.push('dmg', zoneSource({ 'a.dmg': a + 1, 'b.dmg': b }), { fault: 'kill:swapped' }).status).not.toBe(0);
+    expect(await lab.named.serial('a.dmg')).toBe(a);
+    rmSync(stateFile('dmg'));
+    // Only b.dmg changes: verify proves it served; the served check samples the releases before
+    // this one (the killed push's among them) and finds a.dmg stale.
+    const next = lab.push('dmg', zoneSource({ 'a.dmg': a + 1, 'b.dmg': b + 1 }));
+    expect(next.status).toBe(0);
+    expect(next.stderr).toMatch(/release \S+ is live: 1 changed, 0 added, 0 removed/);
+    expect(next.stderr).toContain('the server served an old serial of a.dmg; reloaded, now in step');
+    expect([await lab.named.serial('a.dmg'), await lab.named.serial('b.dmg')]).toEqual([a + 1, b + 1]);
+    const finished = lab.records().filter((record) => record['event'] === 'finished' && record['outcome'] === 'promoted');
+    // Compared: a.dmg alone, not b.dmg, which this push's verify had just seen served at b + 1.
+    expect(finished.at(-1)?.['servedCheck']).toMatchObject({ checked: 1, reloaded: ['a.dmg'], stale: [] });
+  });
 });
 
 describe('a damaged release manifest', () => {
