@@ -1,6 +1,6 @@
-// Runs a helper program (checker, rndc, dig) with an argv array, no shell, a fixed environment and
-// a time limit, collecting its output. Used only after rsync has finished, so the gate's stdout
-// (the protocol stream) is never touched: output is piped.
+// Runs a helper program (checker, rndc, ldns-verify-zone) with an argv array, no shell, a fixed
+// environment and a time limit, collecting its output. Used only after rsync has finished, so the
+// gate's stdout (the protocol stream) is never touched: output is piped.
 
 export interface CommandResult {
   status: number | null;
