@@ -3,7 +3,7 @@
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
 import { parseArgs } from 'node:util';
-import { ConfigError, GateError, isGateError } from '../shared/errors.js';
+import { ConfigError, isConfigError, isGateError, type GateError } from '../shared/errors.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
@@ -19,7 +19,6 @@ import { requestForm } from './request-form.js';
 import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
-import { serveZoneSetUpload } from './serve-zoneset.js';
 import { writeClientStderr } from './client-stderr.js';
 
 /** The only environment variables the gate reads; sshd sets them, the client cannot. */
@@ -114,6 +113,10 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
     // rsync writes into the spare, which the zone-set push pins (and confines in) itself.
     if (evaluation.pinned) closeSync(evaluation.pinned.fd);
+    // The zone-set engine is its own bundle (dist/gate-zoneset.cjs, scripts/bundle-gate.mjs), loaded
+    // only here: a refusal or a plain rsync run never pays for compiling it. Its errors are branded
+    // GateErrors (shared/errors.ts), so refuse() maps them as its own.
+    const { serveZoneSetUpload } = await import('./serve-zoneset.js');
     return serveZoneSetUpload(
       policy,
       audit,
@@ -225,7 +228,7 @@ async function refuse(error: unknown, connection: Connection, audit: AuditLog | 
 
 /** The one line the client sees: the reason for refusals, nothing internal for server faults. */
 function clientMessage(known: GateError | undefined, error: unknown): string {
-  if (known instanceof ConfigError) return "the secondary's zonegate configuration is unusable; its admin should run `zonegate doctor`";
+  if (isConfigError(known)) return "the secondary's zonegate configuration is unusable; its admin should run `zonegate doctor`";
   if (known) return known.message;
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
