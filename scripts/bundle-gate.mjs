@@ -7,6 +7,11 @@
 //                          it on every connection cost about 1.4 ms.
 // Each is a complete bundle, so shared modules exist once in each; errors cross the boundary by
 // brand (shared/errors.ts isGateError), never by class identity.
+// Both are minified in whitespace and syntax (about 0.35 ms less to load), never in identifiers:
+// names stay readable in stack traces and in the audit log's internal errors. esbuild then drops
+// the `// src/…` markers, so the source files each bundle holds go to build/gate-bundles.json, which
+// test/integration/gate-imports.test.ts reads.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const ZONESET_ENTRY = 'src/gate/serve-zoneset.ts';
@@ -17,6 +22,9 @@ const common = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  metafile: true,
   legalComments: 'inline',
   // import() inside vm.Script (bin/gate.cjs) would need a loader callback; lazy builtins (and the
   // zone-set bundle) become require() calls made when first needed instead.
@@ -36,5 +44,11 @@ const zoneSetApart = {
   },
 };
 
-await build({ ...common, entryPoints: ['src/gate/entry.ts'], outfile: 'dist/gate.cjs', plugins: [zoneSetApart] });
-await build({ ...common, entryPoints: [ZONESET_ENTRY], outfile: 'dist/gate-zoneset.cjs' });
+const core = await build({ ...common, entryPoints: ['src/gate/entry.ts'], outfile: 'dist/gate.cjs', plugins: [zoneSetApart] });
+const zoneSet = await build({ ...common, entryPoints: [ZONESET_ENTRY], outfile: 'dist/gate-zoneset.cjs' });
+const inputs = (result) => Object.keys(result.metafile.inputs).sort();
+mkdirSync('build', { recursive: true });
+writeFileSync(
+  'build/gate-bundles.json',
+  `${JSON.stringify({ 'dist/gate.cjs': inputs(core), 'dist/gate-zoneset.cjs': inputs(zoneSet) }, null, 2)}\n`,
+);

@@ -2,8 +2,7 @@
 // pieces, writes the audit log, and is the only place that catches everything: every failure
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
-import { parseArgs } from 'node:util';
-import { ConfigError, isConfigError, isGateError, type GateError } from '../shared/errors.js';
+import { isConfigError, isGateError, type GateError } from '../shared/errors.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
@@ -20,6 +19,7 @@ import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
 import { writeClientStderr } from './client-stderr.js';
+import { parseGateArgv } from './gate-argv.js';
 
 /** The only environment variables the gate reads; sshd sets them, the client cannot. */
 export interface GateEnv {
@@ -57,22 +57,6 @@ reach the audit log goes to syslog (tag zonegate-gate).
 Exit: rsync's status; 65 malformed request; 69 rsync could not start; 77 refused by policy;
 78 config unusable; 80-94 zone-set push refused or failed (see the README); 128+n rsync killed by signal n.
 `;
-
-export function parseGateArgv(argv: string[]): { key: string; config: string } | 'help' {
-  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) return 'help';
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { key: { type: 'string' }, config: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.key === undefined) throw new Error('--key NAME is required');
-    return { key: values.key, config: values.config ?? DEFAULT_CONFIG_PATH };
-  } catch (error) {
-    throw new ConfigError('gate-usage', `bad gate arguments in authorized_keys command=: ${(error as Error).message}`, { cause: error });
-  }
-}
 
 export async function runGate(argv: string[], env: GateEnv): Promise<number> {
   const connection: Connection = {
