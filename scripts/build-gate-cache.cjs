@@ -1,15 +1,26 @@
 // Writes dist/gate.cjs.cache: V8's code cache for the gate bundle, made after a warm-up run of the
 // deny path (so the functions a request runs are in it, not just the top level). Run by `npm run
 // build`; the cache is a build output like the bundle, never committed, and as trusted as the code.
+// Also dist/gate-zoneset.cjs.cache, the zone-set bundle's, of its top level only: it saves about
+// 4 ms of compiling per zone-set upload (measured: 6.2 ms to load it without, 2.3 ms with), and a
+// warm-up zone-set push here would need named-checkzone and a zone set on disk.
 'use strict';
 const { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { loadGate } = require('../bin/gate.cjs');
 
+function cacheZoneSetBundle() {
+  const bundle = join(__dirname, '../dist/gate-zoneset.cjs');
+  rmSync(`${bundle}.cache`, { force: true });
+  const { script } = loadGate(bundle);
+  writeFileSync(`${bundle}.cache`, script.createCachedData());
+}
+
 async function main() {
   const bundle = join(__dirname, '../dist/gate.cjs');
   rmSync(`${bundle}.cache`, { force: true });
+  cacheZoneSetBundle();
   const { gate, script } = loadGate(bundle);
   const dir = mkdtempSync(join(tmpdir(), 'zonegate-cache-'));
   try {

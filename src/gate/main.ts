@@ -2,8 +2,7 @@
 // pieces, writes the audit log, and is the only place that catches everything: every failure
 // becomes one stderr line for the client, one log record, and a distinct exit code.
 
-import { parseArgs } from 'node:util';
-import { ConfigError, GateError, isGateError } from '../shared/errors.js';
+import { isConfigError, isGateError, type GateError } from '../shared/errors.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { DEFAULT_CONFIG_PATH, type Policy } from '../shared/policy/types.js';
@@ -19,8 +18,8 @@ import { requestForm } from './request-form.js';
 import { SYSLOG_TAG, syslogRefusal } from './syslog.js';
 import { checkGateDirectories } from './trusted-dirs.js';
 import { prepareRun, runPrepared } from './run-rsync.js';
-import { serveZoneSetUpload } from './serve-zoneset.js';
 import { writeClientStderr } from './client-stderr.js';
+import { parseGateArgv } from './gate-argv.js';
 
 /** The only environment variables the gate reads; sshd sets them, the client cannot. */
 export interface GateEnv {
@@ -58,22 +57,6 @@ reach the audit log goes to syslog (tag zonegate-gate).
 Exit: rsync's status; 65 malformed request; 69 rsync could not start; 77 refused by policy;
 78 config unusable; 80-94 zone-set push refused or failed (see the README); 128+n rsync killed by signal n.
 `;
-
-export function parseGateArgv(argv: string[]): { key: string; config: string } | 'help' {
-  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) return 'help';
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { key: { type: 'string' }, config: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.key === undefined) throw new Error('--key NAME is required');
-    return { key: values.key, config: values.config ?? DEFAULT_CONFIG_PATH };
-  } catch (error) {
-    throw new ConfigError('gate-usage', `bad gate arguments in authorized_keys command=: ${(error as Error).message}`, { cause: error });
-  }
-}
 
 export async function runGate(argv: string[], env: GateEnv): Promise<number> {
   const connection: Connection = {
@@ -114,6 +97,10 @@ async function serve(policy: Policy, audit: AuditLog, connection: Connection): P
   if (rule.zoneSet && evaluation.request.direction === 'upload') {
     // rsync writes into the spare, which the zone-set push pins (and confines in) itself.
     if (evaluation.pinned) closeSync(evaluation.pinned.fd);
+    // The zone-set engine is its own bundle (dist/gate-zoneset.cjs, scripts/bundle-gate.mjs), loaded
+    // only here: a refusal or a plain rsync run never pays for compiling it. Its errors are branded
+    // GateErrors (shared/errors.ts), so refuse() maps them as its own.
+    const { serveZoneSetUpload } = await import('./serve-zoneset.js');
     return serveZoneSetUpload(
       policy,
       audit,
@@ -225,7 +212,7 @@ async function refuse(error: unknown, connection: Connection, audit: AuditLog | 
 
 /** The one line the client sees: the reason for refusals, nothing internal for server faults. */
 function clientMessage(known: GateError | undefined, error: unknown): string {
-  if (known instanceof ConfigError) return "the secondary's zonegate configuration is unusable; its admin should run `zonegate doctor`";
+  if (isConfigError(known)) return "the secondary's zonegate configuration is unusable; its admin should run `zonegate doctor`";
   if (known) return known.message;
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -2,9 +2,8 @@
 // stream never passes through Node, a minimal fixed environment, and signals relayed. Resolves to
 // rsync's exit status, or 128+n when it was killed by signal n.
 
-import { constants } from 'node:os';
 import { SpawnError } from '../shared/errors.js';
-import { childStarter, type StartMethod, type StartedChild } from './start-child.js';
+import { childStarter, signalExitStatus, type StartMethod, type StartedChild } from './start-child.js';
 
 /** The only environment rsync gets: nothing the client could have influenced, no HOME. */
 export const RSYNC_ENV = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' });
@@ -74,7 +73,7 @@ export async function spawnRsync(plan: SpawnPlan, method?: StartMethod): Promise
           },
           exit: (code, signal) => {
             cleanup();
-            if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
+            if (signal !== null) resolve(signalExitStatus(signal));
             else resolve(code ?? 70);
           },
         },

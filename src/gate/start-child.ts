@@ -7,7 +7,7 @@
 // offers no such binding (process.binding is deprecated), it falls back to child_process, with the
 // same options; test/integration/gate-spawn.test.ts runs both.
 
-import { constants } from 'node:os';
+// node:util is loaded by Node's own start anyway; node:os is not (below).
 import { getSystemErrorName } from 'node:util';
 
 export interface ChildOptions {
@@ -132,12 +132,22 @@ function startWithChildProcess(
   };
 }
 
+/**
+ * Signal numbers from node:os, loaded by childStarter(): only a run needs them, and loading node:os
+ * at the top would cost every refusal about 0.13 ms of its start. Empty until then: no child exists
+ * before childStarter() has resolved, so nothing is killed or reaped before.
+ */
+let osSignals: Partial<Record<NodeJS.Signals, number>> = {};
+
 function signalNumber(signal: NodeJS.Signals): number {
-  // Only the three relayed signals, TERM and KILL are ever sent; all exist on Linux.
-  return osSignals[signal] ?? osSignals.SIGTERM;
+  // Only the three relayed signals, TERM and KILL are ever sent; all exist on Linux (TERM is 15).
+  return osSignals[signal] ?? osSignals.SIGTERM ?? 15;
 }
 
-const osSignals: Partial<Record<NodeJS.Signals, number>> & { SIGTERM: number } = constants.signals;
+/** 128 + n for a child killed by signal n, as a shell reports it (0 for a name this Node does not know). */
+export function signalExitStatus(signal: NodeJS.Signals): number {
+  return 128 + (osSignals[signal] ?? 0);
+}
 
 /** Starts `file` with `args` (no shell) and reports its end through `events`; synchronous. */
 export type ChildStarter = (file: string, args: readonly string[], options: ChildOptions, events: ChildEvents) => StartedChild;
@@ -148,6 +158,7 @@ export type ChildStarter = (file: string, args: readonly string[], options: Chil
  * relay and start the child with no await in between (spawn-rsync.ts).
  */
 export async function childStarter(method: StartMethod = startMethod()): Promise<ChildStarter> {
+  osSignals = (await import('node:os')).constants.signals;
   const Process = method === 'process-wrap' ? processWrap() : undefined;
   if (Process !== undefined) return (file, args, options, events) => startWithProcessWrap(Process, file, args, options, events);
   const { spawn } = await import('node:child_process');

@@ -3,8 +3,17 @@
 
 import { EXIT, ZONE_EXIT } from './exit-codes.js';
 
+/**
+ * Marks every GateError. The gate is two bundles (dist/gate.cjs and, loaded only for a zone-set
+ * upload, dist/gate-zoneset.cjs), each with its own copy of these classes, so a ZoneSetError thrown
+ * in the second is no `instanceof GateError` of the first. A registered symbol is one value in the
+ * whole process, so the brand holds across both copies.
+ */
+const GATE_ERROR = Symbol.for('zonegate.GateError');
+
 export abstract class GateError extends Error {
   abstract readonly exitCode: number;
+  readonly [GATE_ERROR] = true;
   /** Stable, machine-readable reason code (tests and logs use this, never the message). */
   readonly reason: string;
   /** Extra fields for the audit log (never client-controlled keys). */
@@ -54,6 +63,12 @@ export class ZoneSetError extends GateError {
   }
 }
 
+/** By brand, not class identity (see GATE_ERROR): true for a GateError from either bundle. */
 export function isGateError(error: unknown): error is GateError {
-  return error instanceof GateError;
+  return typeof error === 'object' && error !== null && (error as { [GATE_ERROR]?: unknown })[GATE_ERROR] === true;
+}
+
+/** A ConfigError from either bundle (by brand and exit code, as isGateError). */
+export function isConfigError(error: unknown): error is ConfigError {
+  return isGateError(error) && error.exitCode === EXIT.config;
 }

@@ -1,6 +1,7 @@
 // The gate starts on every SSH connection: its module graph must never pull in yargs or execa,
 // which each roughly double Node's start-up. Two checks: the unbundled ESM graph under a resolve
-// hook that throws on them, and the bundle's list of bundled packages.
+// hook that throws on them, and the bundle's list of bundled packages. And the zone-set engine stays
+// in its own bundle (dist/gate-zoneset.cjs), out of the one every connection compiles.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,11 +49,45 @@ describe('gate import graph', () => {
     expect(result.stderr).toMatch(/forbidden import in the gate: yargs/);
   });
 
-  it('bundles picomatch and no other package', () => {
-    const bundle = readFileSync(join(PROJECT, 'dist/gate.cjs'), 'utf8');
-    const packages = new Set([...bundle.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1]));
+  /** The files esbuild put in a bundle: scripts/bundle-gate.mjs writes them (minified bundles keep no markers). */
+  const sourcesIn = (file: string): string[] => {
+    const bundles = JSON.parse(readFileSync(join(PROJECT, 'build/gate-bundles.json'), 'utf8')) as Record<string, string[]>;
+    return bundles[file] ?? [];
+  };
+
+  it.each(['dist/gate.cjs', 'dist/gate-zoneset.cjs'])('%s bundles picomatch and no other package', (file) => {
+    const packages = new Set(sourcesIn(file).flatMap((source) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1] ?? []));
     expect([...packages]).toEqual(['picomatch']);
-    // Loaded only on the paths that need them (a refusal never does): child_process, crypto.
-    expect(bundle).not.toMatch(/^var import_node_(child_process|crypto|net) = require/m);
+    // Loaded only on the paths that need them (a refusal never does): child_process, crypto, net.
+    // A top-level import is an assignment at load time; a lazy one is a require inside a function.
+    const bundle = readFileSync(join(PROJECT, file), 'utf8');
+    expect(bundle).toMatch(/\bimport_node_fs\d*=require\("node:fs"\)/);
+    expect(bundle).not.toMatch(/\bimport_node_(child_process|crypto|net)\d*=require\(/);
+  });
+
+  it('keeps the zone-set engine out of dist/gate.cjs: only the zoneset modules the decision uses', () => {
+    const core = sourcesIn('dist/gate.cjs');
+    // The decision checks a zone-set request's options and zones (options, receiver, allowed-zones)
+    // and a plain run may keep a transfer log (transfer-log). Anything more is the engine growing
+    // back into every connection's start: move it behind main.ts's import('./serve-zoneset.js').
+    expect(core.filter((source) => source.startsWith('src/zoneset/')).sort()).toEqual([
+      'src/zoneset/allowed-zones.ts',
+      'src/zoneset/options.ts',
+      'src/zoneset/receiver.ts',
+      'src/zoneset/transfer-log.ts',
+    ]);
+    expect(core).toContain('src/gate/main.ts');
+    expect(core).not.toContain('src/gate/serve-zoneset.ts');
+    // The one way across: a require of the sibling bundle, made only for an allowed zone-set upload.
+    expect(readFileSync(join(PROJECT, 'dist/gate.cjs'), 'utf8').match(/require\("\.\/[^"]*"\)/g)).toEqual([
+      'require("./gate-zoneset.cjs")',
+    ]);
+  });
+
+  it('puts the zone-set upload and its engine in dist/gate-zoneset.cjs', () => {
+    const zoneSet = sourcesIn('dist/gate-zoneset.cjs');
+    for (const source of ['src/gate/serve-zoneset.ts', 'src/zoneset/pipeline.ts', 'src/zoneset/promote.ts', 'src/shared/errors.ts'])
+      expect(zoneSet).toContain(source);
+    expect(zoneSet).not.toContain('src/gate/main.ts');
   });
 });

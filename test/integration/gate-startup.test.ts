@@ -15,9 +15,17 @@ import { SSH_KEYGEN } from '../lab/tools.js';
 const UPLOAD = 'rsync --server -logDtpre.iLsfxCIvu . external/';
 const REFUSED = 'rsync --server -logDtpre.iLsfxCIvu . ../../etc/';
 const EXPENSIVE = ['crypto', 'child_process', 'net', 'stream'];
+// Smaller, and not needed to refuse: node:module with the ESM loader (createRequire, ~0.4 ms),
+// node:util's parseArgs (its internal modules, ~0.7 ms; gate-argv.ts parses by hand), node:os
+// (~0.13 ms; only a run needs its signal numbers, start-child.ts).
+const NOT_TO_REFUSE = ['module', 'internal/modules/esm/loader', 'internal/util/parse_args/parse_args', 'os'];
 
 /** Runs the built gate as sshd would and returns its exit status and the Node modules it loaded. */
-function loadedModules(world: GateWorld, command: string): { status: number | null; stderr: string; modules: string[] } {
+function loadedModules(
+  world: GateWorld,
+  command: string,
+  gateArgs = ['--config', world.config, '--key', 'ns1'],
+): { status: number | null; stderr: string; modules: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'zonegate-startup-'));
   const out = join(dir, 'modules.json');
   const preload = join(dir, 'record-modules.cjs');
@@ -25,7 +33,7 @@ function loadedModules(world: GateWorld, command: string): { status: number | nu
     preload,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
   );
-  const result = spawnSync(process.execPath, ['--require', preload, GATE, '--config', world.config, '--key', 'ns1'], {
+  const result = spawnSync(process.execPath, ['--require', preload, GATE, ...gateArgs], {
     env: { PATH: '/usr/bin:/bin', SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22', SSH_ORIGINAL_COMMAND: command },
     encoding: 'utf8',
     input: '',
@@ -42,6 +50,15 @@ describe('gate start-up', () => {
     expect(run.status).toBe(77);
     expect(run.stderr).toMatch(/^zonegate: denied: /);
     expect(run.modules.filter((name) => EXPENSIVE.includes(name))).toEqual([]);
+    expect(run.modules.filter((name) => NOT_TO_REFUSE.includes(name))).toEqual([]);
+  });
+
+  it('refuses a bad command= argv (78) without parseArgs either', () => {
+    const world = makeWorld({ rsync: FAKE_RSYNC, sandbox: 'off' });
+    const run = loadedModules(world, REFUSED, ['--key', 'ns1', '--bogus']);
+    expect(run.status).toBe(78);
+    expect(run.modules.filter((name) => NOT_TO_REFUSE.includes(name))).toEqual([]);
+    expect(world.readLog()).toEqual([]);
   });
 
   it('runs an allowed upload without loading them either, once it knows what rsync supports', () => {
@@ -51,8 +68,9 @@ describe('gate start-up', () => {
     const run = loadedModules(world, UPLOAD);
     expect(run.status).toBe(0);
     expect(run.modules.filter((name) => EXPENSIVE.includes(name))).toEqual([]);
-    // The check can fail: the list it reads does name modules the gate loads.
+    // The check can fail: the list it reads does name modules the gate loads (a run needs node:os).
     expect(run.modules).toContain('fs');
+    expect(run.modules).toContain('os');
   });
 
   it('logs the key fingerprint ssh-keygen -l prints, hashed without node:crypto', async () => {

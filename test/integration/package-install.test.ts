@@ -36,6 +36,8 @@ describe('npm pack', () => {
       'dist/admin/main.js',
       'dist/gate.cjs',
       'dist/gate.cjs.cache',
+      'dist/gate-zoneset.cjs',
+      'dist/gate-zoneset.cjs.cache',
       'templates/config-secondary.jsonc',
       'templates/logrotate.tmpl',
       'schema/zonegate.schema.json',

@@ -3,9 +3,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { replayLog } from '../../src/admin/check/replay.js';
-import { escapeLineSeparators, openAuditLog } from '../../src/gate/audit-log.js';
+import { escapeLineSeparators, isoTime, openAuditLog } from '../../src/gate/audit-log.js';
 import { readOriginalCommandBytes } from '../../src/gate/original-command.js';
 import { parsePolicy } from '../../src/shared/policy/load.js';
 import { fakeEd25519PublicKey } from '../lab/keys.js';
@@ -85,5 +86,34 @@ describe('check --replay uses the logged bytes', () => {
     expect(report.replayed).toBe(1);
     expect(report.changes).toHaveLength(1);
     expect(report.changes[0]).toMatchObject({ ref: 'abc123', before: 'allow', after: { verdict: 'deny', reason: 'invalid-utf8' } });
+  });
+});
+
+describe('isoTime (the record time, formatted without toISOString on the way)', () => {
+  it.each([
+    0,
+    Date.UTC(2026, 10, 26, 2, 3, 4, 5),
+    Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+    Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    Date.UTC(10000, 0, 1),
+    Date.UTC(-1, 0, 1),
+    Date.UTC(0, 0, 1) - 1,
+  ])('%d reads as toISOString() writes it', (time) => {
+    const date = new Date(time);
+    expect(isoTime(date)).toBe(date.toISOString());
+  });
+
+  it('agrees with toISOString() on any valid time', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (time) => {
+        const date = new Date(time);
+        expect(isoTime(date)).toBe(date.toISOString());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('throws on an invalid date, as toISOString() does', () => {
+    expect(() => isoTime(new Date(Number.NaN))).toThrow(RangeError);
   });
 });
