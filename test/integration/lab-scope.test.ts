@@ -51,6 +51,23 @@ describe('lab scope', () => {
     expect(running(grandchild)).toBe(false);
   });
 
+  it('waits out a grandchild that ignores SIGTERM after its group leader is gone (SIGKILL at the grace time)', async () => {
+    const scope = new Scope();
+    // The leader dies on SIGTERM at once; the grandchild does not, so only the group's SIGKILL ends it.
+    const child = scope.spawn('/bin/sh', ['-c', '(trap "" TERM; exec sleep 1000) & echo $!; wait'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
+    const grandchild = await new Promise<number>((resolve) =>
+      child.stdout?.once('data', (chunk: Buffer) => {
+        resolve(Number(String(chunk).trim()));
+      }),
+    );
+    expect(running(grandchild)).toBe(true);
+    await scope.close();
+    expect(running(grandchild)).toBe(false);
+  });
+
   it('withScope() closes the scope when its body throws, and rethrows', async () => {
     let pid = 0;
     let dir = '';

@@ -4,9 +4,10 @@
 // without closing it, e.g. a crashed test worker. Tests that pass no scope get the process-wide one.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './wait.js';
 
 const SIGNALS = [
   ['SIGINT', 130],
@@ -58,6 +59,9 @@ export class Scope {
       signal(tracked, 'SIGKILL');
     }, graceMs);
     await tracked.exited;
+    // A group's leader can be gone while the members it started are still dying (or ignore
+    // SIGTERM): "stopped" means the whole group, so wait for it, SIGKILL still due at graceMs.
+    if (tracked.group && child.pid !== undefined) await until(groupGone(child.pid), `process group ${String(child.pid)} to end`);
     clearTimeout(timer);
   }
 
@@ -93,6 +97,25 @@ export class Scope {
     }
     this.dirs.clear();
   }
+}
+
+/** Whether no process of group `pgid` still runs (zombies do not run; /proc stat field 5 is the group). */
+function groupGone(pgid: number): () => boolean {
+  return () => {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pgrp === String(pgid) && state !== 'Z') return false;
+    }
+    return true;
+  };
 }
 
 function signal(tracked: Tracked, name: NodeJS.Signals): void {
