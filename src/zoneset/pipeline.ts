@@ -29,6 +29,7 @@ import { serverAdapter } from './servers/adapters.js';
 import type { CheckerSandbox } from './servers/types.js';
 import { checkDeleteShare, validateZones } from './validate.js';
 import { guardSignatures, type SignedZones } from './dnssec-guard.js';
+import type { SignatureScan } from './dnssec-rrsig.js';
 import { recordSignatures } from './dnssec-record.js';
 import { readLiveSerials, recordLiveSerials, serialReader, trustedLiveSerials } from './live-serials.js';
 
@@ -196,8 +197,9 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
     checkDeleteShare(changes, settings);
     const recorded = trustedLiveSerials(readLiveSerials(layout, serialReader(settings)), liveDir, changes);
     liveChecked = changes.changed.length - recorded.size;
-    serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox, recorded);
-    signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap);
+    const scans = new Map<string, SignatureScan>();
+    serials = await validateZones(settings, push.spareDir, liveDir, changes, push.checkerSandbox, recorded, scans);
+    signed = await guardSignatures(settings, push.spareDir, changes, push.checkerSandbox?.bwrap, { scans });
     faultPoint('validated');
   } catch (error) {
     endCheck();
