@@ -145,6 +145,16 @@ describe('mirrorFiles', () => {
     // Again, with the link already in place: nothing left behind (rename() between links of one inode is a no-op).
     mirrorFiles(source, target, ['db.a']);
     expect(readdirSync(target).sort()).toEqual(['db.a', 'db.other']);
+    expect(statSync(join(target, 'db.a')).ino).toBe(statSync(join(source, 'db.a')).ino);
+  });
+
+  it('fails loudly when it cannot link a file the source has (a missing target directory), never skips it', () => {
+    const { layout } = zoneSet();
+    const source = treeDir(layout, 'a');
+    writeFileSync(join(source, 'db.a'), 'a');
+    expect(() => {
+      mirrorFiles(source, join(treeDir(layout, 'b'), 'missing'), ['db.a']);
+    }).toThrow(/ENOENT/);
   });
 });
 
