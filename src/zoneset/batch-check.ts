@@ -78,7 +78,8 @@ export function planBatches<J extends BatchEntry & { dir: string }>(
   return { batches: batches.filter((batch) => batch.length > 1), singles: [...singles, ...batches.filter((b) => b.length === 1).flat()] };
 }
 
-export function fileSize(job: BatchEntry & { dir: string }): number | undefined {
+export function fileSize(job: BatchEntry & { dir: string; size?: number | undefined }): number | undefined {
+  if (job.size !== undefined) return job.size;
   try {
     const stat = statSync(join(job.dir, job.file));
     return stat.isFile() ? stat.size : undefined;

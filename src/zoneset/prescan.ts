@@ -31,11 +31,17 @@ export function generateCount(words: readonly string[]): number | undefined {
   return Math.floor((stop - start) / step) + 1;
 }
 
+/** What the pre-scan measured of a file that passed: its size (for the checker's batches) and its DNSSEC scan. */
+export interface Prescan {
+  size: number;
+  scan: SignatureScan;
+}
+
 /**
  * Throws ZoneSetError (limit-exceeded or zone-invalid) when the zone file breaks a limit; else
- * returns its DNSSEC scan, for the signature guard to judge after the checker.
+ * returns its size and DNSSEC scan, for the signature guard to judge after the checker.
  */
-export function prescanZone(path: string, zone: ZoneFile, limits: ZoneSetLimits): SignatureScan {
+export function prescanZone(path: string, zone: ZoneFile, limits: ZoneSetLimits): Prescan {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const size = fstatSync(fd).size;
@@ -65,7 +71,7 @@ export function prescanZone(path: string, zone: ZoneFile, limits: ZoneSetLimits)
     }
     reader.write(decoder.end());
     reader.end();
-    return finishScan(reader, scanner, zone.zone);
+    return { size, scan: finishScan(reader, scanner, zone.zone) };
   } catch (error) {
     if (error instanceof RangeError)
       throw new ZoneSetError('limit-exceeded', `zone ${zone.zone} (${zone.file}) has a record longer than 1 MiB; nothing was changed`);

@@ -11,7 +11,7 @@ import type { ZoneSetChanges } from './diff.js';
 import { prescanZone } from './prescan.js';
 import { serialIncreased } from './serial.js';
 import { serverAdapter } from './servers/adapters.js';
-import type { CheckerSandbox } from './servers/types.js';
+import type { CheckerSandbox, CheckJob } from './servers/types.js';
 import type { SignatureScan } from './dnssec-rrsig.js';
 
 export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSettings): void {
@@ -43,12 +43,14 @@ export async function validateZones(
   const touched = [...changes.changed, ...changes.added];
   const { limits } = settings;
   // Every pushed zone is pre-scanned before any checker starts: the cheap refusals come first.
+  const sizes = new Map<string, number>();
   for (const zone of touched) {
-    const scan = prescanZone(join(spareDir, zone.file), zone, limits);
+    const { size, scan } = prescanZone(join(spareDir, zone.file), zone, limits);
+    sizes.set(zone.zone, size);
     scans?.set(zone.zone, scan);
   }
-  const jobs = [
-    ...touched.map(({ zone, file }) => ({ zone, file, dir: spareDir, which: 'pushed' as const })),
+  const jobs: CheckJob[] = [
+    ...touched.map(({ zone, file }) => ({ zone, file, dir: spareDir, which: 'pushed' as const, size: sizes.get(zone) })),
     ...changes.changed
       .filter(({ zone }) => !recorded.has(zone))
       .map(({ zone, file }) => ({ zone, file, dir: liveDir, which: 'live' as const })),

@@ -11,11 +11,11 @@ import { mapLimited } from '../../zoneset/run-command.js';
 /** A batch on the primary gets what a per-zone check gets there: no sandbox, no rlimits. */
 const BATCH_TIMEOUT_MS = 300_000;
 
-/** The files of `entries` (zone, file in `dir`) that a batch cleared. */
+/** The files of `entries` (zone, file in `dir`, its size when known) that a batch cleared. */
 export async function clearedByBatch(
   checker: readonly string[],
   dir: string,
-  entries: readonly { zone: string; file: string }[],
+  entries: readonly { zone: string; file: string; size?: number | undefined }[],
   concurrency: number,
 ): Promise<Set<string>> {
   const cleared = new Set<string>();
