@@ -21,7 +21,6 @@ import { refuseOversizedOrTooMany } from './push-limits.js';
 import { pruneReleases } from './releases.js';
 import { reloadZones, verifySerials } from './reload.js';
 import { pickZoneFiles, reconcileServed, type ServedCheck } from './served-check.js';
-import { bytesAfter } from './space.js';
 import { dropSpare, markSpareClean, markSpareDirty, mirrorFiles } from './spare.js';
 import { readState, writeState, type ZoneSetState } from './state.js';
 import { parseTransferLog, type TransferLog } from './transfer-log.js';
@@ -211,9 +210,10 @@ async function completeReceivedPush(push: ZoneSetPush): Promise<ZoneSetOutcome> 
   // the phases add up to the push (issue 15: ~90 ms at 2,000 zones was in no phase).
   const { state, promotion } = await push.clock.time('promote', () => {
     const before = readState(layout.stateFile);
-    const bytes = before.bytes === undefined ? undefined : bytesAfter(before.bytes, liveDir, push.spareDir, changes);
-    const promoted = promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, { ...before, bytes });
-    return { state: before, promotion: promoted };
+    return {
+      state: before,
+      promotion: promote(layout, settings, { id: push.id, kind: 'push', live: push.live, changes, serials }, before),
+    };
   });
   const swapped = performance.now();
   const commands = await reloadOrUndo(push, promotion, changes, state);
