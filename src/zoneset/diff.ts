@@ -79,13 +79,15 @@ function sameContent(liveFile: string, liveStat: Stats, stagedFile: string, stag
   try {
     const stagedFd = openSync(stagedFile, constants.O_RDONLY);
     try {
-      for (;;) {
+      // Up to the size both had (as readFileSync read): no read past it just to meet the end.
+      for (let total = 0; total < liveStat.size; total += CHUNK) {
         const got = readSync(liveFd, liveChunk, 0, CHUNK, null);
-        // Both files are read to their end: a file that changed size since the lstat differs too.
-        if (readSync(stagedFd, stagedChunk, 0, CHUNK, null) !== got) return false;
-        if (got === 0) return true;
-        if (!liveChunk.subarray(0, got).equals(stagedChunk.subarray(0, got))) return false;
+        // A short read (a file that shrank since the lstat) counts as a change, never as the same.
+        const want = Math.min(CHUNK, liveStat.size - total);
+        if (got !== want || readSync(stagedFd, stagedChunk, 0, want, null) !== want) return false;
+        if (!liveChunk.subarray(0, want).equals(stagedChunk.subarray(0, want))) return false;
       }
+      return true;
     } finally {
       closeSync(stagedFd);
     }
