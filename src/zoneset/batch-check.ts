@@ -5,10 +5,19 @@
 // message and exit code as the per-zone checker gives. Self-contained: one function, the contract
 // of mapping servers/check-each.ts's serialOf over the jobs.
 //
-// Batch size: 50 to 250 zones (spread over checkerConcurrency) and at most 32 MiB of zone text. named-checkconf loads and frees one zone
-// at a time, so the address-space limit still bounds the largest zone, as it does per zone; CPU
-// time adds up over a batch, and 32 MiB of text costs a few seconds against the 60 s default.
-// A zone that needs more than its batch leaves is re-checked alone with the whole limit.
+// Batch size: the zones spread over checkerConcurrency, at least 50 and at most 2,000 a batch and
+// at most 32 MiB of zone text. Each batch costs a fixed ~25-40 ms for bwrap and the process start
+// (measured, issue 15), so a 2,000-zone push is two batches, not eight. named-checkconf loads and
+// frees one zone at a time, so the address-space limit still bounds the largest zone, as it does
+// per zone; what a batch adds is its config: 62 MiB of address space for one zone, 68 MiB for
+// 2,000 (max RSS 13 and 20 MB), a few MiB of the 1 GiB default. CPU time adds up over a batch,
+// and 32 MiB of text costs a few seconds against the 60 s default. A zone that needs more than its
+// batch leaves is re-checked alone with the whole limit.
+//
+// A batch that fails as a whole (killed by a limit, a failure no zone owns) is split into batches
+// of BATCH_MIN_ZONES before zones are checked alone: with up to 2,000 zones a batch, one hostile
+// zone must not cost thousands of single checks, and the zones are still checked in order, so the
+// refusal names the same zone.
 
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +35,7 @@ export function namedLoadedSerial(output: string): number | undefined {
   return loaded ? Number(loaded[1]) : undefined;
 }
 
-export const BATCH_MAX_ZONES = 250;
+export const BATCH_MAX_ZONES = 2000;
 export const BATCH_MIN_ZONES = 50;
 export const BATCH_MAX_BYTES = 32 * 1024 * 1024;
 
@@ -40,7 +49,11 @@ export function planBatches<J extends BatchEntry & { dir: string }>(
   const byDir = new Map<string, number[]>();
   for (const [index, job] of jobs.entries()) {
     if (!batchable(job) || sizeOf(job) === undefined) singles.push(index);
-    else byDir.set(job.dir, [...(byDir.get(job.dir) ?? []), index]);
+    else {
+      const indices = byDir.get(job.dir);
+      if (indices === undefined) byDir.set(job.dir, [index]);
+      else indices.push(index);
+    }
   }
   const batches: number[][] = [];
   for (const indices of byDir.values()) {
@@ -65,7 +78,8 @@ export function planBatches<J extends BatchEntry & { dir: string }>(
   return { batches: batches.filter((batch) => batch.length > 1), singles: [...singles, ...batches.filter((b) => b.length === 1).flat()] };
 }
 
-export function fileSize(job: BatchEntry & { dir: string }): number | undefined {
+export function fileSize(job: BatchEntry & { dir: string; size?: number | undefined }): number | undefined {
+  if (job.size !== undefined) return job.size;
   try {
     const stat = statSync(join(job.dir, job.file));
     return stat.isFile() ? stat.size : undefined;
@@ -93,12 +107,16 @@ function zoneSetRunner(settings: ZoneSetSettings, checker: BatchChecker, dir: st
   };
 }
 
-/** One batch through named-checkconf; the serials it read, and the indices of the entries it did not clear. */
-export async function runBatch(
-  checker: BatchChecker,
-  entries: readonly BatchEntry[],
-  runner: BatchRunner,
-): Promise<{ serials: (number | undefined)[]; suspects: number[] }> {
+/** What one batch said: the serials it read, the indices of the entries it did not clear, and whether it failed as a whole. */
+export interface BatchOutcome {
+  serials: (number | undefined)[];
+  suspects: number[];
+  /** Failed as a whole: killed (a limit, a signal; 128+n through bwrap), or a failure no zone owns. */
+  whole: boolean;
+}
+
+/** One batch through named-checkconf. */
+export async function runBatch(checker: BatchChecker, entries: readonly BatchEntry[], runner: BatchRunner): Promise<BatchOutcome> {
   // A private file, not stdin: named-checkconf cannot open /dev/stdin when it is Node's socket pair.
   const scratch = mkdtempSync(join(tmpdir(), 'zonegate-batch-'));
   const conf = join(scratch, 'named.conf');
@@ -111,10 +129,11 @@ export async function runBatch(
   }
   const verdicts = readBatchOutput(result.output, entries, checker);
   const serials = entries.map((entry) => verdicts.get(entry.zone)?.serial);
-  let suspects = entries.flatMap((entry, index) => (verdicts.get(entry.zone)?.failed === false ? [] : [index]));
+  const suspects = entries.flatMap((entry, index) => (verdicts.get(entry.zone)?.failed === false ? [] : [index]));
+  const killed = result.error !== undefined || (result.status ?? 0) >= 128;
   // A failure no zone owns (the config, a signal after the last zone): trust none of it.
-  if (suspects.length === 0 && (result.status !== 0 || result.error !== undefined)) suspects = entries.map((_, index) => index);
-  return { serials, suspects };
+  if (suspects.length === 0 && (result.status !== 0 || killed)) return { serials, suspects: entries.map((_, index) => index), whole: true };
+  return { serials, suspects, whole: killed };
 }
 
 /**
@@ -147,13 +166,19 @@ export async function checkZonesInBatches(
     ...batches.map((batch) => ({ batch, single: -1 })),
     ...singles.map((single) => ({ batch: undefined, single })),
   ];
-  await mapLimited(units, concurrency, async ({ batch, single }) => {
-    if (batch === undefined) return alone(single);
+  const inBatch = async (batch: readonly number[]): Promise<void> => {
     const batchJobs = batch.map((index) => jobs[index] as CheckJob);
     const outcome = await runBatch(checker, batchJobs, zoneSetRunner(settings, checker, batchJobs[0]?.dir ?? '', sandbox));
     for (const [at, index] of batch.entries()) serials[index] = outcome.serials[at];
+    // Failed as a whole: smaller batches first, in order, so the zones go one at a time only in
+    // the part that fails again.
+    if (outcome.whole && batch.length > BATCH_MIN_ZONES) {
+      for (let at = 0; at < batch.length; at += BATCH_MIN_ZONES) await inBatch(batch.slice(at, at + BATCH_MIN_ZONES));
+      return;
+    }
     // In order, one at a time: the first suspect that fails alone is the zone the refusal names.
     for (const at of outcome.suspects) await alone(batch[at] as number);
-  });
+  };
+  await mapLimited(units, concurrency, ({ batch, single }) => (batch === undefined ? alone(single) : inBatch(batch)));
   return serials;
 }

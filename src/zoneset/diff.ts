@@ -1,7 +1,7 @@
 // What a push changed: the names in rsync's transfer log, each compared between the spare (where
 // rsync wrote) and the live tree. Nothing else is looked at, so the work follows the changed zones.
 
-import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../shared/errors.js';
 import type { TransferLog } from './transfer-log.js';
@@ -63,13 +63,37 @@ export function changesFromLog(liveDir: string, spareDir: string, log: TransferL
   return changes;
 }
 
+const CHUNK = 64 * 1024;
+// Two buffers for the whole diff (it is synchronous): no two fresh buffers per changed zone.
+const liveChunk = Buffer.alloc(CHUNK);
+const stagedChunk = Buffer.alloc(CHUNK);
+
 /**
  * rsync rewrites a file whose mtime differs even when the bytes are the same (a `touch` on the
  * primary, or the fresh mtime zonegate gave a promoted file): that is not a change to validate or
- * reload.
+ * reload. Compared chunk by chunk, stopping at the first difference (a new serial is near the top).
  */
 function sameContent(liveFile: string, liveStat: Stats, stagedFile: string, stagedStat: Stats): boolean {
-  return liveStat.size === stagedStat.size && readFileSync(liveFile).equals(readFileSync(stagedFile));
+  if (liveStat.size !== stagedStat.size) return false;
+  const liveFd = openSync(liveFile, constants.O_RDONLY);
+  try {
+    const stagedFd = openSync(stagedFile, constants.O_RDONLY);
+    try {
+      // Up to the size both had (as readFileSync read): no read past it just to meet the end.
+      for (let total = 0; total < liveStat.size; total += CHUNK) {
+        const got = readSync(liveFd, liveChunk, 0, CHUNK, null);
+        // A short read (a file that shrank since the lstat) counts as a change, never as the same.
+        const want = Math.min(CHUNK, liveStat.size - total);
+        if (got !== want || readSync(stagedFd, stagedChunk, 0, want, null) !== want) return false;
+        if (!liveChunk.subarray(0, want).equals(stagedChunk.subarray(0, want))) return false;
+      }
+      return true;
+    } finally {
+      closeSync(stagedFd);
+    }
+  } finally {
+    closeSync(liveFd);
+  }
 }
 
 /** Zone names are case-insensitive: "db.Example.com" beside "db.example.com" would be one zone twice. */

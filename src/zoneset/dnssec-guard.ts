@@ -33,17 +33,21 @@ export function signatureProblem(scan: SignatureScan, horizonSeconds: number, se
   return undefined;
 }
 
-/** Throws ZoneSetError (dnssec-refused) for the first zone refused; returns the signed zones' earliest expiries. */
+/**
+ * Throws ZoneSetError (dnssec-refused) for the first zone refused; returns the signed zones' earliest
+ * expiries. `scans`: the pre-scan's scans of these very files (validateZones), so they are not read
+ * again; a zone without one is scanned here.
+ */
 export async function guardSignatures(
   settings: ZoneSetSettings,
   spareDir: string,
   changes: ZoneSetChanges,
   bwrap: string | undefined,
-  now = Date.now(),
+  { now = Date.now(), scans }: { now?: number; scans?: ReadonlyMap<string, SignatureScan> } = {},
 ): Promise<SignedZones> {
   const signed: { zone: ZoneFile; earliest: EarliestSignature | undefined }[] = [];
   for (const zone of [...changes.changed, ...changes.added]) {
-    const scan = scanSignatureFile(join(spareDir, zone.file), zone.zone, settings.limits.zoneBytes);
+    const scan = scans?.get(zone.zone) ?? scanSignatureFile(join(spareDir, zone.file), zone.zone, settings.limits.zoneBytes);
     const problem = signatureProblem(scan, settings.signatureHorizon, 'zoneSet.signatureHorizon', now);
     if (problem !== undefined) throw refusal(zone, `${problem}; re-sign it on the primary`);
     if (scan.kind === 'signed') signed.push({ zone, earliest: scan.earliest });

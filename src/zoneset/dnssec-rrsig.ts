@@ -171,6 +171,13 @@ function readerDoubt(reader: ZoneTextReader): string | undefined {
   return undefined;
 }
 
+/** The scan once `reader` has read a whole file into `scanner` (the pre-scan's pass, or one of its own). */
+export function finishScan(reader: ZoneTextReader, scanner: SignatureScanner, zone: string): SignatureScan {
+  const doubt = readerDoubt(reader);
+  if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
+  return scanner.result();
+}
+
 /** Scans zone text already in memory. */
 export function scanSignatureText(text: string, zone: string): SignatureScan {
   const scanner = new SignatureScanner(zone);
@@ -183,9 +190,7 @@ export function scanSignatureText(text: string, zone: string): SignatureScan {
   } catch {
     return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
   }
-  const doubt = readerDoubt(reader);
-  if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
-  return scanner.result();
+  return finishScan(reader, scanner, zone);
 }
 
 /** Scans a zone file in chunks, never past `maxBytes` (the zone set's zoneBytes limit). */
@@ -214,9 +219,7 @@ export function scanSignatureFile(path: string, zone: string, maxBytes: number):
       if (error instanceof RangeError) return { kind: 'unreadable', owner: shown(zone), why: 'a record longer than 1 MiB' };
       throw error;
     }
-    const doubt = readerDoubt(reader);
-    if (doubt !== undefined) return { kind: 'unreadable', owner: shown(zone), why: doubt };
-    return scanner.result();
+    return finishScan(reader, scanner, zone);
   } finally {
     closeSync(fd);
   }

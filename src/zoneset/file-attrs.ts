@@ -2,7 +2,7 @@
 // from the client. They are applied to the inodes rsync wrote into the spare (new inodes, never
 // shared with the live tree) before the checker reads them, so what is validated is what named reads.
 
-import { chmodSync, chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
@@ -38,9 +38,12 @@ export function renderFileAttrs(attrs: FileAttrs): string {
   return `${attrs.uid === undefined ? '-' : String(attrs.uid)}:${attrs.gid === undefined ? '-' : String(attrs.gid)}:${attrs.mode.toString(8).padStart(4, '0')}`;
 }
 
-function apply(path: string, attrs: FileAttrs): void {
-  if (attrs.uid !== undefined || attrs.gid !== undefined) chownSync(path, attrs.uid ?? -1, attrs.gid ?? -1);
-  chmodSync(path, attrs.mode);
+/** `stat`: the file's lstat, when the caller has it; what already matches is not set again (a syscall per zone). */
+function apply(path: string, attrs: FileAttrs, stat?: Stats): void {
+  const owned = stat !== undefined && (attrs.uid ?? stat.uid) === stat.uid && (attrs.gid ?? stat.gid) === stat.gid;
+  if ((attrs.uid !== undefined || attrs.gid !== undefined) && !owned) chownSync(path, attrs.uid ?? -1, attrs.gid ?? -1);
+  // chown clears set-id bits, so the mode is compared only when the owner was left alone.
+  if (!owned || (stat.mode & 0o7777) !== attrs.mode) chmodSync(path, attrs.mode);
 }
 
 /**
@@ -56,7 +59,7 @@ export function applyToWritten(spareDir: string, liveDir: string, names: Iterabl
     if (live !== undefined && live.ino === staged.ino && live.dev === staged.dev) {
       throw new ZoneSetError('staging-failed', `rsync changed ${JSON.stringify(name)} in place, in an inode the live tree shares`);
     }
-    apply(join(spareDir, name), attrs);
+    apply(join(spareDir, name), attrs, staged);
   }
 }
 

@@ -3,7 +3,7 @@
 // while the live zones are still untouched); after it the other tree is brought back in step.
 
 import { prepareAtomicWrite } from '../shared/atomic-write.js';
-import { existsSync, lstatSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError, isGateError } from '../shared/errors.js';
 import type { ZoneSetSettings } from '../shared/policy/types.js';
@@ -41,7 +41,9 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
   let journaled = false;
   let swapped = false;
   try {
-    if (request.kind === 'push') freshenMtimes(spareDir, liveDir, changes, new Date());
+    // A push's new files are looked at once, for their mtimes and for the space they take.
+    const grown = request.kind === 'push' ? freshenMtimes(spareDir, liveDir, changes, new Date()) : undefined;
+    const bytes = state.bytes === undefined || grown === undefined ? state.bytes : Math.max(0, state.bytes + grown);
     const zones = zonesCameOrWent || state.zones === undefined ? readdirSync(spareDir).length : state.zones;
     faultPoint('release-recording');
     recordRelease(layout, liveDir, changes, {
@@ -64,7 +66,7 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
       before: { release: state.release, zones: state.zones },
       dropOnAbort: request.id,
     };
-    const next: ZoneSetState = { ...state, release: request.id, zones, pending };
+    const next: ZoneSetState = { ...state, bytes, release: request.id, zones, pending };
     // The zone list only changes when zones come or go (its paths go through current/).
     const listPath = zoneListPath(layout, settings.server);
     const commitInclude =
@@ -101,17 +103,24 @@ export function promote(layout: ZoneSetLayout, settings: ZoneSetSettings, reques
 /**
  * named skips a zone file whose mtime is not later than the file it loaded before. A changed file
  * keeps the primary's mtime when that is later (so the next push's quick check still matches and
- * nothing is sent again); otherwise it gets a fresh one.
+ * nothing is sent again); otherwise it gets a fresh one. Returns the bytes on disk (blocks) the
+ * push adds to the live tree, from the same lstats: the state's `bytes` for the next space check.
  */
-export function freshenMtimes(spareDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): void {
+export function freshenMtimes(spareDir: string, liveDir: string, changes: ZoneSetChanges, now: Date): number {
+  const disk = (stat: Stats | undefined): number => (stat?.isFile() === true ? stat.blocks * 512 : 0);
+  let grown = 0;
   for (const zone of changes.changed) {
     const staged = lstatSync(join(spareDir, zone.file));
     const loaded = lstatSync(join(liveDir, zone.file));
+    grown += disk(staged) - disk(loaded);
     if (staged.mtimeMs <= loaded.mtimeMs) {
       const fresh = new Date(Math.max(now.getTime(), loaded.mtimeMs + 1000));
       utimesSync(join(spareDir, zone.file), fresh, fresh);
     }
   }
+  for (const { file } of changes.added) grown += disk(lstatSync(join(spareDir, file), { throwIfNoEntry: false }));
+  for (const { file } of changes.removed) grown -= disk(lstatSync(join(liveDir, file), { throwIfNoEntry: false }));
+  return grown;
 }
 
 /** Every name a push or rollback touched: what the spare must copy from the live tree afterwards. */

@@ -7,7 +7,6 @@
 import { lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSetError } from '../shared/errors.js';
-import type { ZoneSetChanges } from './diff.js';
 
 const RESERVE_BYTES = 1024 * 1024;
 const RESERVE_INODES = 64;
@@ -35,14 +34,6 @@ export function treeBytes(dir: string): number {
 function diskBytes(path: string): number {
   const stat = lstatSync(path, { throwIfNoEntry: false });
   return stat?.isFile() ? stat.blocks * 512 : 0;
-}
-
-/** The live tree's size after a promotion, from its size before and the files the push touched. */
-export function bytesAfter(before: number, liveDir: string, spareDir: string, changes: ZoneSetChanges): number {
-  let total = before;
-  for (const { file } of [...changes.added, ...changes.changed, ...changes.removed])
-    total += diskBytes(join(spareDir, file)) - diskBytes(join(liveDir, file));
-  return Math.max(0, total);
 }
 
 export function spaceNeed(liveBytes: number, zones: number): SpaceNeed {

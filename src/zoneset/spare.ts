@@ -92,30 +92,30 @@ export async function copyTree(layout: ZoneSetLayout, from: string, to: string, 
 }
 
 /**
- * Makes `names` in `target` what they are in `source`: the same inode, linked beside it under a
- * dot name and renamed into place, or no file where the source has none. Files not named are not
- * looked at.
+ * Makes `names` in `target` what they are in `source`: the same inode, or no file where the source
+ * has none. Files not named are not looked at. `target` is always the spare, marked dirty while
+ * this runs (a push, a refused push, a rollback, an undone promotion), and neither named nor any
+ * reader looks at the spare's names: so each name is unlinked and linked again, two system calls,
+ * rather than linked beside it and renamed into place (five, and an exception each; 90 ms of the
+ * 2,000-zone push in issue 15). A crash between the two leaves a name missing in a spare still
+ * marked dirty, which the next push relinks whole, as after any crash here.
  */
 export function mirrorFiles(source: string, target: string, names: Iterable<string>): void {
   for (const name of names) {
     const from = join(source, name);
     const to = join(target, name);
-    const stat = lstatSync(from, { throwIfNoEntry: false });
-    if (stat === undefined) {
-      try {
-        unlinkSync(to);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-      continue;
+    try {
+      unlinkSync(to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    // rename() between two links of one inode does nothing and would leave the temp name behind.
-    const existing = lstatSync(to, { throwIfNoEntry: false });
-    if (existing !== undefined && existing.ino === stat.ino && existing.dev === stat.dev) continue;
-    const temp = join(target, `.${name}.zonegate-link`);
-    rmSync(temp, { force: true });
-    linkSync(from, temp);
-    renameSync(temp, to);
+    try {
+      linkSync(from, to);
+    } catch (error) {
+      // The source has no such file (a removed zone): the unlink above was the whole job. Anything
+      // else, a missing target directory included, fails as it did.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || lstatSync(from, { throwIfNoEntry: false }) !== undefined) throw error;
+    }
     faultPoint('mirror-link');
   }
 }

@@ -11,7 +11,8 @@ import type { ZoneSetChanges } from './diff.js';
 import { prescanZone } from './prescan.js';
 import { serialIncreased } from './serial.js';
 import { serverAdapter } from './servers/adapters.js';
-import type { CheckerSandbox } from './servers/types.js';
+import type { CheckerSandbox, CheckJob } from './servers/types.js';
+import type { SignatureScan } from './dnssec-rrsig.js';
 
 export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSettings): void {
   if (changes.removed.length === 0 || changes.before === 0) return;
@@ -28,6 +29,7 @@ export function checkDeleteShare(changes: ZoneSetChanges, settings: ZoneSetSetti
 /**
  * Checks added and changed zones; returns their new serials. `recorded`: live serials the checker
  * read when those live files were pushed (trustedLiveSerials); the other live copies are checked.
+ * `scans` receives each pushed zone's DNSSEC scan from the pre-scan, for guardSignatures.
  */
 export async function validateZones(
   settings: ZoneSetSettings,
@@ -36,13 +38,19 @@ export async function validateZones(
   changes: ZoneSetChanges,
   sandbox?: CheckerSandbox,
   recorded: ReadonlyMap<string, number> = new Map(),
+  scans?: Map<string, SignatureScan>,
 ): Promise<Record<string, number>> {
   const touched = [...changes.changed, ...changes.added];
   const { limits } = settings;
   // Every pushed zone is pre-scanned before any checker starts: the cheap refusals come first.
-  for (const zone of touched) prescanZone(join(spareDir, zone.file), zone, limits);
-  const jobs = [
-    ...touched.map(({ zone, file }) => ({ zone, file, dir: spareDir, which: 'pushed' as const })),
+  const sizes = new Map<string, number>();
+  for (const zone of touched) {
+    const { size, scan } = prescanZone(join(spareDir, zone.file), zone, limits);
+    sizes.set(zone.zone, size);
+    scans?.set(zone.zone, scan);
+  }
+  const jobs: CheckJob[] = [
+    ...touched.map(({ zone, file }) => ({ zone, file, dir: spareDir, which: 'pushed' as const, size: sizes.get(zone) })),
     ...changes.changed
       .filter(({ zone }) => !recorded.has(zone))
       .map(({ zone, file }) => ({ zone, file, dir: liveDir, which: 'live' as const })),

@@ -11,9 +11,31 @@ export interface ZoneRecordText {
 /** A logical record longer than this is refused rather than held in memory. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
 
-// What the fast path leaves to the character loop: quotes, escapes, comments, parentheses.
-const SPECIAL = /["\\;()]/;
-const BLANKS = /[ \t\r]+/;
+// What the fast path leaves to the character loop: quotes and escapes before any comment, and
+// parentheses that do not close on their own line.
+const QUOTE_OR_ESCAPE = /["\\]/;
+const PARENTHESIS = /[()]/;
+const SEPARATORS = /[ \t\r()]+/;
+
+/**
+ * The words of a line that is one whole record by itself, as the character loop reads it: no quote
+ * or escape before its comment (the comment, whatever it holds, is dropped) and parentheses that
+ * close on the line (they only separate words then). undefined: the character loop reads it.
+ * Most lines of a real zone are like this, the SOA's one-line "( … )" and commented lines too.
+ */
+function plainRecord(line: string): string[] | undefined {
+  const semicolon = line.indexOf(';');
+  const body = semicolon === -1 ? line : line.slice(0, semicolon);
+  if (QUOTE_OR_ESCAPE.test(body)) return undefined;
+  if (PARENTHESIS.test(body)) {
+    let depth = 0;
+    for (const ch of body)
+      if (ch === '(') depth++;
+      else if (ch === ')') depth = Math.max(0, depth - 1);
+    if (depth !== 0) return undefined;
+  }
+  return body.split(SEPARATORS).filter((word) => word !== '');
+}
 
 export class ZoneTextReader {
   private words: string[] = [];
@@ -46,9 +68,9 @@ export class ZoneTextReader {
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', at)) {
       const line = text.slice(at, end);
       // Most lines are one plain record: split them at once instead of character by character.
-      if (this.atLineStart && this.depth === 0 && !SPECIAL.test(line)) {
+      const words = this.atLineStart && this.depth === 0 ? plainRecord(line) : undefined;
+      if (words !== undefined) {
         if (line.length > MAX_RECORD_CHARS) throw new RangeError('a record is longer than 1 MiB');
-        const words = line.split(BLANKS).filter((word) => word !== '');
         if (words.length > 0) this.onRecord({ words, ownerOmitted: line.startsWith(' ') || line.startsWith('\t') });
       } else {
         for (const ch of line) this.char(ch);

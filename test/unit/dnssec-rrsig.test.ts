@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseSignatureTime, scanSignatureFile, scanSignatureText } from '../../src/zoneset/dnssec-rrsig.js';
 import { signatureProblem } from '../../src/zoneset/dnssec-guard.js';
 import { parseHorizon, renderHorizon } from '../../src/shared/policy/signature-horizon.js';
+import { prescanZone } from '../../src/zoneset/prescan.js';
+import { ZONESET_LIMIT_DEFAULTS } from '../../src/shared/policy/defaults.js';
 
 const SOA = '@ 300 IN SOA ns1 host 1 2 3 4 5\n';
 const sig = (covered: string, expiration: string, inception = '20260101000000'): string =>
@@ -243,5 +245,35 @@ describe('signatureHorizon values', () => {
     [61, '61s'],
   ])('renders %i as %s', (seconds, text) => {
     expect(renderHorizon(seconds)).toBe(text);
+  });
+});
+
+describe("the pre-scan's pass gives the guard the same scan as a scan of its own", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zonegate-rrsig-pre-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // The guard judges what the pre-scan read (the file is read and tokenized once): any text on
+  // which the two readings differ would let a signature past the guard or refuse a good zone.
+  it.each([
+    ['unsigned', `${SOA}www IN A 192.0.2.1\n`],
+    ['signed, two expiries', `${SOA}@ IN ${sig('SOA', '20261205225239')}\nwww IN A 192.0.2.1\nwww IN ${sig('A', '20261130000000')}\n`],
+    ['generic RRSIG (RFC 3597)', `${SOA}www IN TYPE46 \\# 3 000102\n`],
+    ['a bare carriage return', `${SOA}www IN ${sig('A', '20261205225239')}\rx IN A 192.0.2.1\n`],
+    ['an unreadable expiry', `${SOA}www IN ${sig('A', '2026-12-05')}\n`],
+    ['a parenthesis never closed', `${SOA}www IN RRSIG A 13 2 300 ( 20261205225239\n`],
+    ['$ORIGIN and omitted owners', `$ORIGIN sub.example.test.\n${SOA}  IN ${sig('SOA', '20261205225239')}\n`],
+    [
+      'across 64 KiB chunks',
+      `${SOA}${Array.from({ length: 3000 }, (_, i) => `h${String(i)} IN ${sig('A', String(1_900_000_000 - i))}`).join('\n')}\n`,
+    ],
+  ])('%s', (_, text) => {
+    const file = 'db.example.test';
+    writeFileSync(join(dir, file), text);
+    const own = scanSignatureFile(join(dir, file), 'example.test', 1 << 30);
+    expect(prescanZone(join(dir, file), { zone: 'example.test', file }, ZONESET_LIMIT_DEFAULTS)).toEqual({
+      size: Buffer.byteLength(text),
+      scan: own,
+    });
   });
 });

@@ -19,11 +19,11 @@ import { zoneSetSettings } from '../helpers/policy.js';
 
 const STRICT = mirrorCheckzone(ZONESET_DEFAULT_CHECKER) as BatchChecker;
 
-/** Fifty zones z00…z49.example in a fresh directory; `broken` maps an index to its text. */
-function fiftyZones(broken: Record<number, string> = {}): { dir: string; jobs: CheckJob[] } {
+/** Fifty (or `count`) zones z00…z49.example in a fresh directory; `broken` maps an index to its text. */
+function fiftyZones(broken: Record<number, string> = {}, count = 50): { dir: string; jobs: CheckJob[] } {
   const dir = mkdtempSync(join(tmpdir(), 'zonegate-batch-'));
   const jobs: CheckJob[] = [];
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < count; i++) {
     const zone = `z${String(i).padStart(2, '0')}.example`;
     writeFileSync(join(dir, `db.${zone}`), broken[i] ?? soaZone(zone, 1000 + i));
     jobs.push({ zone, file: `db.${zone}`, dir, which: 'pushed' });
@@ -41,13 +41,15 @@ function checkconf(dir: string, jobs: readonly CheckJob[]): string {
 /**
  * named-checkzone and named-checkconf stand-ins that log each run and exec the real ones, in one
  * directory (the batch finds named-checkconf beside the checker): which path ran becomes visible.
+ * `killedWith`: a batch whose config lists that zone is killed, as a limit would kill it.
  */
-function loggedCheckers(): { checker: string[]; runs: () => string[] } {
+function loggedCheckers(killedWith?: string): { checker: string[]; runs: () => string[] } {
   const bin = mkdtempSync(join(tmpdir(), 'zonegate-batch-bin-'));
   const log = join(bin, 'runs');
   writeFileSync(log, '');
   for (const name of ['named-checkzone', 'named-checkconf']) {
-    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $1" >> ${log}\nexec /usr/bin/${name} "$@"\n`, { mode: 0o755 });
+    const kill = name === 'named-checkconf' && killedWith !== undefined ? `grep -q 'zone "${killedWith}"' "$2" && kill -KILL $$\n` : '';
+    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $1" >> ${log}\n${kill}exec /usr/bin/${name} "$@"\n`, { mode: 0o755 });
   }
   const checker = [join(bin, 'named-checkzone'), ...ZONESET_DEFAULT_CHECKER.slice(1)];
   return {
@@ -185,7 +187,7 @@ describe('planning batches', () => {
       dir,
       which: 'pushed' as const,
     }));
-  it('one directory per batch, spread over the concurrency, 50 to 250 zones and at most 32 MiB each', () => {
+  it('one directory per batch, spread over the concurrency, 50 to 2,000 zones and at most 32 MiB each', () => {
     expect(planBatches([...jobs(3, '/spare'), ...jobs(3, '/live')], 1, () => 1).batches).toEqual([
       [0, 1, 2],
       [3, 4, 5],
@@ -193,7 +195,9 @@ describe('planning batches', () => {
     // Ten zones stay one batch (at least 50 a batch); 120 spread over two.
     expect(planBatches(jobs(10), 2, () => 1).batches).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
     expect(planBatches(jobs(120), 2, () => 1).batches.map((b) => b.length)).toEqual([60, 60]);
-    expect(planBatches(jobs(2000), 2, () => 1).batches.map((b) => b.length)).toEqual(Array<number>(8).fill(250));
+    // Two batches for 2,000 zones on two cores (each batch costs a process in bwrap); never above 2,000.
+    expect(planBatches(jobs(2000), 2, () => 1).batches.map((b) => b.length)).toEqual([1000, 1000]);
+    expect(planBatches(jobs(5000), 2, () => 1).batches.map((b) => b.length)).toEqual([2000, 2000, 1000]);
     const big = planBatches(jobs(5), 1, (job) => (job.zone === 'z2.example' ? 40 * 1024 * 1024 : 1024));
     expect(big.batches).toEqual([
       [0, 1],
@@ -251,6 +255,33 @@ describe('each error is attributed to its zone and file', () => {
     expect(batch).toEqual(alone);
     expect(batch.reason).toBe('zone-invalid');
     expect(batch.message).toMatch(/^zone z25\.example \(db\.z25\.example\) is invalid: .*bad owner name/);
+  });
+
+  it('a batch killed as a whole is split into batches of 50, and only the part killed again goes zone by zone', async () => {
+    // attack: one zone that gets its whole batch killed (a limit), hoping the fallback costs
+    // thousands of single checks, or that some zone of the batch slips through unchecked.
+    const { dir, jobs } = fiftyZones({ 57: soaZone('z57.example', 1, 'bad_name IN A 192.0.2.1') }, 120);
+    const { checker, runs } = loggedCheckers('z57.example');
+    const settings = zoneSetSettings({ checker, limits: { checkerConcurrency: 1 } });
+    const batch = await refusal(checkZonesInBatches(settings, jobs, undefined));
+    // 120 zones (killed), 0-49 (clean), 50-99 (killed again): 50…57 alone, stopping at the bad one.
+    expect(runs()).toEqual([...Array<string>(3).fill('named-checkconf -z'), ...Array<string>(8).fill('named-checkzone -k')]);
+    const alone = await refusal(serialOf(settings, { ...(jobs[57] as CheckJob), dir, which: 'pushed' }, undefined, namedLoadedSerial));
+    expect(batch).toEqual(alone);
+    expect(batch.message).toMatch(/^zone z57\.example \(db\.z57\.example\) is invalid: .*bad owner name/);
+  });
+
+  it('a batch killed as a whole still gives every serial when each part passes', async () => {
+    const { jobs } = fiftyZones({}, 120);
+    const { checker, runs } = loggedCheckers('z57.example');
+    const settings = zoneSetSettings({ checker, limits: { checkerConcurrency: 1 } });
+    expect(await checkZonesInBatches(settings, jobs, undefined)).toEqual(jobs.map((_, i) => 1000 + i));
+    // The whole (killed), 0-49, 50-99 (killed), its 50 zones alone, then 100-119.
+    expect(runs()).toEqual([
+      ...Array<string>(3).fill('named-checkconf -z'),
+      ...Array<string>(50).fill('named-checkzone -k'),
+      'named-checkconf -z',
+    ]);
   });
 
   it('a clean batch gives every serial, the live copies read the same way', async () => {

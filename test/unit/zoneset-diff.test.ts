@@ -120,6 +120,26 @@ describe('parseTransferLog + changesFromLog with the real rsync', () => {
     expect(statSync(join(w.live, 'db.b.example')).mode & 0o777).toBe(0o644);
   });
 
+  it('compares the bytes to the end, past the first 64 KiB chunk: the same size with one byte changed late is a change', () => {
+    const w = world();
+    const big = '; padding\n'.repeat(20_000);
+    for (const dir of [w.source, w.live, w.spare]) {
+      writeFileSync(join(dir, 'db.a.example'), `${big}a\n`);
+      writeFileSync(join(dir, 'db.b.example'), `${big}b\n`);
+      utimesSync(join(dir, 'db.a.example'), OLD, OLD);
+      utimesSync(join(dir, 'db.b.example'), OLD, OLD);
+    }
+    // a: same bytes, new mtime (touched); b: one byte near the end differs (changed), same size.
+    utimesSync(join(w.source, 'db.a.example'), new Date(), new Date());
+    writeFileSync(join(w.source, 'db.b.example'), `${big}B\n`);
+    const log = transfer(w);
+    expect(log.written.sort()).toEqual(['db.a.example', 'db.b.example']);
+    expect(changesFromLog(w.live, w.spare, log, 'db.{zone}')).toMatchObject({
+      changed: [{ zone: 'b.example', file: 'db.b.example' }],
+      touched: ['db.a.example'],
+    });
+  });
+
   it.each([
     // attack: a symlink pushed into the zone set, to make named read another file.
     [

@@ -24,6 +24,7 @@ import { recoverInterruptedPromotion } from '../../src/zoneset/open.js';
 import { completeZoneSetPush, prepareZoneSetPush } from '../../src/zoneset/pipeline.js';
 import { listReleases, pruneReleases, recordRelease, undoPlan, type ReleaseManifest } from '../../src/zoneset/releases.js';
 import { mirrorFiles } from '../../src/zoneset/spare.js';
+import { freshenMtimes } from '../../src/zoneset/promote.js';
 import { readState, writeState } from '../../src/zoneset/state.js';
 import type { ZoneSetSettings } from '../../src/shared/policy/types.js';
 import { oneKeyPolicy } from '../helpers/policy.js';
@@ -127,6 +128,32 @@ describe('release records and the undo plan', () => {
   });
 });
 
+describe('freshenMtimes', () => {
+  it('gives a changed file not newer than the live one a fresh mtime, and counts the blocks the push adds', () => {
+    const { layout } = zoneSet();
+    const [spare, live] = [treeDir(layout, 'b'), treeDir(layout, 'a')];
+    const old = new Date('2026-01-01T00:00:00Z');
+    writeFileSync(join(live, 'db.a'), 'a');
+    writeFileSync(join(spare, 'db.a'), 'a'.repeat(20_000));
+    utimesSync(join(spare, 'db.a'), old, old);
+    writeFileSync(join(live, 'db.gone'), 'g'.repeat(9000));
+    writeFileSync(join(spare, 'db.new'), 'n'.repeat(5000));
+    const disk = (path: string): number => statSync(path).blocks * 512;
+    const expected = disk(join(spare, 'db.a')) - disk(join(live, 'db.a')) + disk(join(spare, 'db.new')) - disk(join(live, 'db.gone'));
+    const now = new Date('2026-06-01T00:00:00Z');
+    const changes: ZoneSetChanges = {
+      added: [{ zone: 'new', file: 'db.new' }],
+      changed: [{ zone: 'a', file: 'db.a' }],
+      removed: [{ zone: 'gone', file: 'db.gone' }],
+      touched: [],
+      before: 2,
+    };
+    expect(freshenMtimes(spare, live, changes, now)).toBe(expected);
+    expect(expected).toBeGreaterThan(0);
+    expect(statSync(join(spare, 'db.a')).mtimeMs).toBeGreaterThan(statSync(join(live, 'db.a')).mtimeMs);
+  });
+});
+
 describe('mirrorFiles', () => {
   it('links the named files (the same inode: no second copy), removes the ones the source lacks, and touches nothing else', () => {
     const { layout } = zoneSet();
@@ -145,6 +172,16 @@ describe('mirrorFiles', () => {
     // Again, with the link already in place: nothing left behind (rename() between links of one inode is a no-op).
     mirrorFiles(source, target, ['db.a']);
     expect(readdirSync(target).sort()).toEqual(['db.a', 'db.other']);
+    expect(statSync(join(target, 'db.a')).ino).toBe(statSync(join(source, 'db.a')).ino);
+  });
+
+  it('fails loudly when it cannot link a file the source has (a missing target directory), never skips it', () => {
+    const { layout } = zoneSet();
+    const source = treeDir(layout, 'a');
+    writeFileSync(join(source, 'db.a'), 'a');
+    expect(() => {
+      mirrorFiles(source, join(treeDir(layout, 'b'), 'missing'), ['db.a']);
+    }).toThrow(/ENOENT/);
   });
 });
 

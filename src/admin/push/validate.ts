@@ -111,7 +111,7 @@ export async function validateSource(
     if (before !== undefined) next[file] = { ...before, ...stat };
   }
   // One checker process per batch of changed zones; only the zones a batch did not clear run alone.
-  const zones = changed.map(({ file }) => ({ zone: zoneOfFile(file, zoneFile) ?? file, file }));
+  const zones = changed.map(({ file }) => ({ zone: zoneOfFile(file, zoneFile) ?? file, file, size: stats[file]?.size }));
   const cleared = checker.length > 0 ? await clearedByBatch(checker, source, zones, concurrency) : new Set<string>();
   await mapLimited(changed, concurrency, async ({ file, sha256 }) => {
     const zone = zoneOfFile(file, zoneFile) ?? file;

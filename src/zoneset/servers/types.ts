@@ -12,6 +12,8 @@ export interface CheckJob {
   dir: string;
   file: string;
   which: 'pushed' | 'live';
+  /** Its size in bytes when the caller measured it already (the pre-scan): no stat per zone to plan batches. */
+  size?: number | undefined;
 }
 
 /** How the checker is run: directly, or through bwrap (the files it reads come from the client). */
