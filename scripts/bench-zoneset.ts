@@ -455,7 +455,12 @@ function writeConfig(w: Paths, namedZs: Named | undefined): void {
       ],
     };
   }
-  const text = `// Written by scripts/bench-zoneset.ts for one benchmark size; removed with its temp dir.\n${JSON.stringify({ gate: { rsync: RSYNC, log: w.log, sandbox: 'auto' }, keys }, null, 2)}\n`;
+  // As on an installed secondary (the package and `zonegate init` make gate.stateDir): the gate
+  // caches rsync's capabilities there; without it every push would probe `rsync --help` again.
+  const stateDir = join(dirname(w.config), 'gate-state');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const gate = { rsync: RSYNC, log: w.log, sandbox: 'auto', stateDir };
+  const text = `// Written by scripts/bench-zoneset.ts for one benchmark size; removed with its temp dir.\n${JSON.stringify({ gate, keys }, null, 2)}\n`;
   writeFileSync(w.config, text, { mode: 0o600 });
   chmodSync(w.config, 0o600);
 }
