@@ -40,6 +40,11 @@ describe('isGateError across two copies of the error classes', () => {
     ['a string brand lookalike', { 'zonegate.GateError': true, exitCode: 77 }],
     ['null', null],
     ['a string', 'zonegate.GateError'],
+    // attack: text from the other side (a JSON record, a zone file's words) parsed into an object
+    // that would pass for a refusal with an exit code of its choosing. JSON has no symbol keys.
+    ['a GateError sent through JSON', JSON.parse(JSON.stringify(new ZoneSetError('zoneset-held', 'held'))) as unknown],
+    ['JSON naming the brand', JSON.parse('{"Symbol(zonegate.GateError)":true,"zonegate.GateError":true,"exitCode":0}') as unknown],
+    ['a structured clone of a GateError', structuredClone(new copy.DeniedError('path-outside', 'no'))],
   ])('%s is not a GateError (an internal error, exit 70)', (_name, value) => {
     expect(isGateError(value)).toBe(false);
     expect(isConfigError(value)).toBe(false);
