@@ -38,6 +38,11 @@ export function namedLoadedSerial(output: string): number | undefined {
 export const BATCH_MAX_ZONES = 2000;
 export const BATCH_MIN_ZONES = 50;
 export const BATCH_MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * What runBatch keeps of a batch's output (whole lines only: run-command.ts). A zone whose line
+ * comes after the cap has no serial from the batch and is checked alone, like any suspect.
+ */
+export const BATCH_MAX_OUTPUT = 4 * 1024 * 1024;
 
 /** Splits job indices into batches (one directory each) and singles (checked one by one). */
 export function planBatches<J extends BatchEntry & { dir: string }>(
@@ -123,7 +128,7 @@ export async function runBatch(checker: BatchChecker, entries: readonly BatchEnt
   let result;
   try {
     writeFileSync(conf, renderBatchConf(runner.shownDir, entries, checker), { mode: 0o600 });
-    result = await runCommand(runner.argv(conf), runner.timeoutMs, { maxOutput: 4 * 1024 * 1024 });
+    result = await runCommand(runner.argv(conf), runner.timeoutMs, { maxOutput: BATCH_MAX_OUTPUT });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -8,6 +8,8 @@ export interface CommandResult {
   error: string | undefined;
   /** The time limit ended it (its process group was killed). */
   timedOut?: boolean;
+  /** The output ran past maxOutput: what is kept is its whole lines up to there. */
+  truncated?: boolean;
 }
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
@@ -50,21 +52,30 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000, op
     // stderr first, then stdout, whatever order they arrived in: a checker that reports on both
     // (nsd-checkzone: the error on stderr, its count on stdout) then always reads the same way.
     const streams = { err: '', out: '' };
+    let truncated = false;
+    // Kept up to maxOutput exactly, wherever the pipe split the output, so the cut is the same on
+    // every run; past it nothing is kept (the helper still runs to its end).
     const collect =
       (which: 'err' | 'out') =>
       (chunk: Buffer): void => {
-        if (streams.err.length + streams.out.length < maxOutput) streams[which] += chunk.toString('utf8');
+        const room = maxOutput - streams.err.length - streams.out.length;
+        const text = chunk.toString('utf8');
+        if (text.length > room) truncated = true;
+        if (room > 0) streams[which] += text.length > room ? text.slice(0, room) : text;
       };
     child.stdout.on('data', collect('out'));
     child.stderr.on('data', collect('err'));
-    const output = (): string => streams.err + streams.out;
+    // attack: a line cut at the cap ("loaded serial 2026112601" kept as "loaded serial 2026") reads
+    // as a whole line saying something else; so a capped stream keeps only its whole lines.
+    const whole = (text: string): string => (truncated ? text.slice(0, text.lastIndexOf('\n') + 1) : text);
+    const output = (): string => whole(streams.err) + whole(streams.out);
     const done = (result: CommandResult): void => {
       clearTimeout(timer);
       clearTimeout(hardKill);
       resolve(result);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
-      done({ status: null, output: output(), error: error.code ?? error.message, timedOut });
+      done({ status: null, output: output(), error: error.code ?? error.message, timedOut, ...(truncated ? { truncated } : {}) });
     });
     child.once('close', (status, signal) => {
       const limit = `timed out after ${String(timeoutMs / 1000)} s`;
@@ -75,7 +86,7 @@ export async function runCommand(argv: readonly string[], timeoutMs = 30_000, op
         : signal === null
           ? undefined
           : `killed by ${signal}`;
-      done({ status: timedOut ? null : status, output: output(), error, timedOut });
+      done({ status: timedOut ? null : status, output: output(), error, timedOut, ...(truncated ? { truncated } : {}) });
     });
   });
 }
