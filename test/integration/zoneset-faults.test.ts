@@ -29,6 +29,9 @@ const POINTS = [
   'promoted',
   'reloaded',
   'verified',
+  // Between the spare's unlink and link of a name (spare.ts mirrorFiles): the name is missing
+  // from a spare still marked dirty, which the next push relinks whole.
+  'mirror-unlinked',
   'mirror-link',
   'settled',
   'served-checked',
