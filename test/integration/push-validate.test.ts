@@ -183,7 +183,14 @@ describe('progress display', () => {
     writeFileSync(touched, soaZone('zone2.example', 2024010500));
     const command = `${process.execPath} ${join(ROOT, 'bin/admin.js')} push --config ${config}`;
     const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
-    expect(tty.status).toBe(0);
+    // Status and output together: when script(1) or the push fails, the report shows why.
+    const failed = tty.status === 0 ? '' : tty.stdout;
+    expect({ status: tty.status, stderr: tty.stderr, error: tty.error?.message, failed }).toEqual({
+      status: 0,
+      stderr: '',
+      error: undefined,
+      failed: '',
+    });
     expect(tty.stdout).toMatch(/✓ healthy\s+ok\s+[\d.]+s\s+1 zone file\(s\) changed/);
     writeFileSync(touched, soaZone('zone2.example', 2024010600));
     const piped = await zonegate(['push', '--config', config]);
