@@ -32,22 +32,40 @@ export function fullReloadWins(changed: number, setZones: () => number): boolean
   return changed > FULL_RELOAD_MIN && changed * FULL_RELOAD_SHARE > setZones();
 }
 
+type Rndc = (args: readonly string[]) => Promise<void>;
+
+/**
+ * How rndc commands go out: straight to named's control channel from this process when the
+ * control argv and its rndc.conf are fully understood (rndc-target.ts), which saves an rndc
+ * process per command; else the rndc program, as configured. Both fail the same way. Loaded only
+ * here, so a push that reloads nothing never loads node:net or node:crypto.
+ */
+async function rndcSender(settings: ZoneSetSettings): Promise<Rndc> {
+  const { nativeControlTarget } = await import('./rndc-target.js');
+  const target = nativeControlTarget(settings.control);
+  if (target === undefined) return (args) => runControl(settings, args, 'rndc');
+  const { runNativeControl } = await import('./control-native.js');
+  return (args) => runNativeControl(target, args);
+}
+
 /** rndc reload ZONE [IN VIEW] for each changed zone, rndc reconfig first when zones came or went; or one full rndc reload. */
 async function reloadNamed(settings: ZoneSetSettings, plan: ReloadPlan, setZones?: () => number): Promise<string[]> {
+  if (plan.reload.length === 0 && !plan.reconfig) return [];
+  const rndc = await rndcSender(settings);
   if (setZones !== undefined && fullReloadWins(plan.reload.length, setZones)) {
     // A full reload also reads named.conf again, so it covers a reconfig.
-    await runControl(settings, ['reload'], 'rndc');
+    await rndc(['reload']);
     return ['reload'];
   }
   const done: string[] = [];
   if (plan.reconfig) {
-    await runControl(settings, ['reconfig'], 'rndc');
+    await rndc(['reconfig']);
     done.push('reconfig');
   }
-  // rndc is a short-lived client; named queues the loads itself.
+  // One connection (or rndc process) per zone, a bounded number at once; named queues the loads itself.
   await mapLimited(plan.reload, 8, async (zone) => {
     const args = settings.view === undefined ? ['reload', zone] : ['reload', zone, 'IN', settings.view];
-    await runControl(settings, args, 'rndc');
+    await rndc(args);
     done.push(`reload ${args.slice(1).join(' ')}`);
   });
   return done;
