@@ -40,7 +40,8 @@ const SHA_FIELD = 88;
 
 export class WireError extends Error {}
 
-function encodeTable(table: CcTable): Buffer {
+/** A table's entries as on the wire (without a type and length of its own). */
+export function encodeTable(table: CcTable): Buffer {
   const parts: Buffer[] = [];
   for (const [key, value] of table) {
     const name = Buffer.from(key, 'latin1');
@@ -71,7 +72,11 @@ const authName = (key: ControlKey): string => (key.algorithm === 'hmac-md5' ? 'h
 
 /** One framed message: length, version 1, `_auth` signing the encoded `body`. */
 export function encodeMessage(key: ControlKey, body: CcTable): Buffer {
-  const signed = encodeTable(body);
+  return frameSigned(key, encodeTable(body));
+}
+
+/** Frames already encoded table entries `signed` with their `_auth`. */
+export function frameSigned(key: ControlKey, signed: Buffer): Buffer {
   const auth = encodeTable(new Map([['_auth', new Map([[authName(key), hmacField(key, signed)]])]]));
   const frame = Buffer.alloc(8);
   frame.writeUInt32BE(4 + auth.length + signed.length, 0);
