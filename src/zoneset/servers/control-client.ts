@@ -35,7 +35,7 @@ class FrameReader {
       else this.deliver();
     });
     socket.on('end', () => {
-      this.fail(new WireError('connection closed by the server'));
+      this.fail(new WireError('connection to remote host closed'));
     });
     socket.on('error', (error) => {
       this.fail(error);
