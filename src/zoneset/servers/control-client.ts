@@ -30,8 +30,11 @@ class FrameReader {
 
   constructor(socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
+      if (this.failed !== undefined) return;
       this.buffered = Buffer.concat([this.buffered, chunk]);
-      if (this.buffered.length >= 4 && this.buffered.readUInt32BE(0) > MAX_MESSAGE) this.fail(new WireError('answer longer than allowed'));
+      // Bounded whether or not an answer is awaited: nothing named says may outgrow one message.
+      const tooLong = this.buffered.length > 4 + MAX_MESSAGE || (this.buffered.length >= 4 && this.buffered.readUInt32BE(0) > MAX_MESSAGE);
+      if (tooLong) this.fail(new WireError('answer longer than allowed'));
       else this.deliver();
     });
     socket.on('end', () => {
