@@ -2,10 +2,17 @@
 // answer is hostile input, so each bad one must be refused, within the deadline, with nothing
 // taken from it. (The real named is in rndc-native.test.ts; this is what named never sends.)
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendControlCommand, type ControlTarget } from '../../src/zoneset/servers/control-client.js';
+import { bindTool } from '../lab/tools.js';
 import {
+  CONTROL_ALGORITHMS,
+  type ControlAlgorithm,
   decodeMessage,
   encodeMessage,
   encodeTable,
@@ -54,7 +61,7 @@ function reply(request: CcTable, key = KEY, change: (ctrl: CcTable, data: CcTabl
   );
 }
 
-async function fake(answer: Answer): Promise<ControlTarget> {
+async function fake(answer: Answer, key = KEY): Promise<ControlTarget> {
   server = createServer((socket: Socket) => {
     let buffered = Buffer.alloc(0);
     let index = 0;
@@ -64,7 +71,7 @@ async function fake(answer: Answer): Promise<ControlTarget> {
       while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
         const message = buffered.subarray(4, 4 + buffered.readUInt32BE(0));
         buffered = buffered.subarray(4 + message.length);
-        const bytes = answer(decodeMessage(KEY, message), index++, socket);
+        const bytes = answer(decodeMessage(key, message), index++, socket);
         if (bytes !== undefined) socket.write(bytes);
       }
     });
@@ -72,10 +79,32 @@ async function fake(answer: Answer): Promise<ControlTarget> {
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  return { host: '127.0.0.1', port: address.port, ...KEY };
+  return { host: '127.0.0.1', port: address.port, ...key };
 }
 
 const send = (target: ControlTarget, timeoutMs = 5000): Promise<unknown> => sendControlCommand(target, 'reload a.test', timeoutMs);
+
+describe('the wire format against the real rndc program', () => {
+  // The fake checks every request's HMAC with control-wire.ts and signs its answers with it; the
+  // real rndc accepting those answers (exit 0, the text printed) proves the format both ways.
+  it.each(Object.keys(CONTROL_ALGORITHMS) as ControlAlgorithm[])('rndc and control-wire.ts agree on %s', async (algorithm) => {
+    const key: ControlKey = { algorithm, secret: Buffer.alloc(24, 3) };
+    const seen: string[] = [];
+    const target = await fake((request, index) => {
+      seen.push(textOf(request.get('_data'), 'type') ?? '');
+      return reply(request, key, (_ctrl, data) => index === 1 && data.set('text', Buffer.from('fake is fine')));
+    }, key);
+    const conf = join(mkdtempSync(join(tmpdir(), 'zonegate-rndc-alg-')), 'rndc.conf');
+    const secret = key.secret.toString('base64');
+    writeFileSync(
+      conf,
+      `key "k" { algorithm ${algorithm}; secret "${secret}"; };\noptions { default-key "k"; default-server 127.0.0.1; default-port ${String(target.port)}; };\n`,
+    );
+    const result = await execa(bindTool('rndc'), ['-c', conf, 'status'], { reject: false, timeout: 15_000 });
+    expect([result.exitCode, result.stdout.trim(), seen]).toEqual([0, 'fake is fine', ['null', 'status']]);
+    rmSync(dirname(conf), { recursive: true, force: true });
+  });
+});
 
 describe('native rndc client against a hostile control server', () => {
   it('reads a well-formed signed answer (the fake itself is sound)', async () => {
