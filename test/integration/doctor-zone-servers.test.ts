@@ -1,7 +1,7 @@
 // `zonegate doctor` for the server behind each zone set, against real named, NSD and Knot: the
 // checker and control program are found (with the package that installs them), the control
 // channel answers, and a stopped server is a failure that names the command and what it said.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,10 @@ beforeAll(async () => {
   });
   const rules = [
     rule('b', { control: named.rndcArgv([]) }),
+    // rndc's -q is not an option the native path takes on: the program is used.
+    rule('bq', { control: [...named.rndcArgv([]), '-q'] }),
+    // An rndc key named does not accept: both ways fail, each saying so.
+    rule('bbad', { control: ['/usr/sbin/rndc', '-c', staleRndcConf()] }),
     rule('n', { server: 'nsd', control: nsd.control }),
     rule('k', { server: 'knot', control: knot.control }),
     // A control program that is not there: reported missing, with the package to install, and not run.
@@ -44,6 +48,12 @@ beforeAll(async () => {
     },
   );
 });
+
+function staleRndcConf(): string {
+  const path = join(base, 'stale-rndc.conf');
+  writeFileSync(path, readFileSync(named.rndcConf, 'utf8').replace(/secret "[^"]+"/, `secret "${Buffer.alloc(32, 4).toString('base64')}"`));
+  return path;
+}
 
 afterAll(async () => {
   await Promise.all([named.stop(), nsd.stop(), knot.stop()]);
@@ -64,6 +74,14 @@ describe('zonegate doctor and the zone sets’ servers', () => {
     ])
       expect(result.stdout).toContain(`[ ok ] ${program} at ${program}`);
     expect(result.stdout).toMatch(/^\[ ok \] zone set b: bind answers \(\/usr\/sbin\/rndc -c \S+ status\)$/m);
+    expect(result.stdout).toMatch(
+      /^\[ ok \] zone set b: rndc commands go natively to named's control channel at 127\.0\.0\.1#\d+; it answers$/m,
+    );
+    expect(result.stdout).toMatch(/^\[ ok \] zone set bq: rndc commands run the rndc program$/m);
+    expect(result.stdout).toMatch(/^\[FAIL\] zone set bbad: bind does not answer on its control channel$/m);
+    expect(result.stdout).toMatch(
+      /^\[FAIL\] zone set bbad: named does not take rndc commands sent natively to 127\.0\.0\.1#\d+\n {7}connection to remote host closed; every push/m,
+    );
     expect(result.stdout).toMatch(/^\[ ok \] zone set n: nsd answers \(\/usr\/sbin\/nsd-control -c \S+ status\)$/m);
     expect(result.stdout).toMatch(/^\[ ok \] zone set k: knot answers \(\/usr\/sbin\/knotc -s \S+ status\)$/m);
     expect(result.stdout).toMatch(/^\[FAIL\] \/nonexistent\/knotc\n(?: {7}.*\n)*? {7}fix: apt-get install knot$/m);

@@ -124,6 +124,21 @@ beforeAll(async () => {
     if (name === 'ext-primary') rules.push({ ...zoneSetRule(view), direction: 'download', delete: false });
     keys[name] = { publicKey: fakeEd25519PublicKey(index + 1), from: ['127.0.0.1'], rules };
   }
+  // The zone set's rndc key gone stale (named's was rotated): sent natively, and by the rndc program
+  // (-q is an rndc flag the native path does not take on).
+  const stale = join(base, 'stale-rndc.conf');
+  writeFileSync(
+    stale,
+    readFileSync(named.rndcConf, 'utf8').replace(/secret "[^"]+"/, `secret "${Buffer.alloc(32, 9).toString('base64')}"`),
+  );
+  const staleKeys: [string, string[]][] = [
+    ['ext-stale-native', []],
+    ['ext-stale-program', ['-q']],
+  ];
+  for (const [index, [name, flags]] of staleKeys.entries()) {
+    const rndc = ['/usr/sbin/rndc', ...flags, '-c', stale];
+    keys[name] = { publicKey: fakeEd25519PublicKey(index + 4), from: ['127.0.0.1'], rules: [zoneSetRule('ext', { rndc })] };
+  }
   writeFileSync(config, JSON.stringify({ gate: { log, sandbox: 'required' }, keys }, null, 2), { mode: 0o600 });
 });
 
@@ -335,6 +350,32 @@ describe('zone sets with a real named', () => {
     );
     for (const { zone, serial } of ext?.zones ?? []) expect(serial).toBe(await named.serial(zone, { view: 'ext' }));
     expect(ext?.releases.some((release) => release.changed.length > 0)).toBe(true);
+  });
+
+  // Attack/accident: the rndc key of the zone set is stale. named refuses the reload: the push must be
+  // rolled back with exit 84 whether the command went natively or through the rndc program, and
+  // named must keep serving what it served.
+  it('a stale rndc key: named refuses, the push is rolled back with exit 84, natively as with the rndc program', async () => {
+    const before = live('ext');
+    const served = await named.serial('a.example', { view: 'ext' });
+    const zones = Object.fromEntries(Object.entries(before).map(([file, text]) => [file.replace(/^db\./, ''), text]));
+    const outcomes: [number | null, string][] = [];
+    const natively: boolean[] = [];
+    for (const key of ['ext-stale-native', 'ext-stale-program']) {
+      const result = push('ext', source({ ...zones, 'a.example': soaZone('a.example', (served ?? 0) + 100) }), ['--delete'], key);
+      // What rndc and the native client say differ (and the ref and timings): the rest must not.
+      const said = result.stderr.replace(/ failed: .*; rolled back/, ' failed: …; rolled back').replace(/\(ref \w+\)/, '(ref)');
+      outcomes.push([result.status, said.replace(/^.*timing.*\n/m, '')]);
+      natively.push(result.stderr.includes('sent natively'));
+      expect(live('ext')).toEqual(before);
+      expect(await named.serial('a.example', { view: 'ext' })).toBe(served);
+    }
+    expect(outcomes[0]?.[0]).toBe(84);
+    expect(outcomes[0]?.[1]).toMatch(
+      /push refused: rndc (reconfig|reload a\.example IN ext) failed: …; rolled back to (the zones before it|release \S+)$/m,
+    );
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(natively).toEqual([true, false]);
   });
 
   it('a pull from a zone set reads the live release only', () => {

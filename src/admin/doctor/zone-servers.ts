@@ -1,6 +1,7 @@
 // `zonegate doctor` for the DNS server behind each zone set (bind, nsd, knot): its checker and
 // control program exist, and the control channel answers (`rndc status`, `nsd-control status`,
-// `knotc status`), so the first push does not find out that every reload fails.
+// `knotc status`; for BIND also the way the gate sends rndc commands itself), so the first push
+// does not find out that every reload fails.
 
 import { execa } from 'execa';
 import type { ZoneSetSettings } from '../../shared/policy/types.js';
@@ -8,6 +9,7 @@ import { serverAdapter } from '../../zoneset/servers/adapters.js';
 import { zoneListPath } from '../../zoneset/servers/zone-list.js';
 import { layoutOf } from '../../zoneset/layout.js';
 import { judgeProgram, type CheckItem } from './checks.js';
+import { nativeControlItem } from './native-control.js';
 
 export interface ControlFacts {
   zoneSet: string;
@@ -77,6 +79,7 @@ export async function zoneServerItems(
         output: result.all,
       }),
     );
+    if (zoneSet.server === 'bind') items.push(await nativeControlItem(zoneSet));
   }
   return items;
 }
