@@ -1,7 +1,8 @@
 // Benchmarks a zone-set push against the naive way, with real rsync, the built gate and real named:
-//   (i)   zone set: rsync through the gate (fake-ssh transport) into the spare tree; the
-//         gate validates the changed zones with named-checkzone, promotes, runs `rndc reload ZONE` for
-//         each and verifies with dig; the timer stops when our own dig sees all new serials served.
+//   (i)   zone set: rsync through the gate (fake-ssh transport) into the spare tree; the gate
+//         checks the changed zones (batched named-checkconf -z), promotes, reloads them (rndc commands
+//         sent in-process) and asks named for the served serials itself; the timer stops when our
+//         own dig sees all new serials served.
 //   (ii)  naive: plain rsync into the directory named loads from, a full `rndc reload`, then dig
 //         until all new serials are served. Target: (i)/(ii) <= 1.0.
 //   (iii) zone set with "checker", "rndc" and "verify" off: staging + diff + promote alone.
