@@ -56,6 +56,7 @@ import { PROJECT, projectPath } from '../test/lab/paths.js';
 import { withScope, type Scope } from '../test/lab/scope.js';
 import { bindTool } from '../test/lab/tools.js';
 import { zoneText as labZoneText } from '../test/lab/zones.js';
+import { prng } from '../test/lab/prng.js';
 import { ZONESET_DEFAULT_CHECKER } from '../src/shared/policy/defaults.js';
 import { mirrorCheckzone, renderBatchConf } from '../src/zoneset/batch-conf.js';
 
@@ -184,18 +185,6 @@ async function mustRun(scope: Scope, argv: readonly string[], options?: { env?: 
 function mustRunSync(argv: readonly string[]): void {
   const result = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
   if (result.status !== 0) fail(`${argv.join(' ')} failed (exit ${String(result.status ?? result.signal)})\n${result.stderr}`);
-}
-
-/** Deterministic PRNG (mulberry32), so every run of the benchmark changes the same zones. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Stats {

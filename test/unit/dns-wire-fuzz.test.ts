@@ -7,22 +7,12 @@
 // answer to the question asked.
 
 import { describe, expect, it } from 'vitest';
+import { prng } from '../lab/prng.js';
 import { buildSoaQuery, parseSoaAnswer, WireError } from '../../src/shared/dns/wire.js';
 import { questionOf, soaAnswer } from '../lab/fake-dns.js';
 
 const ID = 0x1234;
 const ZONE = 'example.test';
-
-/** A small deterministic generator (mulberry32): the same answers on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function outcome(msg: Buffer): string {
   try {

@@ -3,6 +3,7 @@
 // hostile (the guard and the pre-scan judge what this reader sees), so any difference could hide
 // a record from them. Feeding one character at a time makes the reader use only its loop.
 import { describe, expect, it } from 'vitest';
+import { prng } from '../lab/prng.js';
 import { ZoneTextReader, type ZoneRecordText } from '../../src/zoneset/zone-text.js';
 
 interface Reading {
@@ -27,17 +28,6 @@ function read(chunks: readonly string[]): Reading {
 const whole = (text: string): Reading => read([text]);
 // By code point, as the reader's own loop walks a line.
 const byChar = (text: string): Reading => read(Array.from(text));
-
-/** A small deterministic generator (mulberry32): the same texts on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the fast path reads what the character loop reads', () => {
   it.each([
