@@ -38,23 +38,16 @@ describe('lab scope', () => {
     expect(scope.pids()).toEqual([]);
   });
 
-  it('stops a detached child as a whole process group, grandchildren included', async () => {
-    const scope = new Scope();
-    const child = scope.spawn('/bin/sh', ['-c', 'sleep 1000 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
-    const grandchild = await new Promise<number>((resolve) =>
-      child.stdout?.once('data', (chunk: Buffer) => {
-        resolve(Number(String(chunk).trim()));
-      }),
-    );
-    expect(running(grandchild)).toBe(true);
-    await scope.close();
-    expect(running(grandchild)).toBe(false);
-  });
-
-  it('waits out a grandchild that ignores SIGTERM after its group leader is gone (SIGKILL at the grace time)', async () => {
-    const scope = new Scope();
+  it.each([
+    ['stops a detached child as a whole process group, grandchildren included', 'sleep 1000'],
     // The leader dies on SIGTERM at once; the grandchild does not, so only the group's SIGKILL ends it.
-    const child = scope.spawn('/bin/sh', ['-c', '(trap "" TERM; exec sleep 1000) & echo $!; wait'], {
+    [
+      'waits out a grandchild that ignores SIGTERM after its group leader is gone (SIGKILL at the grace time)',
+      '(trap "" TERM; exec sleep 1000)',
+    ],
+  ])('%s', async (_title, grandchildCommand) => {
+    const scope = new Scope();
+    const child = scope.spawn('/bin/sh', ['-c', `${grandchildCommand} & echo $!; wait`], {
       stdio: ['ignore', 'pipe', 'ignore'],
       detached: true,
     });
